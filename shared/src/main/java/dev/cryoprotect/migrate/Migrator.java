@@ -1,0 +1,283 @@
+package dev.cryoprotect.migrate;
+
+import dev.cryoprotect.migrate.model.Migration;
+import dev.cryoprotect.migrate.model.MigrationPart;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.plan.MigrationState;
+import dev.cryoprotect.migrate.plan.Planner;
+import dev.cryoprotect.migrate.report.ErrorReport;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StatusEntry;
+import dev.cryoprotect.migrate.report.StatusReport;
+import dev.cryoprotect.migrate.report.StepResult;
+import dev.cryoprotect.migrate.source.MigrationLoader;
+import dev.cryoprotect.migrate.source.MigrationSource;
+import dev.cryoprotect.migrate.target.AppliedMigration;
+import dev.cryoprotect.migrate.target.DatabaseTarget;
+import dev.cryoprotect.migrate.target.RunInfo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Runs migrations from one source against one database target:
+ * <pre>{@code
+ * RunResult result = Migrator.configure().source(source).target(target).load().apply(null, false);
+ * }</pre>
+ * Every verb reads the files afresh, takes the target's lock for anything that writes, re-reads the history under
+ * the lock, plans, and runs. Failures that stop a run before it starts are thrown as {@link MigrateException}; a
+ * migration that fails mid-run is reported in the returned {@link RunResult} with the steps that completed.
+ */
+public final class Migrator {
+    private final MigrationSource source;
+    private final DatabaseTarget target;
+    private final Duration lockTimeout;
+    private final boolean outOfOrder;
+    private final String appliedBy;
+
+    private Migrator(Builder b) {
+        this.source = Objects.requireNonNull(b.source, "source");
+        this.target = Objects.requireNonNull(b.target, "target");
+        this.lockTimeout = b.lockTimeout;
+        this.outOfOrder = b.outOfOrder;
+        this.appliedBy = b.appliedBy;
+    }
+
+    public static Builder configure() {
+        return new Builder();
+    }
+
+    /** Reads and validates the migration files (throws {@link MigrateException} BAD_INPUT listing every problem). */
+    public MigrationSet migrations() {
+        return MigrationLoader.load(source);
+    }
+
+    public StatusReport status() {
+        MigrationSet set = migrations();
+        List<AppliedMigration> history = target.applied();
+        return StatusReport.of(target.database().id(), target.describe(), Planner.currentVersion(history),
+                Planner.status(set, target.database(), history));
+    }
+
+    /** Applies pending migrations up to {@code targetVersion} (all when null); a dry run leaves no trace. */
+    public RunResult apply(Version targetVersion, boolean dryRun) {
+        MigrationSet set = migrations();
+        RunInfo run = newRun();
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+            target.prepare();
+            List<AppliedMigration> history = target.applied();
+            String initial = Planner.currentVersion(history);
+            List<Migration> plan = Planner.toApply(set, target.database(), history, targetVersion, outOfOrder);
+            if (plan.isEmpty()) {
+                return done("apply", dryRun, run, initial, List.of(), "nothing to apply: " + target.database().id()
+                        + " is up to date" + (initial.isEmpty() ? "" : " at version " + initial));
+            }
+            if (dryRun) {
+                return dryRunResult("apply", run, initial, target.dryRun(plan, true, run));
+            }
+            List<StepResult> steps = new ArrayList<>();
+            for (Migration m : plan) {
+                MigrationPart part = m.part(target.database()).orElseThrow();
+                long started = System.nanoTime();
+                try {
+                    AppliedMigration row = target.apply(m, run);
+                    steps.add(new StepResult(m.version().text(), m.name(), part.fileName(), "applied",
+                            row.executionMs() == null ? millisSince(started) : row.executionMs(), null));
+                } catch (MigrateException e) {
+                    steps.add(new StepResult(m.version().text(), m.name(), part.fileName(), "failed",
+                            millisSince(started), e.getMessage()));
+                    return failed("apply", run, initial, steps, e);
+                }
+            }
+            return done("apply", false, run, initial, steps, "applied " + steps.size() + " migration"
+                    + (steps.size() == 1 ? "" : "s") + " to " + target.database().id());
+        }
+    }
+
+    /**
+     * Rolls back the latest applied migration, or every one above {@code targetVersion} (0 for all), newest first.
+     */
+    public RunResult rollback(Version targetVersion, boolean dryRun) {
+        MigrationSet set = migrations();
+        RunInfo run = newRun();
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+            target.prepare();
+            List<AppliedMigration> history = target.applied();
+            String initial = Planner.currentVersion(history);
+            List<Migration> plan = Planner.toRollback(set, target.database(), history, targetVersion);
+            if (plan.isEmpty()) {
+                return done("rollback", dryRun, run, initial, List.of(), "nothing to roll back on "
+                        + target.database().id() + (initial.isEmpty() ? "" : ": at version " + initial));
+            }
+            if (dryRun) {
+                return dryRunResult("rollback", run, initial, target.dryRun(plan, false, run));
+            }
+            List<StepResult> steps = new ArrayList<>();
+            for (Migration m : plan) {
+                String file = downFileOf(m);
+                long started = System.nanoTime();
+                try {
+                    target.rollback(m, run);
+                    steps.add(new StepResult(m.version().text(), m.name(), file, "rolled_back", millisSince(started), null));
+                } catch (MigrateException e) {
+                    steps.add(new StepResult(m.version().text(), m.name(), file, "failed", millisSince(started),
+                            e.getMessage()));
+                    return failed("rollback", run, initial, steps, e);
+                }
+            }
+            return done("rollback", false, run, initial, steps, "rolled back " + steps.size() + " migration"
+                    + (steps.size() == 1 ? "" : "s") + " on " + target.database().id());
+        }
+    }
+
+    /**
+     * Records the current checksum of every applied file that changed (and of rows adopted without one). Call only
+     * after the user confirmed the edits are intended: it makes the history agree with the files without running them.
+     */
+    public RunResult repair() {
+        MigrationSet set = migrations();
+        RunInfo run = newRun();
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+            target.prepare();
+            List<AppliedMigration> history = target.applied();
+            List<StepResult> steps = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
+            for (StatusEntry e : Planner.status(set, target.database(), history)) {
+                boolean unrecorded = e.state() == MigrationState.APPLIED && e.appliedChecksum() == null;
+                if (e.state() == MigrationState.CHANGED || unrecorded) {
+                    target.updateChecksum(Version.parse(e.version()), e.fileChecksum());
+                    steps.add(new StepResult(e.version(), e.name(), e.file(), "checksum_updated", 0,
+                            unrecorded ? "recorded a checksum for a row adopted without one"
+                                    : "recorded checksum " + e.fileChecksum().substring(0, 12)));
+                } else if (e.state() == MigrationState.MISSING) {
+                    missing.add(e.version() + " (" + e.name() + ")");
+                }
+            }
+            String current = Planner.currentVersion(history);
+            String message = steps.isEmpty() ? "nothing to repair on " + target.database().id()
+                    : "repaired " + steps.size() + " checksum" + (steps.size() == 1 ? "" : "s") + " on " + target.database().id();
+            if (!missing.isEmpty()) {
+                message += "; applied versions without a file are left as they are: " + String.join(", ", missing);
+            }
+            return new RunResult(target.database().id(), "repair", false, run.runId(), current, current, steps, true,
+                    message, null);
+        }
+    }
+
+    /**
+     * Marks an existing database as already at {@code version}: records every migration up to it as applied without
+     * running anything. Only for a database whose history is empty.
+     */
+    public RunResult baseline(Version version) {
+        MigrationSet set = migrations();
+        RunInfo run = newRun();
+        Migration at = set.find(version).filter(m -> m.touches(target.database())).orElseThrow(() ->
+                MigrateException.badInput("baseline --version " + version.text() + ": no " + target.database().id()
+                        + " migration file has that version"));
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+            target.prepare();
+            List<AppliedMigration> history = target.applied();
+            if (!history.isEmpty()) {
+                throw new MigrateException(Failure.HISTORY_CONFLICT, "cannot baseline " + target.database().id()
+                        + ": its history already has " + history.size() + " applied migration(s), up to version "
+                        + Planner.currentVersion(history) + "; baseline only marks a database that has none");
+            }
+            List<StepResult> steps = new ArrayList<>();
+            for (Migration m : set.touching(target.database())) {
+                if (m.version().compareTo(at.version()) <= 0) {
+                    target.record(m, run);
+                    steps.add(new StepResult(m.version().text(), m.name(), m.part(target.database()).orElseThrow()
+                            .fileName(), "baselined", 0, null));
+                }
+            }
+            return done("baseline", false, run, "", steps, "marked " + target.database().id() + " as at version "
+                    + version.text() + " (" + steps.size() + " migration(s) recorded, none run)");
+        }
+    }
+
+    private RunInfo newRun() {
+        return new RunInfo(UUID.randomUUID().toString(), appliedBy);
+    }
+
+    private RunResult done(String operation, boolean dryRun, RunInfo run, String initial, List<StepResult> steps,
+                           String message) {
+        String finalVersion = dryRun ? initial : Planner.currentVersion(target.applied());
+        return new RunResult(target.database().id(), operation, dryRun, run.runId(), initial, finalVersion, steps, true,
+                message, null);
+    }
+
+    private RunResult dryRunResult(String operation, RunInfo run, String initial, List<StepResult> steps) {
+        StepResult failedStep = steps.stream().filter(s -> s.outcome().equals("failed")).findFirst().orElse(null);
+        if (failedStep == null) {
+            return new RunResult(target.database().id(), operation, true, run.runId(), initial, initial, steps, true,
+                    "dry run: " + steps.size() + " migration(s) would " + (operation.equals("apply") ? "apply" : "roll back")
+                            + " cleanly; nothing was changed", null);
+        }
+        return new RunResult(target.database().id(), operation, true, run.runId(), initial, initial, steps, false,
+                "dry run: " + failedStep.file() + " would fail; nothing was changed",
+                new ErrorReport("migration_failed", Failure.MIGRATION_FAILED.exitCode(), failedStep.message(),
+                        failedStep.file(), null));
+    }
+
+    private RunResult failed(String operation, RunInfo run, String initial, List<StepResult> steps, MigrateException e) {
+        String finalVersion = Planner.currentVersion(target.applied());
+        return new RunResult(target.database().id(), operation, false, run.runId(), initial, finalVersion, steps, false,
+                e.getMessage(), ErrorReport.of(e));
+    }
+
+    private String downFileOf(Migration m) {
+        return switch (target.database()) {
+            case SUPABASE -> m.down().map(d -> d.fileName()).orElse(null);
+            case CONVEX -> m.part(target.database()).orElseThrow().fileName();
+        };
+    }
+
+    private static long millisSince(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    /** Fluent configuration; {@link #load()} returns the {@link Migrator}. */
+    public static final class Builder {
+        private MigrationSource source;
+        private DatabaseTarget target;
+        private Duration lockTimeout = Duration.ofSeconds(30);
+        private boolean outOfOrder;
+        private String appliedBy = "migrate";
+
+        public Builder source(MigrationSource source) {
+            this.source = source;
+            return this;
+        }
+
+        public Builder target(DatabaseTarget target) {
+            this.target = target;
+            return this;
+        }
+
+        /** How long to wait for another run's lock before failing with LOCK_BUSY (default 30 s). */
+        public Builder lockTimeout(Duration lockTimeout) {
+            this.lockTimeout = lockTimeout;
+            return this;
+        }
+
+        /** Allow applying a pending version lower than the highest applied one. */
+        public Builder outOfOrder(boolean outOfOrder) {
+            this.outOfOrder = outOfOrder;
+            return this;
+        }
+
+        /** Recorded in the history as who applied each migration. */
+        public Builder appliedBy(String appliedBy) {
+            this.appliedBy = appliedBy;
+            return this;
+        }
+
+        public Migrator load() {
+            return new Migrator(this);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.cryoprotect.migrate.model;
+
+import java.util.Optional;
+
+/**
+ * One version and every file it has: an optional Supabase forward script and its down script, and an optional Convex
+ * migration. At least one of {@code up} and {@code convex} is present.
+ */
+public record Migration(Version version, String name, Optional<SqlScript> up, Optional<SqlScript> down,
+                        Optional<ConvexMigration> convex) {
+
+    /** The file a database runs for this version, or empty when this version does not touch that database. */
+    public Optional<MigrationPart> part(Database database) {
+        return switch (database) {
+            case SUPABASE -> up.map(s -> new MigrationPart(database, s.fileName(), s.checksum()));
+            case CONVEX -> convex.map(c -> new MigrationPart(database, c.fileName(), c.checksum()));
+        };
+    }
+
+    public boolean touches(Database database) {
+        return part(database).isPresent();
+    }
+
+    public String label() {
+        return version.text() + "_" + name;
+    }
+}

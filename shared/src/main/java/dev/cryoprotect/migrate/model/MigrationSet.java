@@ -1,0 +1,36 @@
+package dev.cryoprotect.migrate.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every migration from a source, ordered by version, plus the Convex schema declared cumulatively by their JSON files.
+ */
+public record MigrationSet(List<Migration> migrations, Map<String, TableSchema> declaredSchema,
+                           List<ConvexMigration.IndexDef> declaredIndexes) {
+
+    public MigrationSet {
+        List<Migration> sorted = new ArrayList<>(migrations);
+        sorted.sort(Comparator.comparing(Migration::version));
+        migrations = List.copyOf(sorted);
+        declaredSchema = Collections.unmodifiableMap(new LinkedHashMap<>(declaredSchema));
+        declaredIndexes = List.copyOf(declaredIndexes);
+    }
+
+    public Optional<Migration> find(Version version) {
+        return migrations.stream().filter(m -> m.version().equals(version)).findFirst();
+    }
+
+    public List<Migration> touching(Database database) {
+        return migrations.stream().filter(m -> m.touches(database)).toList();
+    }
+
+    public Optional<Version> latest() {
+        return migrations.isEmpty() ? Optional.empty() : Optional.of(migrations.get(migrations.size() - 1).version());
+    }
+}

@@ -1,0 +1,31 @@
+package dev.cryoprotect.migrate.model;
+
+import java.util.List;
+
+/**
+ * One {@code .sql} or {@code .down.sql} file, already split into statements.
+ *
+ * @param transactional false when the first line is {@code -- migrate:no-transaction}
+ */
+public record SqlScript(String fileName, String text, String checksum, boolean transactional, List<SqlStatement> statements) {
+    public static final String NO_TRANSACTION_MARKER = "-- migrate:no-transaction";
+
+    public SqlScript {
+        statements = List.copyOf(statements);
+    }
+
+    /** One statement and where it starts in the file, for mapping a server error back to a line. */
+    public record SqlStatement(String sql, int startLine) {
+        /** The file line of a 1-based character position inside this statement, as PostgreSQL reports it. */
+        public int lineOf(int position) {
+            int line = startLine;
+            int end = Math.min(Math.max(position - 1, 0), sql.length());
+            for (int i = 0; i < end; i++) {
+                if (sql.charAt(i) == '\n') {
+                    line++;
+                }
+            }
+            return line;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.cryoprotect.migrate.report;
+
+import java.util.List;
+
+/**
+ * The result of apply, rollback, repair or baseline on one database.
+ *
+ * @param operation      apply, rollback, repair or baseline
+ * @param initialVersion the highest applied version before the run ("" when none)
+ * @param finalVersion   the highest applied version after the run (unchanged by a dry run)
+ * @param error          null when {@code success}; otherwise why the run stopped (steps before it stand)
+ */
+public record RunResult(String database, String operation, boolean dryRun, String runId, String initialVersion,
+                        String finalVersion, List<StepResult> steps, boolean success, String message,
+                        ErrorReport error) {
+    public RunResult {
+        steps = List.copyOf(steps);
+    }
+}

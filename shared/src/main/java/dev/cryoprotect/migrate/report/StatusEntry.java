@@ -1,0 +1,12 @@
+package dev.cryoprotect.migrate.report;
+
+import dev.cryoprotect.migrate.plan.MigrationState;
+
+/**
+ * One version's state on one database.
+ *
+ * @param appliedAt ISO-8601 instant, or null when not applied
+ */
+public record StatusEntry(String version, String name, String file, MigrationState state, String appliedAt,
+                          String appliedBy, String appliedChecksum, String fileChecksum) {
+}

@@ -1,0 +1,216 @@
+package dev.cryoprotect.migrate.source;
+
+import dev.cryoprotect.migrate.model.Checksums;
+import dev.cryoprotect.migrate.model.ConvexMigration;
+import dev.cryoprotect.migrate.model.ConvexMigration.DataOp;
+import dev.cryoprotect.migrate.model.ConvexMigration.IndexDef;
+import dev.cryoprotect.migrate.model.Migration;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.SqlScript;
+import dev.cryoprotect.migrate.model.TableSchema;
+import dev.cryoprotect.migrate.model.Version;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads every file of a {@link MigrationSource} and returns the validated {@link MigrationSet}, or throws
+ * {@link InvalidMigrationsException} listing every problem. Nothing is half-loaded: one bad file refuses the whole set,
+ * so a run never starts on files it only partly understood.
+ */
+public final class MigrationLoader {
+    /** {@code NNN_name.sql}, {@code NNN_name.down.sql}, {@code NNN_name.json}. */
+    private static final Pattern FILE = Pattern.compile("([0-9]+)_(.+?)(\\.down\\.sql|\\.sql|\\.json)");
+    private static final Pattern SNAKE_CASE = Pattern.compile("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+    public static final int MAX_NAME_LENGTH = 100;
+
+    private MigrationLoader() {
+    }
+
+    public static MigrationSet load(MigrationSource source) {
+        return load(source.files());
+    }
+
+    public static MigrationSet load(List<MigrationSource.SourceFile> files) {
+        List<Problem> problems = new ArrayList<>();
+        Map<Version, VersionFiles> byVersion = new TreeMap<>();
+        List<MigrationSource.SourceFile> sorted = new ArrayList<>(files);
+        sorted.sort(Comparator.comparing(MigrationSource.SourceFile::name));
+
+        for (MigrationSource.SourceFile file : sorted) {
+            String lower = file.name().toLowerCase(Locale.ROOT);
+            if (file.name().startsWith(".") || !(lower.endsWith(".sql") || lower.endsWith(".json"))) {
+                continue; // READMEs, editor files: not migrations
+            }
+            Matcher m = FILE.matcher(file.name());
+            if (!m.matches()) {
+                problems.add(new Problem(file.name(), null,
+                        "not a migration file name: expected NNN_snake_name.sql, NNN_snake_name.down.sql or NNN_snake_name.json"));
+                continue;
+            }
+            String versionText = m.group(1);
+            String name = m.group(2);
+            if (versionText.length() < 3) {
+                problems.add(new Problem(file.name(), null, "version '" + versionText
+                        + "' must have at least 3 digits (for example " + "0".repeat(3 - versionText.length()) + versionText + ")"));
+                continue;
+            }
+            if (!SNAKE_CASE.matcher(name).matches() || name.length() > MAX_NAME_LENGTH) {
+                problems.add(new Problem(file.name(), null, "name '" + name
+                        + "' is not snake_case (lower-case letters, digits and single underscores, starting with a letter, at most "
+                        + MAX_NAME_LENGTH + " characters)"));
+                continue;
+            }
+            String text = decode(file, problems);
+            if (text == null) {
+                continue;
+            }
+            Version version = Version.parse(versionText);
+            VersionFiles slot = byVersion.computeIfAbsent(version, v -> new VersionFiles(version, name, file.name()));
+            if (!slot.name.equals(name)) {
+                problems.add(new Problem(file.name(), null, "version " + versionText + " is already used by "
+                        + slot.firstFile + " with the name '" + slot.name + "'; every file of one version shares one name"));
+                continue;
+            }
+            if (!slot.version.text().equals(versionText)) {
+                problems.add(new Problem(file.name(), null, "version " + versionText + " is written "
+                        + slot.version.text() + " in " + slot.firstFile + "; spell it the same way in every file"));
+                continue;
+            }
+            switch (m.group(3)) {
+                case ".sql" -> slot.up = sqlScript(file.name(), text, problems);
+                case ".down.sql" -> slot.down = sqlScript(file.name(), text, problems);
+                default -> slot.convex = ConvexMigrationParser.parse(file.name(), text, Checksums.sha256(text), version,
+                        name, problems);
+            }
+            slot.hasJson |= m.group(3).equals(".json");
+            slot.hasUp |= m.group(3).equals(".sql");
+            if (m.group(3).equals(".down.sql")) {
+                slot.downFile = file.name();
+            }
+        }
+
+        List<Migration> migrations = new ArrayList<>();
+        Map<String, TableSchema> schema = new LinkedHashMap<>();
+        List<IndexDef> indexes = new ArrayList<>();
+        for (VersionFiles slot : byVersion.values()) {
+            if (slot.downFile != null && !slot.hasUp) {
+                problems.add(new Problem(slot.downFile, null, "down file without its up file "
+                        + slot.version.text() + "_" + slot.name + ".sql"));
+                continue;
+            }
+            if (slot.convex != null) {
+                checkAgainstSchema(slot.convex, schema, indexes, problems);
+            }
+            if (slot.hasUp && slot.up == null || slot.hasJson && slot.convex == null
+                    || slot.downFile != null && slot.down == null) {
+                continue; // the file's own problem is already listed
+            }
+            migrations.add(new Migration(slot.version, slot.name, Optional.ofNullable(slot.up),
+                    Optional.ofNullable(slot.down), Optional.ofNullable(slot.convex)));
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidMigrationsException(problems);
+        }
+        return new MigrationSet(migrations, schema, indexes);
+    }
+
+    /** Merges the file's declared schema into {@code schema} and checks its ops and indexes against the result. */
+    private static void checkAgainstSchema(ConvexMigration migration, Map<String, TableSchema> schema,
+                                           List<IndexDef> indexes, List<Problem> problems) {
+        migration.schema().forEach((table, declared) -> schema.merge(table, declared, TableSchema::mergedWith));
+        for (DataOp op : migration.ops()) {
+            if (!schema.containsKey(op.table())) {
+                problems.add(new Problem(migration.fileName(), op.line(), "data[" + op.index() + "]: table '"
+                        + op.table() + "' is not declared in the schema of this or an earlier migration"
+                        + known(schema)));
+            }
+        }
+        for (IndexDef index : migration.indexes()) {
+            TableSchema table = schema.get(index.table());
+            if (table == null) {
+                problems.add(new Problem(migration.fileName(), index.line(), "index " + index.name() + ": table '"
+                        + index.table() + "' is not declared in the schema of this or an earlier migration" + known(schema)));
+                continue;
+            }
+            for (String field : index.fields()) {
+                if (!table.fields().containsKey(field)) {
+                    problems.add(new Problem(migration.fileName(), index.line(), "index " + index.name()
+                            + ": field '" + field + "' is not declared on table '" + index.table() + "'"));
+                }
+            }
+            boolean duplicate = indexes.stream().anyMatch(i -> i.table().equals(index.table())
+                    && i.name().equals(index.name()));
+            if (duplicate) {
+                problems.add(new Problem(migration.fileName(), index.line(), "index " + index.name()
+                        + " is already defined on table '" + index.table() + "' by an earlier migration"));
+            } else {
+                indexes.add(index);
+            }
+        }
+    }
+
+    private static String known(Map<String, TableSchema> schema) {
+        return schema.isEmpty() ? " (no tables are declared yet)" : " (declared: " + String.join(", ", schema.keySet()) + ")";
+    }
+
+    private static SqlScript sqlScript(String file, String text, List<Problem> problems) {
+        try {
+            String firstLine = text.lines().findFirst().orElse("").strip();
+            boolean transactional = !firstLine.equalsIgnoreCase(SqlScript.NO_TRANSACTION_MARKER);
+            return new SqlScript(file, text, Checksums.sha256(text), transactional, SqlSplitter.split(text));
+        } catch (SqlSplitter.UnterminatedException e) {
+            problems.add(new Problem(file, e.line(), e.getMessage()));
+            return null;
+        }
+    }
+
+    /** Strict UTF-8, with a leading byte-order mark removed. */
+    private static String decode(MigrationSource.SourceFile file, List<Problem> problems) {
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(file.content())).toString();
+            if (text.indexOf('\0') >= 0) {
+                problems.add(new Problem(file.name(), null, "contains a NUL byte; migration files are UTF-8 text"));
+                return null;
+            }
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
+        } catch (CharacterCodingException e) {
+            problems.add(new Problem(file.name(), null, "is not valid UTF-8 text"));
+            return null;
+        }
+    }
+
+    /** The files found for one version while loading. */
+    private static final class VersionFiles {
+        final Version version;
+        final String name;
+        final String firstFile;
+        SqlScript up;
+        SqlScript down;
+        ConvexMigration convex;
+        boolean hasUp;
+        boolean hasJson;
+        String downFile;
+
+        VersionFiles(Version version, String name, String firstFile) {
+            this.version = version;
+            this.name = name;
+            this.firstFile = firstFile;
+        }
+    }
+}

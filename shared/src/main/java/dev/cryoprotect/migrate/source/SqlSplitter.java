@@ -1,0 +1,224 @@
+package dev.cryoprotect.migrate.source;
+
+import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Splits a PostgreSQL script into statements the way psql does: semicolons end a statement except inside quotes
+ * ('...', E'...', "..."), dollar quotes ($$...$$, $tag$...$tag$), comments (--, nested /* *&#47;) and SQL-standard
+ * function bodies (BEGIN ATOMIC ... END). Each statement keeps its starting line, so a server error position can be
+ * mapped back to a line of the file.
+ */
+public final class SqlSplitter {
+
+    /** A quote or comment that never ends; {@code line} is where it starts. */
+    public static final class UnterminatedException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int line;
+
+        UnterminatedException(String what, int line) {
+            super("unterminated " + what + " starting on line " + line);
+            this.line = line;
+        }
+
+        public int line() {
+            return line;
+        }
+    }
+
+    private final String sql;
+    private int pos;
+    private int line = 1;
+
+    private SqlSplitter(String sql) {
+        this.sql = sql;
+    }
+
+    public static List<SqlStatement> split(String sql) throws UnterminatedException {
+        return new SqlSplitter(sql).run();
+    }
+
+    private List<SqlStatement> run() throws UnterminatedException {
+        List<SqlStatement> statements = new ArrayList<>();
+        int start = -1;          // first significant character of the current statement
+        int startLine = 0;
+        boolean hasCode = false; // the statement holds more than comments
+        int blockDepth = 0;      // BEGIN/CASE ... END nesting inside CREATE FUNCTION/PROCEDURE bodies
+        boolean routine = false; // the current statement creates a function or procedure
+        List<String> firstWords = new ArrayList<>();
+
+        while (pos < sql.length()) {
+            char c = sql.charAt(pos);
+            if (start < 0 && !Character.isWhitespace(c)) {
+                start = pos;
+                startLine = line;
+            }
+            if (c == '\n') {
+                line++;
+                pos++;
+            } else if (c == '-' && peek(1) == '-') {
+                skipLineComment();
+            } else if (c == '/' && peek(1) == '*') {
+                skipBlockComment();
+            } else if (c == '\'') {
+                hasCode = true;
+                boolean escapes = pos > 0 && (sql.charAt(pos - 1) == 'E' || sql.charAt(pos - 1) == 'e')
+                        && (pos < 2 || !isIdentChar(sql.charAt(pos - 2)));
+                skipQuoted('\'', escapes, "string literal");
+            } else if (c == '"') {
+                hasCode = true;
+                skipQuoted('"', false, "quoted identifier");
+            } else if (c == '$' && dollarTagAt(pos) != null) {
+                hasCode = true;
+                skipDollarQuoted(dollarTagAt(pos));
+            } else if (c == ';' && blockDepth == 0) {
+                if (hasCode) {
+                    statements.add(new SqlStatement(sql.substring(start, pos + 1), startLine));
+                }
+                pos++;
+                start = -1;
+                hasCode = false;
+                routine = false;
+                firstWords.clear();
+            } else if (isIdentStart(c) && (pos == 0 || !isIdentChar(sql.charAt(pos - 1)))) {
+                hasCode = true;
+                int end = pos;
+                while (end < sql.length() && isIdentChar(sql.charAt(end))) {
+                    end++;
+                }
+                String word = sql.substring(pos, end).toUpperCase(Locale.ROOT);
+                if (firstWords.size() < 6) {
+                    firstWords.add(word);
+                    if (firstWords.get(0).equals("CREATE")
+                            && (word.equals("FUNCTION") || word.equals("PROCEDURE"))) {
+                        routine = true;
+                    }
+                }
+                if (routine) {
+                    if (word.equals("BEGIN") || word.equals("CASE")) {
+                        blockDepth++;
+                    } else if (word.equals("END") && blockDepth > 0) {
+                        blockDepth--;
+                    }
+                }
+                pos = end;
+            } else {
+                if (!Character.isWhitespace(c)) {
+                    hasCode = true;
+                }
+                pos++;
+            }
+        }
+        if (start >= 0 && hasCode) {
+            statements.add(new SqlStatement(sql.substring(start), startLine));
+        }
+        return statements;
+    }
+
+    private char peek(int ahead) {
+        int i = pos + ahead;
+        return i < sql.length() ? sql.charAt(i) : '\0';
+    }
+
+    private void skipLineComment() {
+        while (pos < sql.length() && sql.charAt(pos) != '\n') {
+            pos++;
+        }
+    }
+
+    private void skipBlockComment() throws UnterminatedException {
+        int openedOn = line;
+        int depth = 0;
+        while (pos < sql.length()) {
+            char c = sql.charAt(pos);
+            if (c == '/' && peek(1) == '*') {
+                depth++;
+                pos += 2;
+            } else if (c == '*' && peek(1) == '/') {
+                depth--;
+                pos += 2;
+                if (depth == 0) {
+                    return;
+                }
+            } else {
+                if (c == '\n') {
+                    line++;
+                }
+                pos++;
+            }
+        }
+        throw new UnterminatedException("block comment", openedOn);
+    }
+
+    private void skipQuoted(char quote, boolean backslashEscapes, String what) throws UnterminatedException {
+        int openedOn = line;
+        pos++;
+        while (pos < sql.length()) {
+            char c = sql.charAt(pos);
+            if (c == '\n') {
+                line++;
+            }
+            if (backslashEscapes && c == '\\') {
+                if (peek(1) == '\n') {
+                    line++;
+                }
+                pos += 2;
+                continue;
+            }
+            if (c == quote) {
+                if (peek(1) == quote) {
+                    pos += 2;
+                    continue;
+                }
+                pos++;
+                return;
+            }
+            pos++;
+        }
+        throw new UnterminatedException(what, openedOn);
+    }
+
+    /** The dollar-quote tag ("$$" or "$name$") starting at {@code i}, or null when this '$' opens none. */
+    private String dollarTagAt(int i) {
+        if (i > 0 && isIdentChar(sql.charAt(i - 1))) {
+            return null; // part of an identifier such as a$b
+        }
+        int j = i + 1;
+        if (j < sql.length() && Character.isDigit(sql.charAt(j))) {
+            return null; // positional parameter $1
+        }
+        while (j < sql.length() && isIdentChar(sql.charAt(j)) && sql.charAt(j) != '$') {
+            j++;
+        }
+        if (j < sql.length() && sql.charAt(j) == '$') {
+            return sql.substring(i, j + 1);
+        }
+        return null;
+    }
+
+    private void skipDollarQuoted(String tag) throws UnterminatedException {
+        int openedOn = line;
+        int close = sql.indexOf(tag, pos + tag.length());
+        if (close < 0) {
+            throw new UnterminatedException("dollar-quoted string " + tag, openedOn);
+        }
+        int end = close + tag.length();
+        for (int i = pos; i < end; i++) {
+            if (sql.charAt(i) == '\n') {
+                line++;
+            }
+        }
+        pos = end;
+    }
+
+    private static boolean isIdentStart(char c) {
+        return Character.isLetter(c) || c == '_';
+    }
+
+    private static boolean isIdentChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '$';
+    }
+}
