@@ -213,9 +213,12 @@ public final class Migrator {
     private RunResult dryRunResult(String operation, RunInfo run, String initial, List<StepResult> steps) {
         StepResult failedStep = steps.stream().filter(s -> s.outcome().equals("failed")).findFirst().orElse(null);
         if (failedStep == null) {
+            long skipped = steps.stream().filter(s -> s.outcome().equals("skipped")).count();
             return new RunResult(target.database().id(), operation, true, run.runId(), initial, initial, steps, true,
-                    "dry run: " + steps.size() + " migration(s) would " + (operation.equals("apply") ? "apply" : "roll back")
-                            + " cleanly; nothing was changed", null);
+                    "dry run: " + (steps.size() - skipped) + " migration(s) would "
+                            + (operation.equals("apply") ? "apply" : "roll back") + " cleanly"
+                            + (skipped == 0 ? "" : ", " + skipped + " not tried (they run outside a transaction)")
+                            + "; nothing was changed", null);
         }
         return new RunResult(target.database().id(), operation, true, run.runId(), initial, initial, steps, false,
                 "dry run: " + failedStep.file() + " would fail; nothing was changed",
@@ -225,8 +228,11 @@ public final class Migrator {
 
     private RunResult failed(String operation, RunInfo run, String initial, List<StepResult> steps, MigrateException e) {
         String finalVersion = Planner.currentVersion(target.applied());
+        StepResult failedStep = steps.get(steps.size() - 1);
+        String message = operation + " stopped: " + failedStep.file() + " failed after " + (steps.size() - 1)
+                + " migration(s) " + (operation.equals("apply") ? "applied" : "rolled back") + " in this run";
         return new RunResult(target.database().id(), operation, false, run.runId(), initial, finalVersion, steps, false,
-                e.getMessage(), ErrorReport.of(e));
+                message, ErrorReport.of(e));
     }
 
     private String downFileOf(Migration m) {

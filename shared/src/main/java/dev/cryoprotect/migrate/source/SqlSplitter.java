@@ -45,15 +45,16 @@ public final class SqlSplitter {
         List<SqlStatement> statements = new ArrayList<>();
         int start = -1;          // first significant character of the current statement
         int startLine = 0;
-        boolean hasCode = false; // the statement holds more than comments
         int blockDepth = 0;      // BEGIN/CASE ... END nesting inside CREATE FUNCTION/PROCEDURE bodies
         boolean routine = false; // the current statement creates a function or procedure
         List<String> firstWords = new ArrayList<>();
 
         while (pos < sql.length()) {
             char c = sql.charAt(pos);
-            if (start < 0 && !Character.isWhitespace(c)) {
-                start = pos;
+            boolean code = !Character.isWhitespace(c) && !(c == '-' && peek(1) == '-') && !(c == '/' && peek(1) == '*')
+                    && !(c == ';' && blockDepth == 0);
+            if (code && start < 0) {
+                start = pos; // statements start at their first code character, after any leading comments
                 startLine = line;
             }
             if (c == '\n') {
@@ -64,27 +65,22 @@ public final class SqlSplitter {
             } else if (c == '/' && peek(1) == '*') {
                 skipBlockComment();
             } else if (c == '\'') {
-                hasCode = true;
                 boolean escapes = pos > 0 && (sql.charAt(pos - 1) == 'E' || sql.charAt(pos - 1) == 'e')
                         && (pos < 2 || !isIdentChar(sql.charAt(pos - 2)));
                 skipQuoted('\'', escapes, "string literal");
             } else if (c == '"') {
-                hasCode = true;
                 skipQuoted('"', false, "quoted identifier");
             } else if (c == '$' && dollarTagAt(pos) != null) {
-                hasCode = true;
                 skipDollarQuoted(dollarTagAt(pos));
             } else if (c == ';' && blockDepth == 0) {
-                if (hasCode) {
+                if (start >= 0) {
                     statements.add(new SqlStatement(sql.substring(start, pos + 1), startLine));
                 }
                 pos++;
                 start = -1;
-                hasCode = false;
                 routine = false;
                 firstWords.clear();
             } else if (isIdentStart(c) && (pos == 0 || !isIdentChar(sql.charAt(pos - 1)))) {
-                hasCode = true;
                 int end = pos;
                 while (end < sql.length() && isIdentChar(sql.charAt(end))) {
                     end++;
@@ -106,13 +102,10 @@ public final class SqlSplitter {
                 }
                 pos = end;
             } else {
-                if (!Character.isWhitespace(c)) {
-                    hasCode = true;
-                }
                 pos++;
             }
         }
-        if (start >= 0 && hasCode) {
+        if (start >= 0) {
             statements.add(new SqlStatement(sql.substring(start), startLine));
         }
         return statements;

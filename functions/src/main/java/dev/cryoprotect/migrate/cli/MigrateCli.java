@@ -1,0 +1,346 @@
+package dev.cryoprotect.migrate.cli;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.plan.MigrationState;
+import dev.cryoprotect.migrate.report.ErrorReport;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StatusEntry;
+import dev.cryoprotect.migrate.report.StatusReport;
+import dev.cryoprotect.migrate.source.DirectorySource;
+import dev.cryoprotect.migrate.source.MigrationScaffold;
+import dev.cryoprotect.migrate.target.postgres.PostgresConfig;
+import dev.cryoprotect.migrate.target.postgres.PostgresTarget;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * {@code migrate}: status, apply, rollback, create, repair and baseline on Supabase (PostgreSQL), locally on an
+ * embedded database when no URL is given. Exit codes: 0 success, 1 a migration failed, 2 bad input or usage,
+ * 3 lock busy, 4 database unreachable, 5 history conflict (changed, missing or out-of-order migrations).
+ */
+@Command(name = "migrate", mixinStandardHelpOptions = true, version = "migrate 0.1.0",
+        description = "Database migrations for an app moving from Supabase (PostgreSQL) to Convex.",
+        subcommands = {MigrateCli.Status.class, MigrateCli.Apply.class, MigrateCli.Rollback.class,
+                MigrateCli.Create.class, MigrateCli.Repair.class, MigrateCli.Baseline.class, MigrateCli.Local.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:a migration failed (it was rolled back)", "2:bad input or usage",
+                "3:another run holds the lock", "4:database unreachable", "5:history conflict (changed, missing or"
+                + " out-of-order migrations)", "70:internal error (a bug: please report it)"})
+public final class MigrateCli implements Runnable {
+    static final int INTERNAL_ERROR = 70;
+
+    final Map<String, String> env;
+    final PrintWriter out;
+    final PrintWriter err;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    MigrateCli(Map<String, String> env, PrintWriter out, PrintWriter err) {
+        this.env = env;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(args, System.getenv(), out, err));
+    }
+
+    /** Runs one command line and returns its exit code; never calls System.exit. */
+    public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+        MigrateCli cli = new MigrateCli(env, out, err);
+        CommandLine commandLine = new CommandLine(cli)
+                .setOut(out)
+                .setErr(err)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .registerConverter(Version.class, new Options.VersionConverter())
+                .setExecutionExceptionHandler((e, cl, parsed) -> cli.report(e, cl));
+        commandLine.getCommandSpec().usageMessage().autoWidth(false);
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(out);
+    }
+
+    /** Prints a failure for people on stderr (and as JSON on stdout with --format json); returns its exit code. */
+    private int report(Exception e, CommandLine command) {
+        if (e instanceof MigrateException m) {
+            err.println("error: " + m.getMessage());
+            err.flush();
+            if (command.getCommand() instanceof Formatted f && f.format() == Output.Format.json) {
+                new Output(out, Output.Format.json).json(Map.of("error", ErrorReport.of(m)));
+            }
+            return m.failure().exitCode();
+        }
+        err.println("internal error: " + e);
+        e.printStackTrace(err);
+        err.flush();
+        return INTERNAL_ERROR;
+    }
+
+    /** A command whose output format is known, so errors can be printed in it too. */
+    interface Formatted {
+        Output.Format format();
+    }
+
+    /** The PostgreSQL to use: --database-url, else $SUPABASE_DB_URL, else the embedded local database. */
+    PostgresConfig postgres(Options.Database db) {
+        String url = db.databaseUrl != null ? db.databaseUrl : env.get("SUPABASE_DB_URL");
+        if (url == null || url.isBlank()) {
+            url = new LocalPostgres(db.local.localDir).ensureRunning();
+        }
+        return PostgresConfig.fromUrl(url, db.historySchema);
+    }
+
+    static String whoAmI() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return System.getProperty("user.name", "unknown") + "@" + host;
+    }
+
+    /** Base of the commands that run the core against the database. */
+    abstract static class DatabaseCommand implements Callable<Integer>, Formatted {
+        @ParentCommand
+        MigrateCli cli;
+        @Mixin
+        Options.Files files;
+        @Mixin
+        Options.Database db;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Override
+        public Output.Format format() {
+            return files.format;
+        }
+
+        Output output() {
+            return new Output(cli.out, files.format);
+        }
+
+        <T> T withMigrator(boolean outOfOrder, Function<Migrator, T> action) {
+            try (PostgresTarget target = new PostgresTarget(cli.postgres(db))) {
+                Migrator migrator = Migrator.configure()
+                        .source(new DirectorySource(files.migrations))
+                        .target(target)
+                        .lockTimeout(db.lockTimeout())
+                        .outOfOrder(outOfOrder)
+                        .appliedBy(whoAmI())
+                        .load();
+                return action.apply(migrator);
+            }
+        }
+
+        int print(RunResult result) {
+            output().run(result);
+            if (!result.success() && !output().isJson()) {
+                cli.err.println("error: " + result.error().message());
+                cli.err.flush();
+            }
+            return result.success() ? 0 : result.error().exitCode();
+        }
+    }
+
+    @Command(name = "status", description = "Show every migration's state: APPLIED, PENDING, OUT_OF_ORDER, CHANGED, MISSING.")
+    static final class Status extends DatabaseCommand {
+        @Override
+        public Integer call() {
+            StatusReport report = withMigrator(false, Migrator::status);
+            output().status(List.of(report));
+            return 0;
+        }
+    }
+
+    @Command(name = "apply", description = "Apply pending migrations, each in one transaction with its history row.")
+    static final class Apply extends DatabaseCommand {
+        @Option(names = "--target", paramLabel = "VERSION", description = "Apply up to and including this version.")
+        Version target;
+        @Option(names = "--dry-run", description = "Run each migration and roll it back: report what would fail, change nothing.")
+        boolean dryRun;
+        @Option(names = "--out-of-order", description = "Also apply pending versions lower than the highest applied one.")
+        boolean outOfOrder;
+
+        @Override
+        public Integer call() {
+            return print(withMigrator(outOfOrder, m -> m.apply(target, dryRun)));
+        }
+    }
+
+    @Command(name = "rollback", description = "Roll back the latest migration, or every one above --target, newest first, with the .down.sql files.")
+    static final class Rollback extends DatabaseCommand {
+        @Option(names = "--target", paramLabel = "VERSION", description = "Keep this version and those below it (000 rolls back everything).")
+        Version target;
+        @Option(names = "--dry-run", description = "Run the down files and roll them back: report what would fail, change nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            return print(withMigrator(false, m -> m.rollback(target, dryRun)));
+        }
+    }
+
+    @Command(name = "repair", description = "Record the current checksums of applied files that changed, after you confirm the edits are intended.")
+    static final class Repair extends DatabaseCommand {
+        @Option(names = {"-y", "--yes"}, description = "Confirm without asking (needed when there is no terminal).")
+        boolean yes;
+
+        @Override
+        public Integer call() {
+            return print(withMigrator(false, m -> {
+                List<StatusEntry> changed = m.status().migrations().stream()
+                        .filter(e -> e.state() == MigrationState.CHANGED).toList();
+                if (!changed.isEmpty() && !yes && !confirm(changed)) {
+                    throw MigrateException.badInput("repair not confirmed; nothing was changed. Re-run with --yes"
+                            + " once you have checked that the edited files match what the database already has");
+                }
+                return m.repair();
+            }));
+        }
+
+        private boolean confirm(List<StatusEntry> changed) {
+            if (System.console() == null) {
+                return false;
+            }
+            cli.out.println("These applied files changed since they were applied:");
+            changed.forEach(e -> cli.out.println("  " + e.file()));
+            cli.out.print("Their edits will NOT be run; only the recorded checksums change. Type 'yes' to continue: ");
+            cli.out.flush();
+            try {
+                String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                return "yes".equalsIgnoreCase(answer == null ? "" : answer.strip());
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }
+    }
+
+    @Command(name = "baseline", description = "Mark an existing database as already at --version: record the migrations up to it without running them.")
+    static final class Baseline extends DatabaseCommand {
+        @Option(names = "--version", paramLabel = "VERSION", required = true, description = "The version the database is at.")
+        Version version;
+
+        @Override
+        public Integer call() {
+            return print(withMigrator(false, m -> m.baseline(version)));
+        }
+    }
+
+    @Command(name = "create", description = "Create the next migration's files from templates.")
+    static final class Create implements Callable<Integer>, Formatted {
+        @ParentCommand
+        MigrateCli cli;
+        @Mixin
+        Options.Files files;
+        @Option(names = "--name", paramLabel = "NAME", required = true, description = "snake_case name, such as add_teams.")
+        String name;
+        @Option(names = "--kind", paramLabel = "sql|convex|both", defaultValue = "both",
+                description = "Which files: sql (.sql and .down.sql), convex (.json) or both (default: ${DEFAULT-VALUE}).")
+        String kind;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Override
+        public Output.Format format() {
+            return files.format;
+        }
+
+        @Override
+        public Integer call() {
+            MigrationScaffold.Kind parsed = switch (kind.toLowerCase(java.util.Locale.ROOT)) {
+                case "sql" -> MigrationScaffold.Kind.SQL;
+                case "convex", "json" -> MigrationScaffold.Kind.CONVEX;
+                case "both" -> MigrationScaffold.Kind.BOTH;
+                default -> throw MigrateException.badInput("--kind must be sql, convex or both, not '" + kind + "'");
+            };
+            if (!java.nio.file.Files.isDirectory(files.migrations)) {
+                try {
+                    java.nio.file.Files.createDirectories(files.migrations);
+                } catch (java.io.IOException e) {
+                    throw new MigrateException(Failure.BAD_INPUT, "cannot create " + files.migrations + ": " + e.getMessage());
+                }
+            }
+            List<String> created = MigrationScaffold.create(new DirectorySource(files.migrations), name, parsed,
+                    Clock.systemUTC());
+            Output output = new Output(cli.out, files.format);
+            if (output.isJson()) {
+                output.json(Map.of("created", created, "directory", files.migrations.toString()));
+            } else {
+                created.forEach(f -> output.line("created " + files.migrations.resolve(f)));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "local", description = "Manage the embedded local database used when no database URL is given.",
+            subcommands = {Local.LocalStatus.class, Local.LocalStop.class})
+    static final class Local implements Runnable {
+        @ParentCommand
+        MigrateCli cli;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(cli.out);
+        }
+
+        @Command(name = "status", description = "Say whether the local PostgreSQL runs, and where.")
+        static final class LocalStatus implements Callable<Integer> {
+            @ParentCommand
+            Local local;
+            @Mixin
+            Options.LocalDir dir;
+
+            @Override
+            public Integer call() {
+                LocalPostgres pg = new LocalPostgres(dir.localDir);
+                local.cli.out.println(pg.runningPort().map(p -> "local PostgreSQL runs on localhost:" + p
+                        + " (data in " + pg.home() + ")").orElse("local PostgreSQL is not running"));
+                local.cli.out.flush();
+                return 0;
+            }
+        }
+
+        @Command(name = "stop", description = "Stop the local PostgreSQL (its data stays; the next command starts it again).")
+        static final class LocalStop implements Callable<Integer> {
+            @ParentCommand
+            Local local;
+            @Mixin
+            Options.LocalDir dir;
+
+            @Override
+            public Integer call() {
+                boolean stopped = new LocalPostgres(dir.localDir).stop();
+                local.cli.out.println(stopped ? "stopped the local PostgreSQL" : "local PostgreSQL was not running");
+                local.cli.out.flush();
+                return 0;
+            }
+        }
+    }
+}

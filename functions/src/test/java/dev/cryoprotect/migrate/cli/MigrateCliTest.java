@@ -1,0 +1,234 @@
+package dev.cryoprotect.migrate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.target.DatabaseTarget;
+import dev.cryoprotect.migrate.target.postgres.PostgresTarget;
+import dev.cryoprotect.migrate.testing.MigrationFiles;
+import dev.cryoprotect.migrate.testing.TestPostgres;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MigrateCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private MigrationFiles files;
+    private String url;
+    private List<String> db;
+
+    @BeforeEach
+    void setUp() {
+        files = new MigrationFiles(dir);
+        url = TestPostgres.newDatabase();
+        db = List.of("--migrations", dir.toString(), "--database-url", url);
+    }
+
+    private CliRun run(String command, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of(command));
+        args.addAll(db);
+        args.addAll(List.of(more));
+        return CliRun.of(Map.of(), args.toArray(String[]::new));
+    }
+
+    @Test
+    void applyStatusRollbackRoundTrip() {
+        files.table("001", "alpha").table("002", "beta");
+        CliRun apply = run("apply");
+        assertEquals(0, apply.exitCode(), apply.toString());
+        assertTrue(apply.out().contains("applied 2 migrations to supabase (none -> 002)"), apply.out());
+        CliRun status = run("status");
+        assertTrue(status.out().contains("current version: 002, pending: 0"), status.out());
+        assertTrue(status.out().matches("(?s).*001\\s+create_alpha\\s+APPLIED.*"), status.out());
+        CliRun rollback = run("rollback");
+        assertEquals(0, rollback.exitCode(), rollback.toString());
+        assertEquals(List.of("alpha"), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList());
+    }
+
+    @Test
+    void jsonOutputIsTheResultRecord() throws Exception {
+        files.table("001", "alpha");
+        JsonNode result = JSON.readTree(run("apply", "--format", "json").out());
+        assertEquals("supabase", result.get("database").asText());
+        assertEquals("001", result.get("finalVersion").asText());
+        assertEquals("applied", result.get("steps").get(0).get("outcome").asText());
+        JsonNode status = JSON.readTree(run("status", "--format", "json").out());
+        assertEquals("APPLIED", status.get("migrations").get(0).get("state").asText());
+    }
+
+    @Test
+    void aFailedMigrationExitsOneAndNamesFileAndLine() throws Exception {
+        files.write("001_bad.sql", "CREATE TABLE a (id int);\nSELECT * FROM missing_table;\n");
+        CliRun run = run("apply");
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("001_bad.sql:2: ERROR: relation \"missing_table\" does not exist"), run.err());
+        assertEquals(List.of("migrations"), TestPostgres.tables(url, "public"));
+        JsonNode json = JSON.readTree(run("apply", "--format", "json").out());
+        assertEquals(2, json.get("error").get("line").asInt());
+    }
+
+    @Test
+    void badInputExitsTwoAndNamesTheFile() {
+        files.write("001_Bad_Name.sql", "SELECT 1;");
+        CliRun run = run("apply");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("001_Bad_Name.sql: name 'Bad_Name' is not snake_case"), run.err());
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertEquals(2, CliRun.of(Map.of(), "apply", "--no-such-option").exitCode());
+        CliRun badTarget = run("apply", "--target", "abc");
+        assertEquals(2, badTarget.exitCode());
+        assertTrue(badTarget.err().contains("'abc' is not a version"), badTarget.err());
+        assertEquals(2, CliRun.of(Map.of(), "frobnicate").exitCode());
+    }
+
+    @Test
+    void aBusyLockExitsThree() {
+        files.table("001", "alpha");
+        try (DatabaseTarget holder = new PostgresTarget(TestPostgres.config(url));
+             DatabaseTarget.Lock ignored = holder.lock(Duration.ofSeconds(5))) {
+            CliRun run = run("apply", "--lock-timeout", "1");
+            assertEquals(3, run.exitCode(), run.toString());
+            assertTrue(run.err().contains("another run holds the lock"), run.err());
+        }
+        assertEquals(List.of(), TestPostgres.tables(url, "public").stream().filter(t -> t.equals("alpha")).toList());
+    }
+
+    @Test
+    void anUnreachableDatabaseExitsFourWithoutThePassword() {
+        files.table("001", "alpha");
+        CliRun run = CliRun.of(Map.of(), "status", "--migrations", dir.toString(), "--database-url",
+                "postgresql://postgres:hunter2-secret@127.0.0.1:1/postgres");
+        assertEquals(4, run.exitCode(), run.toString());
+        assertFalse(run.err().contains("hunter2"), run.err());
+        assertFalse(run.out().contains("hunter2"), run.out());
+    }
+
+    @Test
+    void aChangedFileExitsFiveUntilRepairedWithConfirmation() {
+        files.table("001", "alpha");
+        assertEquals(0, run("apply").exitCode());
+        files.append("001_create_alpha.sql", "-- edited\n");
+        files.table("002", "beta");
+        CliRun blocked = run("apply");
+        assertEquals(5, blocked.exitCode(), blocked.toString());
+        assertTrue(blocked.err().contains("001_create_alpha.sql changed after it was applied"), blocked.err());
+        assertTrue(run("status").out().contains("CHANGED"));
+
+        CliRun unconfirmed = run("repair");
+        assertEquals(2, unconfirmed.exitCode(), unconfirmed.toString());
+        assertTrue(unconfirmed.err().contains("--yes"), unconfirmed.err());
+        assertEquals(5, run("apply").exitCode(), "an unconfirmed repair changed nothing");
+
+        CliRun repaired = run("repair", "--yes");
+        assertEquals(0, repaired.exitCode(), repaired.toString());
+        assertEquals(0, run("apply").exitCode());
+    }
+
+    @Test
+    void baselineRecordsWithoutRunning() {
+        files.table("001", "alpha").table("002", "beta");
+        CliRun run = run("baseline", "--version", "001");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
+        assertEquals(0, run("apply").exitCode());
+        assertEquals(List.of("beta", "migrations"), TestPostgres.tables(url, "public"));
+    }
+
+    @Test
+    void theDatabaseUrlComesFromSupabaseDbUrlWhenNoOptionIsGiven() {
+        files.table("001", "alpha");
+        CliRun run = CliRun.of(Map.of("SUPABASE_DB_URL", url), "apply", "--migrations", dir.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(List.of("alpha", "migrations"), TestPostgres.tables(url, "public"));
+    }
+
+    @Test
+    void createWritesTheNextVersionsTemplates() throws Exception {
+        files.table("001", "alpha");
+        CliRun run = CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", "add_teams");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(Files.exists(dir.resolve("002_add_teams.sql")));
+        assertTrue(Files.exists(dir.resolve("002_add_teams.down.sql")));
+        String json = Files.readString(dir.resolve("002_add_teams.json"));
+        assertEquals("002", JSON.readTree(json).get("version").asText());
+
+        CliRun sqlOnly = CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", "more", "--kind", "sql");
+        assertEquals(0, sqlOnly.exitCode(), sqlOnly.toString());
+        assertTrue(Files.exists(dir.resolve("003_more.sql")));
+        assertFalse(Files.exists(dir.resolve("003_more.json")));
+        assertEquals(0, run("apply").exitCode(), "the templates are valid migrations");
+    }
+
+    @Test
+    void createContinuesTimestampVersions() {
+        files.write("20240101120000_init.sql", "SELECT 1;");
+        CliRun run = CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", "next", "--kind", "sql");
+        assertEquals(0, run.exitCode(), run.toString());
+        String created = dir.toFile().list((d, n) -> n.endsWith("_next.sql"))[0];
+        assertEquals(14, created.indexOf('_'), created);
+        assertTrue(created.compareTo("20240101120000") > 0, created);
+    }
+
+    @Test
+    void createRefusesBadNamesAndPathTraversal() {
+        for (String name : List.of("AddTeams", "../../etc/passwd", "add-teams", "a;drop table x", "")) {
+            CliRun run = CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", name);
+            assertEquals(2, run.exitCode(), name + ": " + run);
+        }
+        assertEquals(0, dir.toFile().list().length, "nothing was written");
+    }
+
+    @Test
+    void createRefusesToOverwrite() {
+        files.write("001_a.sql", "SELECT 1;");
+        files.write("002_b.json", "{\"version\": \"002\"}");
+        files.write("002_b.sql", "SELECT 1;");
+        // 003 is next; a stray 003 file of another kind must not be overwritten.
+        files.write("003_c.down.sql.txt", "not a migration");
+        CliRun run = CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", "c", "--kind", "sql");
+        assertEquals(0, run.exitCode(), run.toString());
+        CliRun again = CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", "d", "--kind", "sql");
+        assertEquals(0, again.exitCode());
+        assertTrue(Files.exists(dir.resolve("004_d.sql")));
+    }
+
+    @Test
+    void helpIsAvailableEverywhere() {
+        for (String command : List.of("status", "apply", "rollback", "create", "repair", "baseline", "local")) {
+            CliRun run = CliRun.of(Map.of(), command, "--help");
+            assertEquals(0, run.exitCode(), command);
+            assertTrue(run.out().contains("Usage: migrate " + command), run.out());
+        }
+        CliRun top = CliRun.of(Map.of(), "--help");
+        assertTrue(top.out().contains("3    another run holds the lock"), top.out());
+    }
+
+    @Test
+    void theShippedExamplesApplyAndRollBackCleanly() {
+        Path examples = Path.of("..", "migrations");
+        List<String> args = List.of("--migrations", examples.toString(), "--database-url", url);
+        CliRun apply = CliRun.of(Map.of(), CliRun.args(List.of("apply"), args.toArray(String[]::new)));
+        assertEquals(0, apply.exitCode(), apply.toString());
+        assertEquals(List.of("owner"), TestPostgres.query(url, "SELECT role FROM users"));
+        assertEquals(List.of("users_email_lower"), TestPostgres.query(url,
+                "SELECT indexname FROM pg_indexes WHERE indexname = 'users_email_lower'"));
+        CliRun rollback = CliRun.of(Map.of(), CliRun.args(List.of("rollback", "--target", "000"), args.toArray(String[]::new)));
+        assertEquals(0, rollback.exitCode(), rollback.toString());
+        assertEquals(List.of("migrations"), TestPostgres.tables(url, "public"));
+    }
+}

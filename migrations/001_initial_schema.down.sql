@@ -1,0 +1,2 @@
+-- Reverses 001_initial_schema.sql.
+DROP TABLE public.users;

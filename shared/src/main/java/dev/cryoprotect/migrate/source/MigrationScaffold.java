@@ -1,0 +1,117 @@
+package dev.cryoprotect.migrate.source;
+
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.Version;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The files {@code create --name N} writes: the next version and a template per kind. Versions continue the existing
+ * style: zero-padded numbers (001, 002, ...) or, once the folder uses Supabase-CLI timestamps, a UTC timestamp.
+ */
+public final class MigrationScaffold {
+    private static final Pattern SNAKE_CASE = Pattern.compile("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+    private static final int TIMESTAMP_DIGITS = 14;
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT);
+
+    /** Which files a new migration gets. */
+    public enum Kind {
+        /** {@code .sql} and {@code .down.sql} for Supabase. */
+        SQL,
+        /** {@code .json} for Convex. */
+        CONVEX,
+        /** All three. */
+        BOTH
+    }
+
+    private MigrationScaffold() {
+    }
+
+    /** The new files for {@code name}, not yet written. */
+    public static List<MigrationSource.SourceFile> files(MigrationSet existing, String name, Kind kind, Clock clock) {
+        checkName(name);
+        Version version = nextVersion(existing, clock);
+        String base = version.text() + "_" + name;
+        List<MigrationSource.SourceFile> files = new ArrayList<>();
+        if (kind != Kind.CONVEX) {
+            files.add(file(base + ".sql", """
+                    -- %s: Supabase (PostgreSQL) forward migration.
+                    -- Runs in one transaction together with its history row. Put '-- migrate:no-transaction' on the
+                    -- first line for statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY).
+
+                    """.formatted(base)));
+            files.add(file(base + ".down.sql", """
+                    -- %s: reverses %s.sql; run by 'migrate rollback'.
+
+                    """.formatted(base, base)));
+        }
+        if (kind != Kind.SQL) {
+            files.add(file(base + ".json", """
+                    {
+                      "version": "%s",
+                      "name": "%s",
+                      "description": "",
+                      "schema": {},
+                      "data": [],
+                      "indexes": []
+                    }
+                    """.formatted(version.text(), name)));
+        }
+        return files;
+    }
+
+    /** Writes the files to {@code source}, refusing to overwrite; returns their names. */
+    public static List<String> create(MigrationSource source, String name, Kind kind, Clock clock) {
+        List<MigrationSource.SourceFile> files = files(MigrationLoader.load(source), name, kind, clock);
+        for (MigrationSource.SourceFile file : files) {
+            source.createNew(file.name(), file.content());
+        }
+        return files.stream().map(MigrationSource.SourceFile::name).toList();
+    }
+
+    static void checkName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw MigrateException.badInput("--name is required, in snake_case (for example add_teams)");
+        }
+        if (name.length() > MigrationLoader.MAX_NAME_LENGTH || !SNAKE_CASE.matcher(name).matches()) {
+            throw MigrateException.badInput("--name '" + printable(name) + "' is not snake_case: use lower-case letters,"
+                    + " digits and single underscores, starting with a letter, at most "
+                    + MigrationLoader.MAX_NAME_LENGTH + " characters (for example add_teams)");
+        }
+    }
+
+    static Version nextVersion(MigrationSet existing, Clock clock) {
+        if (existing.latest().isEmpty()) {
+            return Version.parse("001");
+        }
+        Version latest = existing.latest().get();
+        if (latest.text().length() >= TIMESTAMP_DIGITS) {
+            BigInteger now = new BigInteger(TIMESTAMP.format(clock.instant().atZone(ZoneOffset.UTC)));
+            BigInteger next = now.compareTo(latest.number()) > 0 ? now : latest.number().add(BigInteger.ONE);
+            return Version.parse(next.toString());
+        }
+        String next = latest.number().add(BigInteger.ONE).toString();
+        int width = Math.max(3, latest.text().length());
+        return Version.parse("0".repeat(Math.max(0, width - next.length())) + next);
+    }
+
+    private static MigrationSource.SourceFile file(String name, String text) {
+        return new MigrationSource.SourceFile(name, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The name as it may be shown in a message: control characters replaced, length bounded. */
+    private static String printable(String name) {
+        String shown = name.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        return shown.length() > 120 ? shown.substring(0, 120) + "..." : shown;
+    }
+}

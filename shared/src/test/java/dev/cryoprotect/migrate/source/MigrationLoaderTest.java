@@ -1,0 +1,278 @@
+package dev.cryoprotect.migrate.source;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.model.ConvexMigration;
+import dev.cryoprotect.migrate.model.FieldType;
+import dev.cryoprotect.migrate.model.Migration;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.TableSchema;
+import dev.cryoprotect.migrate.source.MigrationSource.SourceFile;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MigrationLoaderTest {
+    private static final String USERS_JSON = """
+            {
+              "version": "001",
+              "name": "initial_schema",
+              "schema": {"users": {"name": "string", "email": "string", "role": "string?"}},
+              "data": [
+                {"type": "insert", "table": "users", "data": {"name": "Admin", "email": "a@x.com"}}
+              ],
+              "indexes": [{"table": "users", "name": "by_email", "fields": ["email"]}]
+            }
+            """;
+
+    private final List<SourceFile> files = new ArrayList<>();
+
+    private LoaderFixture file(String name, String text) {
+        files.add(new SourceFile(name, text.getBytes(StandardCharsets.UTF_8)));
+        return new LoaderFixture();
+    }
+
+    private final class LoaderFixture {
+        LoaderFixture file(String name, String text) {
+            return MigrationLoaderTest.this.file(name, text);
+        }
+    }
+
+    private MigrationSet load() {
+        return MigrationLoader.load(files);
+    }
+
+    private Problem onlyProblem() {
+        InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class, this::load);
+        assertEquals(Failure.BAD_INPUT, e.failure());
+        assertEquals(1, e.problems().size(), e.getMessage());
+        return e.problems().get(0);
+    }
+
+    @Test
+    void loadsAllThreeKindsOfFileIntoOneVersion() {
+        file("001_initial_schema.sql", "CREATE TABLE users (id int);")
+                .file("001_initial_schema.down.sql", "DROP TABLE users;")
+                .file("001_initial_schema.json", USERS_JSON)
+                .file("README.md", "not a migration");
+        MigrationSet set = load();
+        assertEquals(1, set.migrations().size());
+        Migration m = set.migrations().get(0);
+        assertEquals("initial_schema", m.name());
+        assertTrue(m.up().isPresent() && m.down().isPresent() && m.convex().isPresent());
+        ConvexMigration convex = m.convex().orElseThrow();
+        assertEquals(ConvexMigration.OpType.INSERT, convex.ops().get(0).type());
+        assertEquals(new TableSchema.Field(new FieldType.Primitive(FieldType.Kind.STRING), true),
+                set.declaredSchema().get("users").fields().get("role"));
+        assertEquals(List.of("by_email"), set.declaredIndexes().stream().map(ConvexMigration.IndexDef::name).toList());
+    }
+
+    @Test
+    void versionsCompareAsNumbersSoTimestampsWork() {
+        file("20240101120000_later.sql", "SELECT 1;")
+                .file("999_earlier.sql", "SELECT 1;")
+                .file("1000_middle.sql", "SELECT 1;");
+        assertEquals(List.of("999", "1000", "20240101120000"),
+                load().migrations().stream().map(m -> m.version().text()).toList());
+    }
+
+    @Test
+    void checksumsIgnoreLineEndings() {
+        file("001_a.sql", "SELECT 1;\r\nSELECT 2;\r\n");
+        String crlf = load().migrations().get(0).up().orElseThrow().checksum();
+        files.clear();
+        file("001_a.sql", "SELECT 1;\nSELECT 2;\n");
+        assertEquals(crlf, load().migrations().get(0).up().orElseThrow().checksum());
+        files.clear();
+        file("001_a.sql", "SELECT 1;\nSELECT 3;\n");
+        assertFalse(crlf.equals(load().migrations().get(0).up().orElseThrow().checksum()));
+    }
+
+    @Test
+    void twoNamesForOneVersionAreRefused() {
+        file("002_add_teams.sql", "SELECT 1;").file("002_add_projects.sql", "SELECT 1;");
+        Problem p = onlyProblem();
+        assertEquals("002_add_teams.sql", p.file());
+        assertTrue(p.message().contains("already used by 002_add_projects.sql"), p.message());
+    }
+
+    @Test
+    void oneVersionSpelledTwoWaysIsRefused() {
+        file("002_add_teams.sql", "SELECT 1;").file("0002_add_teams.json", "{\"version\": \"0002\"}");
+        assertTrue(onlyProblem().message().contains("spell it the same way"));
+    }
+
+    @Test
+    void aNameThatIsNotSnakeCaseIsRefused() {
+        file("003_AddTeams.sql", "SELECT 1;");
+        Problem p = onlyProblem();
+        assertEquals("003_AddTeams.sql", p.file());
+        assertTrue(p.message().contains("not snake_case"), p.message());
+    }
+
+    @Test
+    void aFileNameWithoutAVersionIsRefused() {
+        file("add_teams.sql", "SELECT 1;");
+        assertTrue(onlyProblem().message().contains("NNN_snake_name.sql"));
+    }
+
+    @Test
+    void aVersionWithFewerThanThreeDigitsIsRefused() {
+        file("1_first.sql", "SELECT 1;");
+        assertTrue(onlyProblem().message().contains("at least 3 digits"));
+    }
+
+    @Test
+    void aJsonVersionThatDisagreesWithItsFileNameIsRefusedWithItsLine() {
+        file("004_teams.json", "{\n  \"version\": \"005\",\n  \"name\": \"teams\"\n}\n");
+        Problem p = onlyProblem();
+        assertEquals("004_teams.json", p.file());
+        assertEquals(2, p.line());
+        assertTrue(p.message().contains("disagrees with the file name's version 004"), p.message());
+    }
+
+    @Test
+    void malformedJsonNamesTheLine() {
+        file("001_bad.json", "{\n  \"version\": \"001\",\n  \"schema\": {\n    \"users\": {\"name\": \"string\",}\n  }\n}\n");
+        Problem p = onlyProblem();
+        assertEquals(4, p.line());
+        assertTrue(p.message().startsWith("malformed JSON"), p.message());
+    }
+
+    @Test
+    void truncatedJsonIsRefused() {
+        file("001_bad.json", "{\"version\": \"001\", \"data\": [");
+        assertTrue(onlyProblem().message().startsWith("malformed JSON"));
+    }
+
+    @Test
+    void duplicateJsonKeysAreRefused() {
+        file("001_bad.json", "{\"version\": \"001\",\n\"version\": \"001\"}");
+        Problem p = onlyProblem();
+        assertTrue(p.message().contains("Duplicate field"), p.message());
+    }
+
+    @Test
+    void anUnknownOpTypeIsRefusedWithItsPathAndLine() {
+        file("001_initial_schema.json", USERS_JSON.replace("\"type\": \"insert\"", "\"type\": \"upsert\""));
+        Problem p = onlyProblem();
+        assertEquals(6, p.line());
+        assertTrue(p.message().contains("data[0].type: unknown op type 'upsert'"), p.message());
+    }
+
+    @Test
+    void anOpOnAnUndeclaredTableIsRefused() {
+        file("001_initial_schema.json", USERS_JSON)
+                .file("002_teams.json", """
+                        {
+                          "version": "002",
+                          "data": [
+                            {"type": "insert", "table": "users", "data": {"name": "B", "email": "b@x.com"}},
+                            {"type": "delete", "table": "teams", "filter": {"name": "old"}}
+                          ]
+                        }
+                        """);
+        Problem p = onlyProblem();
+        assertEquals("002_teams.json", p.file());
+        assertEquals(5, p.line());
+        assertTrue(p.message().contains("data[1]: table 'teams' is not declared"), p.message());
+        assertTrue(p.message().contains("(declared: users)"), p.message());
+    }
+
+    @Test
+    void theSchemaIsCumulativeAcrossFiles() {
+        file("001_initial_schema.json", USERS_JSON)
+                .file("002_teams.json", """
+                        {"version": "002", "schema": {"users": {"team": "id<teams>?"}, "teams": {"name": "string"}},
+                         "data": [{"type": "update", "table": "users", "filter": {"email": "a@x.com"}, "data": {"role": "x"}}]}
+                        """);
+        MigrationSet set = load();
+        assertEquals(List.of("name", "email", "role", "team"),
+                List.copyOf(set.declaredSchema().get("users").fields().keySet()));
+        assertEquals(new FieldType.Id("teams"), set.declaredSchema().get("users").fields().get("team").type());
+    }
+
+    @Test
+    void anUnknownFieldTypeIsRefused() {
+        file("001_a.json", "{\"version\": \"001\", \"schema\": {\"users\": {\"age\": \"integer\"}}}");
+        assertTrue(onlyProblem().message().contains("schema.users.age: unknown type 'integer'"));
+    }
+
+    @Test
+    void fieldTypesParseArraysUnionsObjectsAndIds() {
+        file("001_a.json", """
+                {"version": "001", "schema": {"t": {
+                  "tags": "string[]", "owner": "id<t>", "v": "string|null", "n": "int64?",
+                  "meta": {"size": "number", "raw": "bytes"}, "list": ["boolean"]}}}
+                """);
+        TableSchema t = load().declaredSchema().get("t");
+        assertEquals(new FieldType.Array(new FieldType.Primitive(FieldType.Kind.STRING)), t.fields().get("tags").type());
+        assertEquals(new FieldType.Union(List.of(new FieldType.Primitive(FieldType.Kind.STRING),
+                new FieldType.Primitive(FieldType.Kind.NULL))), t.fields().get("v").type());
+        assertTrue(t.fields().get("n").optional());
+        assertTrue(t.fields().get("meta").type() instanceof FieldType.Obj);
+        assertEquals(new FieldType.Array(new FieldType.Primitive(FieldType.Kind.BOOLEAN)), t.fields().get("list").type());
+    }
+
+    @Test
+    void reservedFieldNamesAreRefused() {
+        file("001_a.json", "{\"version\": \"001\", \"schema\": {\"users\": {\"_id\": \"string\"}}}");
+        assertTrue(onlyProblem().message().contains("'_id' starts with '_'"));
+    }
+
+    @Test
+    void opsMissingWhatTheyNeedAreRefused() {
+        file("001_initial_schema.json", USERS_JSON.replace(
+                "{\"type\": \"insert\", \"table\": \"users\", \"data\": {\"name\": \"Admin\", \"email\": \"a@x.com\"}}",
+                "{\"type\": \"update\", \"table\": \"users\", \"data\": {\"name\": \"Admin\"}}"));
+        assertTrue(onlyProblem().message().contains("an update needs a \"filter\" object"));
+    }
+
+    @Test
+    void anIndexOnAnUndeclaredFieldIsRefused() {
+        file("001_initial_schema.json", USERS_JSON.replace("[\"email\"]", "[\"mail\"]"));
+        assertTrue(onlyProblem().message().contains("field 'mail' is not declared on table 'users'"));
+    }
+
+    @Test
+    void aDownFileWithoutItsUpFileIsRefused() {
+        file("005_orphan.down.sql", "DROP TABLE x;");
+        Problem p = onlyProblem();
+        assertEquals("005_orphan.down.sql", p.file());
+        assertTrue(p.message().contains("without its up file 005_orphan.sql"), p.message());
+    }
+
+    @Test
+    void anUnterminatedQuoteNamesTheLineWhereItStarts() {
+        file("001_a.sql", "SELECT 1;\nSELECT 'oops;\nSELECT 2;\n");
+        Problem p = onlyProblem();
+        assertEquals(2, p.line());
+        assertTrue(p.message().contains("unterminated string literal"), p.message());
+    }
+
+    @Test
+    void nonUtf8TextIsRefused() {
+        files.add(new SourceFile("001_a.sql", new byte[]{'S', 'E', 'L', (byte) 0xC3, (byte) 0x28}));
+        assertTrue(onlyProblem().message().contains("not valid UTF-8"));
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        file("001_Bad.sql", "x").file("002_ok.json", "{").file("003_orphan.down.sql", "x");
+        InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class, this::load);
+        assertEquals(3, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("3 problems in migration files (nothing was run)"), e.getMessage());
+    }
+
+    @Test
+    void theNoTransactionMarkerIsRecognised() {
+        file("001_idx.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n");
+        assertFalse(load().migrations().get(0).up().orElseThrow().transactional());
+    }
+}
