@@ -1,0 +1,226 @@
+// Runs data ops inside one mutation, measuring what they cost and recording their exact inverse.
+import { ConvexError, convexToJson, type Value } from "convex/values";
+import type { GenericDatabaseWriter } from "convex/server";
+
+/** The app's tables are whatever its migrations declare, so data ops see an untyped database. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = GenericDatabaseWriter<any>;
+
+export type DataOp = {
+  index: number;
+  type: "insert" | "update" | "delete";
+  table: string;
+  data?: Record<string, Value>;
+  filter?: Record<string, Value>;
+};
+
+/** One step of an inverse: replayed newest first on rollback. */
+export type InverseEntry =
+  | { op: "delete_inserted"; table: string; id: string }
+  | { op: "restore_fields"; table: string; id: string; fields: Record<string, Value>; absent: string[] }
+  | { op: "reinsert"; table: string; doc: Record<string, Value> };
+
+/** Per-mutation budget, kept well inside Convex's transaction limits (16k writes, 32k reads, 16 MiB each way). */
+export type Limits = { documentsRead: number; documentsWritten: number; bytesRead: number; bytesWritten: number };
+
+export const DEFAULT_LIMITS: Limits = {
+  documentsRead: 24_000,
+  documentsWritten: 8_000,
+  bytesRead: 12 * 1024 * 1024,
+  bytesWritten: 8 * 1024 * 1024,
+};
+
+const INVERSE_CHUNK_ENTRIES = 256;
+const INVERSE_CHUNK_BYTES = 256 * 1024;
+
+export function sizeOf(value: Value | undefined): number {
+  return value === undefined ? 0 : JSON.stringify(convexToJson(value)).length;
+}
+
+function sameValue(a: Value | undefined, b: Value | undefined): boolean {
+  if (a === undefined || b === undefined) {
+    return a === b;
+  }
+  return JSON.stringify(convexToJson(a)) === JSON.stringify(convexToJson(b));
+}
+
+/** Counts reads and writes of one mutation and stops it, with a clear error, before Convex's own limits do. */
+export class Budget {
+  documentsRead = 0;
+  documentsWritten = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+
+  constructor(private readonly limits: Limits, private readonly version: string) {}
+
+  read(doc: Value, opIndex: number) {
+    this.documentsRead++;
+    this.bytesRead += sizeOf(doc);
+    this.check(opIndex);
+  }
+
+  write(doc: Value | undefined, opIndex: number) {
+    this.documentsWritten++;
+    this.bytesWritten += sizeOf(doc);
+    this.check(opIndex);
+  }
+
+  /** Counts a write without enforcing the limit: for stepwise work that checks {@link used} itself. */
+  count(doc: Value | undefined) {
+    this.documentsWritten++;
+    this.bytesWritten += sizeOf(doc);
+  }
+
+  /** Fraction of the tightest limit used so far, for stepwise work that should stop early. */
+  used(): number {
+    return Math.max(
+      this.documentsRead / this.limits.documentsRead,
+      this.documentsWritten / this.limits.documentsWritten,
+      this.bytesRead / this.limits.bytesRead,
+      this.bytesWritten / this.limits.bytesWritten,
+    );
+  }
+
+  private check(opIndex: number) {
+    const over: [string, number, number][] = [
+      ["documents read", this.documentsRead, this.limits.documentsRead],
+      ["documents written", this.documentsWritten, this.limits.documentsWritten],
+      ["bytes read", this.bytesRead, this.limits.bytesRead],
+      ["bytes written", this.bytesWritten, this.limits.bytesWritten],
+    ];
+    for (const [what, used, max] of over) {
+      if (used > max) {
+        throw new ConvexError({
+          code: "TOO_LARGE",
+          version: this.version,
+          opIndex,
+          limit: what,
+          max,
+          message:
+            `version ${this.version}: data op ${opIndex} takes the migration past ${max} ${what} in one ` +
+            `mutation (Convex allows 16,000 documents written, 32,000 read and 16 MiB each way per transaction); ` +
+            `split the file or set "batched": true`,
+        });
+      }
+    }
+  }
+}
+
+/** Collects inverse entries and stores them in chunks in migration_inverse. */
+export class InverseRecorder {
+  private entries: InverseEntry[] = [];
+  private bytes = 0;
+
+  constructor(private readonly db: Db, private readonly version: string, public nextSeq: number,
+              private readonly budget: Budget) {}
+
+  add(entry: InverseEntry, opIndex: number) {
+    this.entries.push(entry);
+    this.bytes += JSON.stringify(convexToJson(entry as unknown as Value)).length;
+    if (this.entries.length >= INVERSE_CHUNK_ENTRIES || this.bytes >= INVERSE_CHUNK_BYTES) {
+      return this.flush(opIndex);
+    }
+    return Promise.resolve();
+  }
+
+  async flush(opIndex = -1) {
+    if (this.entries.length === 0) {
+      return;
+    }
+    const doc = { version: this.version, seq: this.nextSeq++, entries: this.entries as unknown as Value[] };
+    this.budget.write(doc as unknown as Value, opIndex);
+    await this.db.insert("migration_inverse", doc);
+    this.entries = [];
+    this.bytes = 0;
+  }
+}
+
+/** Documents of `table` whose fields equal every field of `filter`. Scans the table: reads count against the budget. */
+async function matching(db: Db, table: string, filter: Record<string, Value>, budget: Budget, opIndex: number) {
+  const found = [];
+  for await (const doc of db.query(table)) {
+    budget.read(doc as unknown as Value, opIndex);
+    if (Object.entries(filter).every(([field, value]) => sameValue(doc[field] as Value | undefined, value))) {
+      found.push(doc);
+    }
+  }
+  return found;
+}
+
+export type OpCounts = { inserted: number; updated: number; deleted: number };
+
+/** Runs ops in order; any failure throws a ConvexError naming the op, so the whole mutation is undone. */
+export async function runOps(db: Db, version: string, ops: DataOp[], budget: Budget, inverse: InverseRecorder)
+    : Promise<OpCounts> {
+  const counts: OpCounts = { inserted: 0, updated: 0, deleted: 0 };
+  for (const op of ops) {
+    try {
+      if (op.type === "insert") {
+        budget.write(op.data as Value, op.index);
+        const id = await db.insert(op.table, op.data ?? {});
+        await inverse.add({ op: "delete_inserted", table: op.table, id }, op.index);
+        counts.inserted++;
+      } else if (op.type === "update") {
+        for (const doc of await matching(db, op.table, op.filter ?? {}, budget, op.index)) {
+          const fields: Record<string, Value> = {};
+          const absent: string[] = [];
+          for (const field of Object.keys(op.data ?? {})) {
+            if (doc[field] === undefined) {
+              absent.push(field);
+            } else {
+              fields[field] = doc[field] as Value;
+            }
+          }
+          budget.write(op.data as Value, op.index);
+          await db.patch(doc._id, op.data ?? {});
+          await inverse.add({ op: "restore_fields", table: op.table, id: doc._id, fields, absent }, op.index);
+          counts.updated++;
+        }
+      } else {
+        for (const doc of await matching(db, op.table, op.filter ?? {}, budget, op.index)) {
+          const { _id, _creationTime, ...fields } = doc;
+          void _creationTime;
+          budget.write(undefined, op.index);
+          await db.delete(_id);
+          await inverse.add({ op: "reinsert", table: op.table, doc: fields as Record<string, Value> }, op.index);
+          counts.deleted++;
+        }
+      }
+    } catch (e) {
+      if (e instanceof ConvexError) {
+        throw e;
+      }
+      throw new ConvexError({
+        code: "OP_FAILED",
+        version,
+        opIndex: op.index,
+        message: `version ${version}: data op ${op.index} (${op.type} ${op.table}) failed: ${(e as Error).message}`,
+      });
+    }
+  }
+  return counts;
+}
+
+/** Replays one inverse entry. Re-inserted documents get new ids: Convex never reuses an id. */
+export async function undo(db: Db, entry: InverseEntry) {
+  switch (entry.op) {
+    case "delete_inserted":
+      if ((await db.get(entry.id as never)) !== null) {
+        await db.delete(entry.id as never);
+      }
+      return;
+    case "restore_fields": {
+      const patch: Record<string, Value | undefined> = { ...entry.fields };
+      for (const field of entry.absent) {
+        patch[field] = undefined;
+      }
+      if ((await db.get(entry.id as never)) !== null) {
+        await db.patch(entry.id as never, patch);
+      }
+      return;
+    }
+    case "reinsert":
+      await db.insert(entry.table, entry.doc);
+      return;
+  }
+}

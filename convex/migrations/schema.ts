@@ -1,0 +1,53 @@
+// Tables the migration framework owns in your Convex deployment. Spread them into your schema:
+//
+//   import { defineSchema } from "convex/server";
+//   import { includeMigrationSchema } from "./migrations/schema";
+//   export default defineSchema(includeMigrationSchema({ users: defineTable({...}) }));
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+
+export const migrationTables = {
+  // One row per applied version: the seed's migrations table (version, name, description, applied_at) plus the
+  // file's checksum and who applied it. `state` is "rolling_back" while a large rollback runs in several steps.
+  migrations: defineTable({
+    version: v.string(),
+    name: v.string(),
+    description: v.optional(v.string()),
+    checksum: v.string(),
+    applied_at: v.number(),
+    run_id: v.string(),
+    applied_by: v.string(),
+    baselined: v.optional(v.boolean()),
+    state: v.optional(v.union(v.literal("applied"), v.literal("rolling_back"))),
+  }).index("by_version", ["version"]),
+
+  // The exact inverse of what a version did (ids it inserted, prior values it patched, documents it deleted), in
+  // chunks so a large migration never needs one oversized document. Rollback replays them newest first.
+  migration_inverse: defineTable({
+    version: v.string(),
+    seq: v.number(),
+    entries: v.array(v.any()),
+  }).index("by_version_seq", ["version", "seq"]),
+
+  // The run lock: a lease with an owner and an expiry, so a crashed runner never holds it forever.
+  migration_locks: defineTable({
+    name: v.string(),
+    owner: v.string(),
+    acquired_at: v.number(),
+    expires_at: v.number(),
+  }).index("by_name", ["name"]),
+
+  // Progress of a batched migration that spans several mutations, so a rerun continues where it stopped.
+  migration_progress: defineTable({
+    version: v.string(),
+    checksum: v.string(),
+    next_index: v.number(),
+    next_seq: v.number(),
+    started_at: v.number(),
+  }).index("by_version", ["version"]),
+};
+
+/** Adds the framework's tables to your own, as the seed's includeMigrationSchema did. */
+export function includeMigrationSchema<T extends Record<string, unknown>>(tables: T): T & typeof migrationTables {
+  return { ...tables, ...migrationTables };
+}

@@ -1,0 +1,211 @@
+// The migration functions, run by convex-test as Convex would run them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { convexTest } from "convex-test";
+import { makeFunctionReference } from "convex/server";
+import { ConvexError, type Value } from "convex/values";
+import schema from "../schema";
+import { functionModules } from "../server/modules";
+
+type Args = Record<string, Value>;
+
+function backend(limits: boolean | Record<string, number> = true) {
+  const t = convexTest({ schema, modules: functionModules(), transactionLimits: limits });
+  const call = t as unknown as Record<"query" | "mutation", (ref: unknown, args: Args) => Promise<any>>;
+  return {
+    t,
+    query: (name: string, args: Args = {}) => call.query(makeFunctionReference(`migrations/runner:${name}`), args),
+    mutation: (name: string, args: Args) => call.mutation(makeFunctionReference(`migrations/runner:${name}`), args),
+    docs: (table: string) => t.run(async (ctx) => await ctx.db.query(table as never).collect()) as Promise<any[]>,
+  };
+}
+
+function migration(version: string, ops: Args[], checksum = "sum-" + version): Args {
+  return { version, name: "m" + version, checksum, ops, owner: "runner-a", runId: "run-1", appliedBy: "test" };
+}
+
+const seedUsers: Args[] = [
+  { index: 0, type: "insert", table: "users", data: { name: "Admin", email: "a@x.com", role: "admin" } },
+  { index: 1, type: "insert", table: "users", data: { name: "Legacy", email: "l@x.com" } },
+];
+
+async function withLock(b: ReturnType<typeof backend>, owner = "runner-a") {
+  const lock = await b.mutation("acquireLock", { owner, leaseMs: 60_000 });
+  assert.equal(lock.acquired, true);
+}
+
+async function rejects(promise: Promise<unknown>, code: string): Promise<Record<string, Value>> {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof ConvexError, `expected ConvexError ${code}, got ${e}`);
+    const data = (e as ConvexError<Record<string, Value>>).data;
+    assert.equal(data.code, code, JSON.stringify(data));
+    return data;
+  }
+  assert.fail(`expected ConvexError ${code}`);
+}
+
+function strip(docs: any[]) {
+  return docs.map(({ _id, _creationTime, ...rest }) => rest).sort((a, b) => a.email.localeCompare(b.email));
+}
+
+test("apply records the history row and the inverse; rollback restores the exact prior state", async () => {
+  const b = backend();
+  await withLock(b);
+  assert.equal((await b.mutation("applyMigration", migration("001", seedUsers))).status, "applied");
+  const before = strip(await b.docs("users"));
+
+  const result = await b.mutation("applyMigration", migration("002", [
+    { index: 0, type: "update", table: "users", filter: { email: "a@x.com" }, data: { role: "owner", team: "core" } },
+    { index: 1, type: "delete", table: "users", filter: { email: "l@x.com" } },
+    { index: 2, type: "insert", table: "teams", data: { name: "core" } },
+  ]));
+  assert.deepEqual([result.inserted, result.updated, result.deleted], [1, 1, 1]);
+  assert.deepEqual(strip(await b.docs("users")), [{ name: "Admin", email: "a@x.com", role: "owner", team: "core" }]);
+
+  const applied = await b.query("listApplied");
+  assert.deepEqual(applied.applied.map((r: any) => r.version).sort(), ["001", "002"]);
+
+  assert.equal((await b.mutation("rollbackMigration", { version: "002", owner: "runner-a" })).status, "rolled_back");
+  // No originalData was given: the recorded inverse alone restores the patched fields (removing 'team') and the row.
+  assert.deepEqual(strip(await b.docs("users")), before);
+  assert.deepEqual(await b.docs("teams"), []);
+  assert.deepEqual((await b.query("listApplied")).applied.map((r: any) => r.version), ["001"]);
+  assert.equal((await b.docs("migration_inverse")).filter((d) => d.version === "002").length, 0);
+});
+
+test("a retried apply with the same checksum is a no-op that says so; another checksum is refused", async () => {
+  const b = backend();
+  await withLock(b);
+  await b.mutation("applyMigration", migration("001", seedUsers));
+  const retry = await b.mutation("applyMigration", migration("001", seedUsers));
+  assert.equal(retry.status, "already_applied");
+  assert.equal((await b.docs("users")).length, 2);
+  const data = await rejects(b.mutation("applyMigration", migration("001", seedUsers, "other")), "CHECKSUM_MISMATCH");
+  assert.match(String(data.message), /already applied to Convex/);
+});
+
+test("a failing op undoes the whole migration and names the op", async () => {
+  const b = backend();
+  await withLock(b);
+  const data = await rejects(b.mutation("applyMigration", migration("001", [
+    seedUsers[0],
+    // The framework's own tables are declared in the schema, so a document of the wrong shape fails validation.
+    { index: 1, type: "insert", table: "migration_locks", data: { bogus: 1 } },
+  ])), "OP_FAILED");
+  assert.equal(data.opIndex, 1);
+  assert.deepEqual(await b.docs("users"), []);
+  assert.deepEqual((await b.query("listApplied")).applied, []);
+});
+
+test("a dry run reports and leaves nothing behind", async () => {
+  const b = backend();
+  await withLock(b);
+  const data = await rejects(b.mutation("dryRun", {
+    owner: "runner-a", direction: "up",
+    migrations: [{ version: "001", name: "m001", checksum: "s", ops: seedUsers }],
+  }), "DRY_RUN");
+  assert.deepEqual((data.report as any[]).map((r) => [r.version, r.ok, r.inserted]), [["001", true, 2]]);
+  assert.deepEqual(await b.docs("users"), []);
+  assert.deepEqual(await b.docs("migrations"), []);
+  assert.deepEqual(await b.docs("migration_inverse"), []);
+});
+
+test("a dry run of a rollback undoes nothing for real", async () => {
+  const b = backend();
+  await withLock(b);
+  await b.mutation("applyMigration", migration("001", seedUsers));
+  const data = await rejects(b.mutation("dryRun", {
+    owner: "runner-a", direction: "down", migrations: [{ version: "001", name: "m001", checksum: "x", ops: [] }],
+  }), "DRY_RUN");
+  assert.equal((data.report as any[])[0].status, "rolled_back");
+  assert.equal((await b.docs("users")).length, 2);
+  assert.equal((await b.query("listApplied")).applied.length, 1);
+});
+
+test("the lock lease excludes others until it expires, and fences a runner that lost it", async () => {
+  const b = backend();
+  assert.equal((await b.mutation("acquireLock", { owner: "a", leaseMs: 200 })).acquired, true);
+  const busy = await b.mutation("acquireLock", { owner: "b", leaseMs: 200 });
+  assert.equal(busy.acquired, false);
+  assert.equal(busy.holder, "a");
+  await new Promise((r) => setTimeout(r, 250));
+  const taken = await b.mutation("acquireLock", { owner: "b", leaseMs: 60_000 });
+  assert.equal(taken.acquired, true);
+  assert.equal(taken.expiredHolder, "a");
+  // "a" crashed or stalled past its lease: its writes are refused, and it cannot renew or release b's lock.
+  await rejects(b.mutation("applyMigration", { ...migration("001", seedUsers), owner: "a" }), "LOCK_LOST");
+  assert.equal((await b.mutation("renewLock", { owner: "a", leaseMs: 1000 })).renewed, false);
+  assert.equal((await b.mutation("releaseLock", { owner: "a" })).released, false);
+  assert.equal((await b.mutation("releaseLock", { owner: "b" })).released, true);
+  assert.equal((await b.mutation("acquireLock", { owner: "c", leaseMs: 1000 })).acquired, true);
+});
+
+test("a migration past the per-mutation budget is refused with the version and the limit", async () => {
+  const b = backend();
+  await withLock(b);
+  const ops: Args[] = [];
+  for (let i = 0; i < 60; i++) {
+    ops.push({ index: i, type: "insert", table: "items", data: { n: i } });
+  }
+  const limits = { documentsRead: 1000, documentsWritten: 50, bytesRead: 1 << 20, bytesWritten: 1 << 20 };
+  const data = await rejects(b.mutation("applyMigration", { ...migration("007", ops), limits }), "TOO_LARGE");
+  assert.equal(data.version, "007");
+  assert.equal(data.limit, "documents written");
+  assert.match(String(data.message), /"batched": true/);
+  assert.deepEqual(await b.docs("items"), []);
+});
+
+test("Convex's own transaction limits hold as well (16,000 writes)", async () => {
+  const b = backend();
+  await withLock(b);
+  const ops: Args[] = [];
+  for (let i = 0; i < 16_500; i++) {
+    ops.push({ index: i, type: "insert", table: "items", data: { n: i } });
+  }
+  const huge = { documentsRead: 1e9, documentsWritten: 1e9, bytesRead: 1e12, bytesWritten: 1e12 };
+  await assert.rejects(b.mutation("applyMigration", { ...migration("008", ops), limits: huge }));
+  assert.equal((await b.docs("items")).length, 0);
+});
+
+test("batched execution records progress, so a rerun resumes where it stopped", async () => {
+  const b = backend();
+  await withLock(b);
+  const chunk = (from: number, n: number, isLast: boolean): Args => {
+    const ops: Args[] = [];
+    for (let i = from; i < from + n; i++) {
+      ops.push({ index: i, type: "insert", table: "items", data: { n: i } });
+    }
+    return { ...migration("009", ops), fromIndex: from, isLast };
+  };
+  assert.equal((await b.mutation("applyBatch", chunk(0, 10, false))).status, "in_progress");
+  // The runner "crashed" here. A rerun starts again at 0 and is told where to continue.
+  const resync = await b.mutation("applyBatch", chunk(0, 10, false));
+  assert.deepEqual([resync.status, resync.nextIndex], ["resync", 10]);
+  assert.equal((await b.mutation("applyBatch", chunk(10, 10, true))).status, "applied");
+  assert.equal((await b.docs("items")).length, 20);
+  assert.deepEqual(await b.docs("migration_progress"), []);
+  assert.equal((await b.mutation("applyBatch", chunk(10, 10, true))).status, "already_applied");
+
+  // A large rollback runs in steps and ends with nothing of the version left.
+  const small = { documentsRead: 1000, documentsWritten: 8, bytesRead: 1 << 20, bytesWritten: 1 << 20 };
+  let steps = 0;
+  for (let status = "in_progress"; status !== "rolled_back"; steps++) {
+    status = (await b.mutation("rollbackMigration", { version: "009", owner: "runner-a", limits: small })).status;
+    assert.ok(steps < 50, "rollback makes progress");
+  }
+  assert.equal((await b.docs("items")).length, 0);
+  assert.deepEqual(await b.docs("migrations"), []);
+});
+
+test("baseline records without running; repair replaces the checksum", async () => {
+  const b = backend();
+  await withLock(b);
+  assert.equal((await b.mutation("recordMigration", {
+    version: "001", name: "m001", checksum: "old", owner: "runner-a", runId: "r", appliedBy: "t",
+  })).recorded, true);
+  assert.deepEqual(await b.docs("users"), []);
+  assert.equal((await b.mutation("updateChecksum", { version: "001", checksum: "new", owner: "runner-a" })).updated, true);
+  assert.equal((await b.query("listApplied")).applied[0].checksum, "new");
+});
