@@ -18,7 +18,7 @@ export type DataOp = {
 export type InverseEntry =
   | { op: "delete_inserted"; table: string; id: string }
   | { op: "restore_fields"; table: string; id: string; fields: Record<string, Value>; absent: string[] }
-  | { op: "reinsert"; table: string; doc: Record<string, Value> };
+  | { op: "reinsert"; table: string; id: string; doc: Record<string, Value> };
 
 /** Per-mutation budget, kept well inside Convex's transaction limits (16k writes, 32k reads, 16 MiB each way). */
 export type Limits = { documentsRead: number; documentsWritten: number; bytesRead: number; bytesWritten: number };
@@ -182,7 +182,7 @@ export async function runOps(db: Db, version: string, ops: DataOp[], budget: Bud
           void _creationTime;
           budget.write(undefined, op.index);
           await db.delete(_id);
-          await inverse.add({ op: "reinsert", table: op.table, doc: fields as Record<string, Value> }, op.index);
+          await inverse.add({ op: "reinsert", table: op.table, id: _id, doc: fields as Record<string, Value> }, op.index);
           counts.deleted++;
         }
       }
@@ -201,26 +201,39 @@ export async function runOps(db: Db, version: string, ops: DataOp[], budget: Bud
   return counts;
 }
 
-/** Replays one inverse entry. Re-inserted documents get new ids: Convex never reuses an id. */
-export async function undo(db: Db, entry: InverseEntry) {
+/** The id a document has now: re-inserted documents were given new ids earlier in this rollback. */
+async function currentId(db: Db, version: string, id: string): Promise<string> {
+  const remap = await db.query("migration_id_remap")
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    .withIndex("by_version_old", (q: any) => q.eq("version", version).eq("old_id", id)).unique();
+  return remap === null ? id : remap.new_id;
+}
+
+/** Replays one inverse entry of `version`. */
+export async function undo(db: Db, version: string, entry: InverseEntry) {
   switch (entry.op) {
-    case "delete_inserted":
-      if ((await db.get(entry.id as never)) !== null) {
-        await db.delete(entry.id as never);
+    case "delete_inserted": {
+      const id = await currentId(db, version, entry.id);
+      if ((await db.get(id as never)) !== null) {
+        await db.delete(id as never);
       }
       return;
+    }
     case "restore_fields": {
+      const id = await currentId(db, version, entry.id);
       const patch: Record<string, Value | undefined> = { ...entry.fields };
       for (const field of entry.absent) {
         patch[field] = undefined;
       }
-      if ((await db.get(entry.id as never)) !== null) {
-        await db.patch(entry.id as never, patch);
+      if ((await db.get(id as never)) !== null) {
+        await db.patch(id as never, patch);
       }
       return;
     }
-    case "reinsert":
-      await db.insert(entry.table, entry.doc);
+    case "reinsert": {
+      const newId = await db.insert(entry.table, entry.doc);
+      await db.insert("migration_id_remap", { version, old_id: entry.id, new_id: newId });
       return;
+    }
   }
 }

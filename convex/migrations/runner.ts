@@ -135,10 +135,22 @@ async function rollbackSome(db: Db, version: string, limits: Limits, untilDone: 
       }
       const entry = entries.pop()!;
       budget.count(entry as unknown as Value);
-      await undo(appDb(db), entry);
+      await undo(appDb(db), version, entry);
       undone++;
     }
     await db.delete(chunk._id);
+  }
+  for (;;) {
+    const remap = await db.query("migration_id_remap")
+      .withIndex("by_version_old", (q) => q.eq("version", version)).first();
+    if (remap === null) {
+      break;
+    }
+    if (!untilDone && budget.used() >= 0.5) {
+      return { status: "in_progress", undone };
+    }
+    budget.count(undefined);
+    await db.delete(remap._id);
   }
   if (history !== null) {
     await db.delete(history._id);

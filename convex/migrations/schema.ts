@@ -29,6 +29,14 @@ export const migrationTables = {
     entries: v.array(v.any()),
   }).index("by_version_seq", ["version", "seq"]),
 
+  // While a rollback runs: documents it re-inserted got new ids (Convex never reuses one), so older inverse entries
+  // that name the old id are redirected here. Emptied when the rollback finishes.
+  migration_id_remap: defineTable({
+    version: v.string(),
+    old_id: v.string(),
+    new_id: v.string(),
+  }).index("by_version_old", ["version", "old_id"]),
+
   // The run lock: a lease with an owner and an expiry, so a crashed runner never holds it forever.
   migration_locks: defineTable({
     name: v.string(),

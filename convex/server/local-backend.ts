@@ -6,6 +6,8 @@
 //   PORT=3210 CONVEX_DEPLOY_KEY=k npm run local-backend
 //
 // State lives in memory for the life of the process (the CLI keeps one running in the background).
+// With LOCAL_BACKEND_TEST_ROUTES=1 (tests only) it also serves POST /_test/reset (empty every table) and
+// POST /_test/documents {"table": name} (every document of a table), still behind the deploy key.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -20,7 +22,9 @@ type RegisteredFunction = { isQuery?: boolean; isMutation?: boolean; isAction?: 
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const modules = functionModules();
-const t = convexTest({ schema, modules, transactionLimits: true });
+const newBackend = () => convexTest({ schema, modules, transactionLimits: true });
+let t = newBackend();
+const testRoutes = process.env.LOCAL_BACKEND_TEST_ROUTES === "1";
 const adminKey = process.env.CONVEX_DEPLOY_KEY || "local|" + randomBytes(24).toString("hex");
 
 class HttpError extends Error {
@@ -91,6 +95,9 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   if (req.method === "GET" && (url.pathname === "/version" || url.pathname === "/instance_name")) {
     return send(res, 200, "local-convex-test");
   }
+  if (testRoutes && req.method === "POST" && url.pathname.startsWith("/_test/")) {
+    return testRoute(req, res, url.pathname);
+  }
   const route = /^\/api\/(query|mutation|action|function)$/.exec(url.pathname);
   if (route === null) {
     return send(res, 404, "No such route");
@@ -139,6 +146,26 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
       body.errorData = convexToJson(error.data as Value);
     }
     return send(res, 560, body);
+  }
+}
+
+async function testRoute(req: IncomingMessage, res: ServerResponse, path: string) {
+  try {
+    if (!isAdmin(req)) {
+      return send(res, 401, "test routes need the deploy key");
+    }
+    if (path === "/_test/reset") {
+      t = newBackend();
+      return send(res, 200, { status: "success", value: null });
+    }
+    if (path === "/_test/documents") {
+      const { table } = JSON.parse(await readBody(req)) as { table: string };
+      const docs = await t.run(async (ctx) => await ctx.db.query(table as never).collect());
+      return send(res, 200, { status: "success", value: convexToJson(docs as unknown as Value) });
+    }
+    return send(res, 404, "No such test route");
+  } catch (e) {
+    return send(res, e instanceof HttpError ? e.status : 500, (e as Error).message);
   }
 }
 

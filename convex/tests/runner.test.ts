@@ -58,10 +58,12 @@ test("apply records the history row and the inverse; rollback restores the exact
 
   const result = await b.mutation("applyMigration", migration("002", [
     { index: 0, type: "update", table: "users", filter: { email: "a@x.com" }, data: { role: "owner", team: "core" } },
-    { index: 1, type: "delete", table: "users", filter: { email: "l@x.com" } },
-    { index: 2, type: "insert", table: "teams", data: { name: "core" } },
+    { index: 1, type: "update", table: "users", filter: { email: "l@x.com" }, data: { role: "gone" } },
+    { index: 2, type: "delete", table: "users", filter: { email: "l@x.com" } },
+    { index: 3, type: "insert", table: "teams", data: { name: "core" } },
   ]));
-  assert.deepEqual([result.inserted, result.updated, result.deleted], [1, 1, 1]);
+  // The legacy user was patched and then deleted in the same migration: rollback must undo both, in that order.
+  assert.deepEqual([result.inserted, result.updated, result.deleted], [1, 2, 1]);
   assert.deepEqual(strip(await b.docs("users")), [{ name: "Admin", email: "a@x.com", role: "owner", team: "core" }]);
 
   const applied = await b.query("listApplied");
@@ -71,6 +73,7 @@ test("apply records the history row and the inverse; rollback restores the exact
   // No originalData was given: the recorded inverse alone restores the patched fields (removing 'team') and the row.
   assert.deepEqual(strip(await b.docs("users")), before);
   assert.deepEqual(await b.docs("teams"), []);
+  assert.deepEqual(await b.docs("migration_id_remap"), [], "the id remap is emptied when the rollback ends");
   assert.deepEqual((await b.query("listApplied")).applied.map((r: any) => r.version), ["001"]);
   assert.equal((await b.docs("migration_inverse")).filter((d) => d.version === "002").length, 0);
 });

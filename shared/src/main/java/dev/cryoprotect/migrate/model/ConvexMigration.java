@@ -29,11 +29,21 @@ public record ConvexMigration(String fileName, String checksum, Version version,
      * document or the patched fields; {@code originalData} the prior values the author recorded (optional, since the
      * Convex functions record the exact inverse themselves). Nodes are never mutated after parsing.
      *
-     * @param index 0-based position in the file's {@code data} array
-     * @param line  the file line where the op starts
+     * @param index  0-based position in the file's {@code data} array
+     * @param line   the file line where the op starts
+     * @param values {@code data} as Convex values, checked against the declared schema (null until checked)
+     * @param match  {@code filter} as Convex values, checked likewise (null for inserts and until checked)
      */
     public record DataOp(int index, OpType type, String table, ObjectNode filter, ObjectNode data,
-                         ObjectNode originalData, int line) {
+                         ObjectNode originalData, int line, Map<String, Object> values, Map<String, Object> match) {
+
+        public DataOp withValues(Map<String, Object> values, Map<String, Object> match) {
+            return new DataOp(index, type, table, filter, data, originalData, line, values, match);
+        }
+    }
+
+    public ConvexMigration withOps(List<DataOp> newOps) {
+        return new ConvexMigration(fileName, checksum, version, name, description, schema, newOps, indexes, batched);
     }
 
     /** An index on a table's fields, rendered as {@code .index(name, [fields])}. */

@@ -1,6 +1,7 @@
 package dev.cryoprotect.migrate.source;
 
 import dev.cryoprotect.migrate.model.Checksums;
+import dev.cryoprotect.migrate.model.ConvexDocuments;
 import dev.cryoprotect.migrate.model.ConvexMigration;
 import dev.cryoprotect.migrate.model.ConvexMigration.DataOp;
 import dev.cryoprotect.migrate.model.ConvexMigration.IndexDef;
@@ -112,7 +113,7 @@ public final class MigrationLoader {
                 continue;
             }
             if (slot.convex != null) {
-                checkAgainstSchema(slot.convex, schema, indexes, problems);
+                slot.convex = checkAgainstSchema(slot.convex, schema, indexes, problems);
             }
             if (slot.hasUp && slot.up == null || slot.hasJson && slot.convex == null
                     || slot.downFile != null && slot.down == null) {
@@ -127,15 +128,31 @@ public final class MigrationLoader {
         return new MigrationSet(migrations, schema, indexes);
     }
 
-    /** Merges the file's declared schema into {@code schema} and checks its ops and indexes against the result. */
-    private static void checkAgainstSchema(ConvexMigration migration, Map<String, TableSchema> schema,
-                                           List<IndexDef> indexes, List<Problem> problems) {
+    /**
+     * Merges the file's declared schema into {@code schema}, checks its ops and indexes against the result, and returns
+     * the migration with every op's values converted to Convex values (or null after adding problems).
+     */
+    private static ConvexMigration checkAgainstSchema(ConvexMigration migration, Map<String, TableSchema> schema,
+                                                      List<IndexDef> indexes, List<Problem> problems) {
         migration.schema().forEach((table, declared) -> schema.merge(table, declared, TableSchema::mergedWith));
+        int before = problems.size();
+        List<DataOp> checked = new ArrayList<>();
         for (DataOp op : migration.ops()) {
-            if (!schema.containsKey(op.table())) {
+            TableSchema table = schema.get(op.table());
+            String where = "data[" + op.index() + "] (" + op.type().name().toLowerCase(Locale.ROOT) + " " + op.table() + "): ";
+            if (table == null) {
                 problems.add(new Problem(migration.fileName(), op.line(), "data[" + op.index() + "]: table '"
                         + op.table() + "' is not declared in the schema of this or an earlier migration"
                         + known(schema)));
+                continue;
+            }
+            try {
+                Map<String, Object> values = op.data() == null ? null : op.type() == ConvexMigration.OpType.INSERT
+                        ? ConvexDocuments.document(table, op.data()) : ConvexDocuments.fields(table, op.data(), "");
+                Map<String, Object> match = op.filter() == null ? null : ConvexDocuments.fields(table, op.filter(), "");
+                checked.add(op.withValues(values, match));
+            } catch (ConvexDocuments.Mismatch e) {
+                problems.add(new Problem(migration.fileName(), op.line(), where + e.getMessage()));
             }
         }
         for (IndexDef index : migration.indexes()) {
@@ -160,6 +177,7 @@ public final class MigrationLoader {
                 indexes.add(index);
             }
         }
+        return problems.size() > before ? null : migration.withOps(checked);
     }
 
     private static String known(Map<String, TableSchema> schema) {
