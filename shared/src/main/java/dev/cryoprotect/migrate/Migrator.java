@@ -175,9 +175,8 @@ public final class Migrator {
     public RunResult baseline(Version version) {
         MigrationSet set = migrations();
         RunInfo run = newRun();
-        Migration at = set.find(version).filter(m -> m.touches(target.database())).orElseThrow(() ->
-                MigrateException.badInput("baseline --version " + version.text() + ": no " + target.database().id()
-                        + " migration file has that version"));
+        Migration at = set.find(version).orElseThrow(() ->
+                MigrateException.badInput("baseline --version " + version.text() + ": no migration file has that version"));
         try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
             target.prepare();
             List<AppliedMigration> history = target.applied();

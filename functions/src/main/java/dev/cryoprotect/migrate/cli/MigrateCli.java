@@ -9,6 +9,14 @@ import dev.cryoprotect.migrate.report.ErrorReport;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.report.StatusEntry;
 import dev.cryoprotect.migrate.report.StatusReport;
+import dev.cryoprotect.migrate.report.StatusTable;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.source.MigrationLoader;
+import dev.cryoprotect.migrate.target.DatabaseTarget;
+import dev.cryoprotect.migrate.target.convex.ConvexClient;
+import dev.cryoprotect.migrate.target.convex.ConvexSchemaRenderer;
+import dev.cryoprotect.migrate.target.convex.ConvexTarget;
+import dev.cryoprotect.migrate.target.convex.LocalConvexBackend;
 import dev.cryoprotect.migrate.source.DirectorySource;
 import dev.cryoprotect.migrate.source.MigrationScaffold;
 import dev.cryoprotect.migrate.target.postgres.PostgresConfig;
@@ -24,8 +32,11 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -38,7 +49,8 @@ import java.util.function.Function;
 @Command(name = "migrate", mixinStandardHelpOptions = true, version = "migrate 0.1.0",
         description = "Database migrations for an app moving from Supabase (PostgreSQL) to Convex.",
         subcommands = {MigrateCli.Status.class, MigrateCli.Apply.class, MigrateCli.Rollback.class,
-                MigrateCli.Create.class, MigrateCli.Repair.class, MigrateCli.Baseline.class, MigrateCli.Local.class},
+                MigrateCli.Create.class, MigrateCli.Repair.class, MigrateCli.Baseline.class,
+                MigrateCli.ConvexSchema.class, MigrateCli.Local.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a migration failed (it was rolled back)", "2:bad input or usage",
                 "3:another run holds the lock", "4:database unreachable", "5:history conflict (changed, missing or"
@@ -112,6 +124,62 @@ public final class MigrateCli implements Runnable {
         return PostgresConfig.fromUrl(url, db.historySchema);
     }
 
+    /**
+     * The Convex client: $CONVEX_URL with $CONVEX_DEPLOY_KEY, else the local backend (when node and the convex/
+     * project are here), else none, with a one-line notice; none at all when USE_CONVEX=false.
+     */
+    Optional<ConvexClient> convex(Options.Database db, boolean required) {
+        if ("false".equalsIgnoreCase(env.getOrDefault("USE_CONVEX", "true").strip())) {
+            if (required) {
+                throw MigrateException.badInput("--database convex, but Convex is disabled (USE_CONVEX=false)");
+            }
+            return Optional.empty();
+        }
+        String url = env.get("CONVEX_URL");
+        if (url != null && !url.isBlank()) {
+            return Optional.of(new ConvexClient(url.strip(), env.get("CONVEX_DEPLOY_KEY")));
+        }
+        Path project = convexProject();
+        if (LocalConvexBackend.available(project)) {
+            LocalConvexBackend.Running local = localConvex(db.local.localDir).ensureRunning(Map.of());
+            return Optional.of(new ConvexClient(local.url(), local.deployKey()));
+        }
+        String why = "CONVEX_URL is not set and the local Convex backend cannot run here (needs node and " + project
+                + "/server/local-backend.ts)";
+        if (required) {
+            throw new MigrateException(Failure.UNREACHABLE, "--database convex: " + why);
+        }
+        err.println("notice: " + why + "; running on Supabase only (set USE_CONVEX=false to silence this)");
+        err.flush();
+        return Optional.empty();
+    }
+
+    /** The convex/ project whose functions the local backend serves: $MIGRATE_CONVEX_PROJECT or ./convex. */
+    Path convexProject() {
+        return Path.of(env.getOrDefault("MIGRATE_CONVEX_PROJECT", "convex"));
+    }
+
+    LocalConvexBackend localConvex(Path localDir) {
+        return new LocalConvexBackend(convexProject(), localDir.resolve("convex"));
+    }
+
+    /** The selected databases' targets, Supabase first. The caller closes them. */
+    List<DatabaseTarget> targets(Options.Database db, String selection) {
+        String which = selection.toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("all", "supabase", "convex").contains(which)) {
+            throw MigrateException.badInput("--database must be supabase, convex or all, not '" + selection + "'");
+        }
+        List<DatabaseTarget> targets = new ArrayList<>();
+        if (!which.equals("convex")) {
+            targets.add(new PostgresTarget(postgres(db)));
+        }
+        if (!which.equals("supabase")) {
+            convex(db, which.equals("convex")).ifPresent(client ->
+                    targets.add(new ConvexTarget(client, ConvexTarget.Options.defaults())));
+        }
+        return targets;
+    }
+
     static String whoAmI() {
         String host;
         try {
@@ -122,7 +190,7 @@ public final class MigrateCli implements Runnable {
         return System.getProperty("user.name", "unknown") + "@" + host;
     }
 
-    /** Base of the commands that run the core against the database. */
+    /** Base of the commands that run the core against the selected databases. */
     abstract static class DatabaseCommand implements Callable<Integer>, Formatted {
         @ParentCommand
         MigrateCli cli;
@@ -130,6 +198,9 @@ public final class MigrateCli implements Runnable {
         Options.Files files;
         @Mixin
         Options.Database db;
+        @Option(names = "--database", paramLabel = "supabase|convex|all", defaultValue = "all",
+                description = "Which database: supabase, convex or all that are enabled (default: ${DEFAULT-VALUE}).")
+        String database;
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
         boolean help;
 
@@ -142,35 +213,103 @@ public final class MigrateCli implements Runnable {
             return new Output(cli.out, files.format);
         }
 
-        <T> T withMigrator(boolean outOfOrder, Function<Migrator, T> action) {
-            try (PostgresTarget target = new PostgresTarget(cli.postgres(db))) {
-                Migrator migrator = Migrator.configure()
-                        .source(new DirectorySource(files.migrations))
-                        .target(target)
-                        .lockTimeout(db.lockTimeout())
-                        .outOfOrder(outOfOrder)
-                        .appliedBy(whoAmI())
-                        .load();
-                return action.apply(migrator);
-            }
+        Migrator migrator(DatabaseTarget target, boolean outOfOrder) {
+            return Migrator.configure()
+                    .source(new DirectorySource(files.migrations))
+                    .target(target)
+                    .lockTimeout(db.lockTimeout())
+                    .outOfOrder(outOfOrder)
+                    .appliedBy(whoAmI())
+                    .load();
         }
 
-        int print(RunResult result) {
-            output().run(result);
-            if (!result.success() && !output().isJson()) {
-                cli.err.println("error: " + result.error().message());
+        /** Runs {@code action} on each selected database in order, stopping at the first that fails. */
+        int runEach(boolean newestLayerFirst, boolean outOfOrder, Function<Migrator, RunResult> action) {
+            List<DatabaseTarget> targets = cli.targets(db, database);
+            if (newestLayerFirst) {
+                java.util.Collections.reverse(targets); // undo Convex before the Supabase it was built on
+            }
+            List<RunResult> results = new ArrayList<>();
+            try {
+                for (DatabaseTarget target : targets) {
+                    RunResult result = action.apply(migrator(target, outOfOrder));
+                    results.add(result);
+                    if (!result.success()) {
+                        break;
+                    }
+                }
+            } finally {
+                targets.forEach(DatabaseTarget::close);
+            }
+            output().runs(results);
+            RunResult failed = results.stream().filter(r -> !r.success()).findFirst().orElse(null);
+            if (failed == null) {
+                return 0;
+            }
+            if (!output().isJson()) {
+                cli.err.println("error: " + failed.error().message());
                 cli.err.flush();
             }
-            return result.success() ? 0 : result.error().exitCode();
+            return failed.error().exitCode();
         }
     }
 
-    @Command(name = "status", description = "Show every migration's state: APPLIED, PENDING, OUT_OF_ORDER, CHANGED, MISSING.")
+    @Command(name = "status", description = "Show every version's state on each database, side by side: APPLIED,"
+            + " PENDING, OUT_OF_ORDER, CHANGED, MISSING.")
     static final class Status extends DatabaseCommand {
+        @Option(names = "--convex-schema", paramLabel = "FILE",
+                description = "Also check that this deployed Convex schema.ts matches the schema the migrations declare.")
+        Path convexSchema;
+
         @Override
         public Integer call() {
-            StatusReport report = withMigrator(false, Migrator::status);
-            output().status(List.of(report));
+            List<DatabaseTarget> targets = cli.targets(db, database);
+            List<StatusReport> reports = new ArrayList<>();
+            StatusTable.SchemaCheck check = null;
+            try {
+                for (DatabaseTarget target : targets) {
+                    reports.add(migrator(target, false).status());
+                }
+                if (convexSchema != null) {
+                    MigrationSet set = MigrationLoader.load(new DirectorySource(files.migrations));
+                    Optional<String> drift = ConvexSchemaRenderer.drift(set, convexSchema);
+                    check = new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null));
+                }
+            } finally {
+                targets.forEach(DatabaseTarget::close);
+            }
+            StatusTable table = StatusTable.of(reports, check);
+            output().status(table);
+            return 0;
+        }
+    }
+
+    @Command(name = "convex-schema", description = "Print (or write with --out) the Convex schema.ts that the migrations"
+            + " declare: defineSchema, defineTable, v.*, .index, plus the framework's tables.")
+    static final class ConvexSchema implements Callable<Integer> {
+        @ParentCommand
+        MigrateCli cli;
+        @Option(names = "--migrations", paramLabel = "DIR", defaultValue = "migrations",
+                description = "Directory of migration files (default: ${DEFAULT-VALUE}).")
+        Path migrations;
+        @Option(names = "--out", paramLabel = "FILE", description = "Write it to FILE (for example convex/schema.ts).")
+        Path out;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            String schema = ConvexSchemaRenderer.render(MigrationLoader.load(new DirectorySource(migrations)));
+            if (out == null) {
+                cli.out.print(schema);
+            } else {
+                if (out.getParent() != null) {
+                    java.nio.file.Files.createDirectories(out.getParent());
+                }
+                java.nio.file.Files.writeString(out, schema, StandardCharsets.UTF_8);
+                cli.out.println("wrote " + out);
+            }
+            cli.out.flush();
             return 0;
         }
     }
@@ -186,7 +325,7 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            return print(withMigrator(outOfOrder, m -> m.apply(target, dryRun)));
+            return runEach(false, outOfOrder, m -> m.apply(target, dryRun));
         }
     }
 
@@ -199,7 +338,7 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            return print(withMigrator(false, m -> m.rollback(target, dryRun)));
+            return runEach(true, false, m -> m.rollback(target, dryRun));
         }
     }
 
@@ -210,7 +349,7 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            return print(withMigrator(false, m -> {
+            return runEach(false, false, m -> {
                 List<StatusEntry> changed = m.status().migrations().stream()
                         .filter(e -> e.state() == MigrationState.CHANGED).toList();
                 if (!changed.isEmpty() && !yes && !confirm(changed)) {
@@ -218,7 +357,7 @@ public final class MigrateCli implements Runnable {
                             + " once you have checked that the edited files match what the database already has");
                 }
                 return m.repair();
-            }));
+            });
         }
 
         private boolean confirm(List<StatusEntry> changed) {
@@ -245,7 +384,7 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            return print(withMigrator(false, m -> m.baseline(version)));
+            return runEach(false, false, m -> m.baseline(version));
         }
     }
 
@@ -295,7 +434,8 @@ public final class MigrateCli implements Runnable {
         }
     }
 
-    @Command(name = "local", description = "Manage the embedded local database used when no database URL is given.",
+    @Command(name = "local", description = "Manage the local databases used when no database URL is given: the embedded"
+            + " PostgreSQL and the local Convex backend.",
             subcommands = {Local.LocalStatus.class, Local.LocalStop.class})
     static final class Local implements Runnable {
         @ParentCommand
@@ -310,7 +450,7 @@ public final class MigrateCli implements Runnable {
             spec.commandLine().usage(cli.out);
         }
 
-        @Command(name = "status", description = "Say whether the local PostgreSQL runs, and where.")
+        @Command(name = "status", description = "Say whether the local PostgreSQL and Convex backend run, and where.")
         static final class LocalStatus implements Callable<Integer> {
             @ParentCommand
             Local local;
@@ -322,12 +462,16 @@ public final class MigrateCli implements Runnable {
                 LocalPostgres pg = new LocalPostgres(dir.localDir);
                 local.cli.out.println(pg.runningPort().map(p -> "local PostgreSQL runs on localhost:" + p
                         + " (data in " + pg.home() + ")").orElse("local PostgreSQL is not running"));
+                local.cli.out.println(local.cli.localConvex(dir.localDir).running()
+                        .map(r -> "local Convex backend runs at " + r.url() + " (pid " + r.pid() + ", data in memory)")
+                        .orElse("local Convex backend is not running"));
                 local.cli.out.flush();
                 return 0;
             }
         }
 
-        @Command(name = "stop", description = "Stop the local PostgreSQL (its data stays; the next command starts it again).")
+        @Command(name = "stop", description = "Stop the local PostgreSQL (its data stays) and the local Convex backend"
+                + " (its data, in memory, goes); the next command starts them again.")
         static final class LocalStop implements Callable<Integer> {
             @ParentCommand
             Local local;
@@ -338,6 +482,9 @@ public final class MigrateCli implements Runnable {
             public Integer call() {
                 boolean stopped = new LocalPostgres(dir.localDir).stop();
                 local.cli.out.println(stopped ? "stopped the local PostgreSQL" : "local PostgreSQL was not running");
+                boolean convexStopped = local.cli.localConvex(dir.localDir).stop();
+                local.cli.out.println(convexStopped ? "stopped the local Convex backend (its data was in memory)"
+                        : "local Convex backend was not running");
                 local.cli.out.flush();
                 return 0;
             }

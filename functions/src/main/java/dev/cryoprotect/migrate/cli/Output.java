@@ -4,8 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.cryoprotect.migrate.report.RunResult;
-import dev.cryoprotect.migrate.report.StatusEntry;
+import dev.cryoprotect.migrate.plan.MigrationState;
 import dev.cryoprotect.migrate.report.StatusReport;
+import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.StepResult;
 
 import java.io.PrintWriter;
@@ -38,39 +39,60 @@ public final class Output {
         out.flush();
     }
 
-    public void status(List<StatusReport> reports) {
+    public void status(StatusTable table) {
         if (isJson()) {
-            json(reports.size() == 1 ? reports.get(0) : reports);
+            json(table);
             return;
         }
-        for (StatusReport report : reports) {
-            out.printf("%s (%s)%n", report.database(), report.target());
-            out.printf("current version: %s, pending: %d%n",
+        List<String> databases = List.copyOf(table.databases().keySet());
+        for (StatusReport report : table.databases().values()) {
+            out.printf("%-9s %s; current version: %s, pending: %d%n", report.database() + ":", report.target(),
                     report.currentVersion().isEmpty() ? "none" : report.currentVersion(), report.pending());
-            if (report.migrations().isEmpty()) {
-                out.println("no migrations");
-            } else {
-                int nameWidth = Math.max(4, report.migrations().stream().mapToInt(e -> e.name().length()).max().orElse(4));
-                int versionWidth = Math.max(7, report.migrations().stream().mapToInt(e -> e.version().length()).max().orElse(7));
-                String row = "%-" + versionWidth + "s  %-" + nameWidth + "s  %-12s  %s%n";
-                out.printf(row, "VERSION", "NAME", "STATE", "APPLIED AT");
-                for (StatusEntry e : report.migrations()) {
-                    out.printf(row, e.version(), e.name(), e.state(), e.appliedAt() == null ? "" : e.appliedAt());
+        }
+        if (table.migrations().isEmpty()) {
+            out.println("no migrations");
+        } else {
+            int nameWidth = Math.max(4, table.migrations().stream().mapToInt(r -> r.name().length()).max().orElse(4));
+            int versionWidth = Math.max(7, table.migrations().stream().mapToInt(r -> r.version().length()).max().orElse(7));
+            StringBuilder header = new StringBuilder(String.format("%-" + versionWidth + "s  %-" + nameWidth + "s", "VERSION", "NAME"));
+            databases.forEach(d -> header.append(String.format("  %-12s", d.toUpperCase(java.util.Locale.ROOT))));
+            out.println(header.toString().stripTrailing());
+            for (StatusTable.Row row : table.migrations()) {
+                StringBuilder line = new StringBuilder(String.format("%-" + versionWidth + "s  %-" + nameWidth + "s",
+                        row.version(), row.name()));
+                for (String d : databases) {
+                    MigrationState state = row.states().get(d);
+                    line.append(String.format("  %-12s", state == null ? "-" : state.name()));
                 }
+                out.println(line.toString().stripTrailing());
             }
-            if (!report.ok()) {
-                out.println("apply is blocked: see the CHANGED, MISSING or OUT_OF_ORDER rows above");
-            }
-            out.println();
+        }
+        if (table.convexSchema() != null) {
+            out.println("convex schema: " + (table.convexSchema().upToDate()
+                    ? table.convexSchema().file() + " matches the migrations" : table.convexSchema().message()));
+        }
+        if (table.databases().values().stream().anyMatch(r -> !r.ok())) {
+            out.println("apply is blocked: see the CHANGED, MISSING or OUT_OF_ORDER rows above");
         }
         out.flush();
     }
 
-    public void run(RunResult result) {
+    /** One result as itself; several (one per database) as {"supabase": ..., "convex": ...}. */
+    public void runs(List<RunResult> results) {
         if (isJson()) {
-            json(result);
+            if (results.size() == 1) {
+                json(results.get(0));
+            } else {
+                java.util.Map<String, RunResult> byDatabase = new java.util.LinkedHashMap<>();
+                results.forEach(r -> byDatabase.put(r.database(), r));
+                json(byDatabase);
+            }
             return;
         }
+        results.forEach(this::run);
+    }
+
+    private void run(RunResult result) {
         String versions = result.initialVersion().equals(result.finalVersion()) ? ""
                 : " (" + blankAsNone(result.initialVersion()) + " -> " + blankAsNone(result.finalVersion()) + ")";
         out.printf("%s%s: %s%s%n", result.dryRun() ? "[dry run] " : "", result.database(), result.message(), versions);

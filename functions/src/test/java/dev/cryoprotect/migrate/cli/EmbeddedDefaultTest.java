@@ -24,8 +24,8 @@ class EmbeddedDefaultTest {
     }
 
     private CliRun run(String... command) {
-        return CliRun.of(Map.of(), CliRun.args(java.util.List.of(command), "--migrations", migrations.toString(),
-                "--local-dir", local.toString()));
+        return CliRun.of(Map.of("USE_CONVEX", "false"), CliRun.args(java.util.List.of(command), "--migrations",
+                migrations.toString(), "--local-dir", local.toString()));
     }
 
     @Test

@@ -36,11 +36,14 @@ class MigrateCliTest {
         db = List.of("--migrations", dir.toString(), "--database-url", url);
     }
 
+    /** Supabase only: these tests are about the PostgreSQL side and the CLI itself. */
+    private static final Map<String, String> SUPABASE_ONLY = Map.of("USE_CONVEX", "false");
+
     private CliRun run(String command, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of(command));
         args.addAll(db);
         args.addAll(List.of(more));
-        return CliRun.of(Map.of(), args.toArray(String[]::new));
+        return CliRun.of(SUPABASE_ONLY, args.toArray(String[]::new));
     }
 
     @Test
@@ -52,6 +55,7 @@ class MigrateCliTest {
         CliRun status = run("status");
         assertTrue(status.out().contains("current version: 002, pending: 0"), status.out());
         assertTrue(status.out().matches("(?s).*001\\s+create_alpha\\s+APPLIED.*"), status.out());
+        assertEquals("", status.err(), "no notice when USE_CONVEX=false");
         CliRun rollback = run("rollback");
         assertEquals(0, rollback.exitCode(), rollback.toString());
         assertEquals(List.of("alpha"), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList());
@@ -65,7 +69,8 @@ class MigrateCliTest {
         assertEquals("001", result.get("finalVersion").asText());
         assertEquals("applied", result.get("steps").get(0).get("outcome").asText());
         JsonNode status = JSON.readTree(run("status", "--format", "json").out());
-        assertEquals("APPLIED", status.get("migrations").get(0).get("state").asText());
+        assertEquals("APPLIED", status.get("migrations").get(0).get("states").get("supabase").asText());
+        assertEquals("APPLIED", status.get("databases").get("supabase").get("migrations").get(0).get("state").asText());
     }
 
     @Test
@@ -111,7 +116,7 @@ class MigrateCliTest {
     @Test
     void anUnreachableDatabaseExitsFourWithoutThePassword() {
         files.table("001", "alpha");
-        CliRun run = CliRun.of(Map.of(), "status", "--migrations", dir.toString(), "--database-url",
+        CliRun run = CliRun.of(SUPABASE_ONLY, "status", "--migrations", dir.toString(), "--database-url",
                 "postgresql://postgres:hunter2-secret@127.0.0.1:1/postgres");
         assertEquals(4, run.exitCode(), run.toString());
         assertFalse(run.err().contains("hunter2"), run.err());
@@ -152,7 +157,7 @@ class MigrateCliTest {
     @Test
     void theDatabaseUrlComesFromSupabaseDbUrlWhenNoOptionIsGiven() {
         files.table("001", "alpha");
-        CliRun run = CliRun.of(Map.of("SUPABASE_DB_URL", url), "apply", "--migrations", dir.toString());
+        CliRun run = CliRun.of(Map.of("SUPABASE_DB_URL", url, "USE_CONVEX", "false"), "apply", "--migrations", dir.toString());
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals(List.of("alpha", "migrations"), TestPostgres.tables(url, "public"));
     }
@@ -209,7 +214,8 @@ class MigrateCliTest {
 
     @Test
     void helpIsAvailableEverywhere() {
-        for (String command : List.of("status", "apply", "rollback", "create", "repair", "baseline", "local")) {
+        for (String command : List.of("status", "apply", "rollback", "create", "repair", "baseline", "local",
+                "convex-schema")) {
             CliRun run = CliRun.of(Map.of(), command, "--help");
             assertEquals(0, run.exitCode(), command);
             assertTrue(run.out().contains("Usage: migrate " + command), run.out());
@@ -222,12 +228,12 @@ class MigrateCliTest {
     void theShippedExamplesApplyAndRollBackCleanly() {
         Path examples = Path.of("..", "migrations");
         List<String> args = List.of("--migrations", examples.toString(), "--database-url", url);
-        CliRun apply = CliRun.of(Map.of(), CliRun.args(List.of("apply"), args.toArray(String[]::new)));
+        CliRun apply = CliRun.of(SUPABASE_ONLY, CliRun.args(List.of("apply"), args.toArray(String[]::new)));
         assertEquals(0, apply.exitCode(), apply.toString());
         assertEquals(List.of("owner"), TestPostgres.query(url, "SELECT role FROM users"));
         assertEquals(List.of("users_email_lower"), TestPostgres.query(url,
                 "SELECT indexname FROM pg_indexes WHERE indexname = 'users_email_lower'"));
-        CliRun rollback = CliRun.of(Map.of(), CliRun.args(List.of("rollback", "--target", "000"), args.toArray(String[]::new)));
+        CliRun rollback = CliRun.of(SUPABASE_ONLY, CliRun.args(List.of("rollback", "--target", "000"), args.toArray(String[]::new)));
         assertEquals(0, rollback.exitCode(), rollback.toString());
         assertEquals(List.of("migrations"), TestPostgres.tables(url, "public"));
     }

@@ -1,0 +1,161 @@
+package dev.cryoprotect.migrate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.testing.TestConvex;
+import dev.cryoprotect.migrate.testing.TestPostgres;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI on both databases: PostgreSQL and the local Convex backend over HTTP. */
+class ConvexCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path EXAMPLES = Path.of("..", "migrations");
+
+    @TempDir
+    Path dir;
+    private String url;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void setUp() {
+        TestConvex.reset();
+        url = TestPostgres.newDatabase();
+        env = Map.of("CONVEX_URL", TestConvex.backend().url(), "CONVEX_DEPLOY_KEY", TestConvex.backend().deployKey());
+    }
+
+    private CliRun run(Map<String, String> environment, String command, String... more) {
+        List<String> args = new ArrayList<>(List.of(command, "--migrations", EXAMPLES.toString(), "--database-url", url));
+        args.addAll(List.of(more));
+        return CliRun.of(environment, args.toArray(String[]::new));
+    }
+
+    @Test
+    void applyRunsSupabaseThenConvexAndStatusShowsThemSideBySide() throws Exception {
+        CliRun apply = run(env, "apply", "--target", "002");
+        assertEquals(0, apply.exitCode(), apply.toString());
+        assertTrue(apply.out().indexOf("supabase:") < apply.out().indexOf("convex:"), apply.out());
+        assertEquals(List.of("owner"), TestPostgres.query(url, "SELECT role FROM users"));
+        List<Map<String, Object>> users = TestConvex.documents("users");
+        assertEquals(1, users.size());
+        assertEquals("owner", users.get(0).get("role"));
+        assertEquals(1, TestConvex.documents("teams").size());
+
+        CliRun status = run(env, "status");
+        assertTrue(status.out().matches("(?s).*VERSION\\s+NAME\\s+SUPABASE\\s+CONVEX.*"), status.out());
+        assertTrue(status.out().matches("(?s).*002\\s+add_teams\\s+APPLIED\\s+APPLIED.*"), status.out());
+        assertTrue(status.out().matches("(?s).*003\\s+index_users_email\\s+PENDING\\s+PENDING.*"), status.out());
+        JsonNode json = JSON.readTree(run(env, "status", "--format", "json").out());
+        assertEquals("APPLIED", json.get("migrations").get(1).get("states").get("convex").asText());
+        assertEquals("002", json.get("databases").get("convex").get("currentVersion").asText());
+    }
+
+    @Test
+    void databaseSelectsOneSideAndRollbackUndoesConvexFirst() throws Exception {
+        assertEquals(0, run(env, "apply", "--database", "convex").exitCode());
+        assertEquals(List.of(), TestPostgres.tables(url, "public"), "supabase untouched, not even a history table");
+        assertEquals(0, run(env, "apply").exitCode());
+
+        CliRun rollback = run(env, "rollback", "--target", "001", "--format", "json");
+        assertEquals(0, rollback.exitCode(), rollback.toString());
+        JsonNode results = JSON.readTree(rollback.out());
+        assertEquals("001", results.get("convex").get("finalVersion").asText());
+        assertEquals("001", results.get("supabase").get("finalVersion").asText());
+        List<String> order = new ArrayList<>();
+        results.fieldNames().forEachRemaining(order::add);
+        assertEquals(List.of("convex", "supabase"), order);
+        // 002 deleted the import user and changed the admin; the recorded inverse restored both.
+        List<Map<String, Object>> users = TestConvex.documents("users");
+        assertEquals(2, users.size());
+        assertTrue(users.stream().anyMatch(u -> "admin".equals(u.get("role")) && ((Number) u.get("updated_at")).longValue() == 1620000000000L));
+        assertEquals(0, TestConvex.documents("teams").size());
+    }
+
+    @Test
+    void aConvexDryRunLeavesNothing() {
+        CliRun dry = run(env, "apply", "--database", "convex", "--dry-run");
+        assertEquals(0, dry.exitCode(), dry.toString());
+        assertTrue(dry.out().contains("would_apply"), dry.out());
+        assertEquals(0, TestConvex.documents("users").size());
+        assertTrue(run(env, "status", "--database", "convex").out().contains("current version: none"));
+    }
+
+    @Test
+    void useConvexFalseFallsBackToSupabaseOnly() {
+        Map<String, String> off = new java.util.HashMap<>(env);
+        off.put("USE_CONVEX", "false");
+        CliRun apply = run(off, "apply");
+        assertEquals(0, apply.exitCode(), apply.toString());
+        assertFalse(apply.out().contains("convex:"), apply.out());
+        assertEquals(0, TestConvex.documents("users").size());
+        CliRun explicit = run(off, "apply", "--database", "convex");
+        assertEquals(2, explicit.exitCode());
+        assertTrue(explicit.err().contains("USE_CONVEX=false"), explicit.err());
+    }
+
+    @Test
+    void withoutConvexUrlOrNodeProjectItSaysSoInOneLine() {
+        CliRun apply = run(Map.of("MIGRATE_CONVEX_PROJECT", dir.resolve("no-such-project").toString()), "apply");
+        assertEquals(0, apply.exitCode(), apply.toString());
+        assertEquals(1, apply.err().lines().count(), apply.err());
+        assertTrue(apply.err().startsWith("notice: CONVEX_URL is not set"), apply.err());
+    }
+
+    @Test
+    void aWrongDeployKeyIsAClearErrorWithoutTheKey() {
+        Map<String, String> wrong = Map.of("CONVEX_URL", TestConvex.backend().url(), "CONVEX_DEPLOY_KEY", "local|not-the-key-123");
+        CliRun status = run(wrong, "status", "--database", "convex");
+        assertEquals(4, status.exitCode(), status.toString());
+        assertTrue(status.err().contains("401"), status.err());
+        assertFalse(status.err().contains("not-the-key-123"), status.err());
+    }
+
+    @Test
+    void convexSchemaRendersValidTypeScriptAndStatusDetectsDrift() throws Exception {
+        Path convexDir = TestConvex.convexDir();
+        Path out = convexDir.resolve("schema-check-" + ProcessHandle.current().pid() + ".ts");
+        try {
+            CliRun render = CliRun.of(Map.of(), "convex-schema", "--migrations", EXAMPLES.toString(), "--out", out.toString());
+            assertEquals(0, render.exitCode(), render.toString());
+            String schema = Files.readString(out);
+            assertTrue(schema.contains("team: v.optional(v.id(\"teams\"))"), schema);
+            assertTrue(schema.contains(".index(\"by_role\", [\"role\"])"), schema);
+            assertEquals("", typecheck(convexDir, out), "the generated schema.ts type-checks against convex");
+
+            CliRun upToDate = run(env, "status", "--convex-schema", out.toString());
+            assertTrue(upToDate.out().contains("matches the migrations"), upToDate.out());
+            Files.writeString(out, schema.replace("v.optional(v.string())", "v.string()"));
+            CliRun drifted = run(env, "status", "--convex-schema", out.toString(), "--format", "json");
+            JsonNode check = JSON.readTree(drifted.out()).get("convexSchema");
+            assertFalse(check.get("upToDate").asBoolean());
+            assertTrue(check.get("message").asText().contains("migrate convex-schema --out"), check.toString());
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** Runs the project's TypeScript compiler on one file; returns its complaints ("" when none). */
+    private static String typecheck(Path convexDir, Path file) throws IOException, InterruptedException {
+        Process tsc = new ProcessBuilder("node", "node_modules/typescript/bin/tsc", "--noEmit", "--strict",
+                "--skipLibCheck", "--module", "esnext", "--moduleResolution", "bundler", "--target", "es2022",
+                file.getFileName().toString())
+                .directory(convexDir.toFile()).redirectErrorStream(true).start();
+        String output = new String(tsc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(tsc.waitFor(120, TimeUnit.SECONDS));
+        return tsc.exitValue() == 0 ? "" : output;
+    }
+}
