@@ -269,25 +269,50 @@ public final class PostgresTarget implements DatabaseTarget {
         void run() throws SQLException;
     }
 
-    private void runScript(SqlScript script, HistoryWrite historyWrite) {
-        Connection c = connection();
-        autoCommit(!script.transactional());
-        SqlStatement current = null;
-        try {
-            for (SqlStatement statement : script.statements()) {
-                current = statement;
+    /** A statement (null: the history write) of a script that failed. */
+    private static final class ScriptFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient SqlStatement statement;
+        final SQLException cause;
+
+        ScriptFailure(SqlStatement statement, SQLException cause) {
+            super(cause);
+            this.statement = statement;
+            this.cause = cause;
+        }
+    }
+
+    /** Runs every statement of the script, then the history write, in the current transaction mode. */
+    private void execute(SqlScript script, HistoryWrite historyWrite) throws ScriptFailure {
+        for (SqlStatement statement : script.statements()) {
+            try {
                 execute(statement);
+            } catch (SQLException e) {
+                throw new ScriptFailure(statement, e);
             }
-            current = null;
+        }
+        try {
             historyWrite.run();
-            if (script.transactional()) {
-                c.commit();
-            }
         } catch (SQLException e) {
+            throw new ScriptFailure(null, e);
+        }
+    }
+
+    private void runScript(SqlScript script, HistoryWrite historyWrite) {
+        autoCommit(!script.transactional());
+        try {
+            execute(script, historyWrite);
+            if (script.transactional()) {
+                connection().commit();
+            }
+        } catch (ScriptFailure f) {
             if (script.transactional()) {
                 rollbackQuietly();
             }
-            throw statementFailed(script, current, e);
+            throw statementFailed(script, f.statement, f.cause);
+        } catch (SQLException e) {
+            rollbackQuietly();
+            throw statementFailed(script, null, e);
         } finally {
             autoCommit(true);
         }
@@ -307,22 +332,12 @@ public final class PostgresTarget implements DatabaseTarget {
                                     + "), so a dry run cannot undo it; not executed"));
                     continue;
                 }
-                SqlStatement current = null;
                 try {
-                    for (SqlStatement statement : script.statements()) {
-                        current = statement;
-                        execute(statement);
-                    }
-                    current = null;
-                    if (up) {
-                        insertHistory(m, run, millisSince(started));
-                    } else {
-                        deleteHistory(m.version());
-                    }
+                    execute(script, up ? () -> insertHistory(m, run, millisSince(started)) : () -> deleteHistory(m.version()));
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(),
                             up ? "would_apply" : "would_roll_back", millisSince(started), null));
-                } catch (SQLException e) {
-                    MigrateException failure = statementFailed(script, current, e);
+                } catch (ScriptFailure f) {
+                    MigrateException failure = statementFailed(script, f.statement, f.cause);
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), "failed",
                             millisSince(started), failure.getMessage()));
                     break;
