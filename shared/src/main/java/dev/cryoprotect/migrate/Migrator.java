@@ -10,6 +10,7 @@ import dev.cryoprotect.migrate.report.ErrorReport;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.report.StatusEntry;
 import dev.cryoprotect.migrate.report.StatusReport;
+import dev.cryoprotect.migrate.report.StepEvent;
 import dev.cryoprotect.migrate.report.StepResult;
 import dev.cryoprotect.migrate.source.MigrationLoader;
 import dev.cryoprotect.migrate.source.MigrationSource;
@@ -38,6 +39,7 @@ public final class Migrator {
     private final Duration lockTimeout;
     private final boolean outOfOrder;
     private final String appliedBy;
+    private final java.util.function.Consumer<StepEvent> listener;
 
     private Migrator(Builder b) {
         this.source = Objects.requireNonNull(b.source, "source");
@@ -45,6 +47,7 @@ public final class Migrator {
         this.lockTimeout = b.lockTimeout;
         this.outOfOrder = b.outOfOrder;
         this.appliedBy = b.appliedBy;
+        this.listener = b.listener;
     }
 
     public static Builder configure() {
@@ -85,11 +88,11 @@ public final class Migrator {
                 long started = System.nanoTime();
                 try {
                     AppliedMigration row = target.apply(m, run);
-                    steps.add(new StepResult(m.version().text(), m.name(), part.fileName(), "applied",
-                            row.executionMs() == null ? millisSince(started) : row.executionMs(), null));
+                    step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(), part.fileName(),
+                            "applied", row.executionMs() == null ? millisSince(started) : row.executionMs(), null));
                 } catch (MigrateException e) {
-                    steps.add(new StepResult(m.version().text(), m.name(), part.fileName(), "failed",
-                            millisSince(started), e.getMessage()));
+                    step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(), part.fileName(),
+                            "failed", millisSince(started), e.getMessage()));
                     return failed("apply", run, initial, steps, e);
                 }
             }
@@ -122,10 +125,11 @@ public final class Migrator {
                 long started = System.nanoTime();
                 try {
                     target.rollback(m, run);
-                    steps.add(new StepResult(m.version().text(), m.name(), file, "rolled_back", millisSince(started), null));
+                    step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file,
+                            "rolled_back", millisSince(started), null));
                 } catch (MigrateException e) {
-                    steps.add(new StepResult(m.version().text(), m.name(), file, "failed", millisSince(started),
-                            e.getMessage()));
+                    step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file, "failed",
+                            millisSince(started), e.getMessage()));
                     return failed("rollback", run, initial, steps, e);
                 }
             }
@@ -150,7 +154,7 @@ public final class Migrator {
                 boolean unrecorded = e.state() == MigrationState.APPLIED && e.appliedChecksum() == null;
                 if (e.state() == MigrationState.CHANGED || unrecorded) {
                     target.updateChecksum(Version.parse(e.version()), e.fileChecksum());
-                    steps.add(new StepResult(e.version(), e.name(), e.file(), "checksum_updated", 0,
+                    step(steps, run, "repair", false, new StepResult(e.version(), e.name(), e.file(), "checksum_updated", 0,
                             unrecorded ? "recorded a checksum for a row adopted without one"
                                     : "recorded checksum " + e.fileChecksum().substring(0, 12)));
                 } else if (e.state() == MigrationState.MISSING) {
@@ -189,13 +193,18 @@ public final class Migrator {
             for (Migration m : set.touching(target.database())) {
                 if (m.version().compareTo(at.version()) <= 0) {
                     target.record(m, run);
-                    steps.add(new StepResult(m.version().text(), m.name(), m.part(target.database()).orElseThrow()
-                            .fileName(), "baselined", 0, null));
+                    step(steps, run, "baseline", false, new StepResult(m.version().text(), m.name(),
+                            m.part(target.database()).orElseThrow().fileName(), "baselined", 0, null));
                 }
             }
             return done("baseline", false, run, "", steps, "marked " + target.database().id() + " as at version "
                     + version.text() + " (" + steps.size() + " migration(s) recorded, none run)");
         }
+    }
+
+    private void step(List<StepResult> steps, RunInfo run, String operation, boolean dryRun, StepResult step) {
+        steps.add(step);
+        listener.accept(new StepEvent(run.runId(), target.database().id(), operation, dryRun, step));
     }
 
     private RunInfo newRun() {
@@ -210,6 +219,7 @@ public final class Migrator {
     }
 
     private RunResult dryRunResult(String operation, RunInfo run, String initial, List<StepResult> steps) {
+        steps.forEach(s -> listener.accept(new StepEvent(run.runId(), target.database().id(), operation, true, s)));
         StepResult failedStep = steps.stream().filter(s -> s.outcome().equals("failed")).findFirst().orElse(null);
         if (failedStep == null) {
             long skipped = steps.stream().filter(s -> s.outcome().equals("skipped")).count();
@@ -252,6 +262,7 @@ public final class Migrator {
         private Duration lockTimeout = Duration.ofSeconds(30);
         private boolean outOfOrder;
         private String appliedBy = "migrate";
+        private java.util.function.Consumer<StepEvent> listener = event -> { };
 
         public Builder source(MigrationSource source) {
             this.source = source;
@@ -278,6 +289,12 @@ public final class Migrator {
         /** Recorded in the history as who applied each migration. */
         public Builder appliedBy(String appliedBy) {
             this.appliedBy = appliedBy;
+            return this;
+        }
+
+        /** Told about every step as it finishes (the structured run log). */
+        public Builder listener(java.util.function.Consumer<StepEvent> listener) {
+            this.listener = listener;
             return this;
         }
 

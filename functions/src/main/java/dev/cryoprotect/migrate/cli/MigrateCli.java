@@ -2,15 +2,12 @@ package dev.cryoprotect.migrate.cli;
 
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
-import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.Orchestrator;
+import dev.cryoprotect.migrate.report.UniversalResult;
 import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.plan.MigrationState;
 import dev.cryoprotect.migrate.report.ErrorReport;
 import dev.cryoprotect.migrate.report.RunResult;
-import dev.cryoprotect.migrate.report.StatusEntry;
-import dev.cryoprotect.migrate.report.StatusReport;
-import dev.cryoprotect.migrate.report.StatusTable;
-import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.source.MigrationLoader;
 import dev.cryoprotect.migrate.target.DatabaseTarget;
 import dev.cryoprotect.migrate.target.convex.ConvexClient;
@@ -50,7 +47,7 @@ import java.util.function.Function;
         description = "Database migrations for an app moving from Supabase (PostgreSQL) to Convex.",
         subcommands = {MigrateCli.Status.class, MigrateCli.Apply.class, MigrateCli.Rollback.class,
                 MigrateCli.Create.class, MigrateCli.Repair.class, MigrateCli.Baseline.class,
-                MigrateCli.ConvexSchema.class, MigrateCli.Local.class},
+                MigrateCli.Universal.class, MigrateCli.ConvexSchema.class, MigrateCli.Local.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a migration failed (it was rolled back)", "2:bad input or usage",
                 "3:another run holds the lock", "4:database unreachable", "5:history conflict (changed, missing or"
@@ -213,34 +210,9 @@ public final class MigrateCli implements Runnable {
             return new Output(cli.out, files.format);
         }
 
-        Migrator migrator(DatabaseTarget target, boolean outOfOrder) {
-            return Migrator.configure()
-                    .source(new DirectorySource(files.migrations))
-                    .target(target)
-                    .lockTimeout(db.lockTimeout())
-                    .outOfOrder(outOfOrder)
-                    .appliedBy(whoAmI())
-                    .load();
-        }
-
-        /** Runs {@code action} on each selected database in order, stopping at the first that fails. */
-        int runEach(boolean newestLayerFirst, boolean outOfOrder, Function<Migrator, RunResult> action) {
-            List<DatabaseTarget> targets = cli.targets(db, database);
-            if (newestLayerFirst) {
-                java.util.Collections.reverse(targets); // undo Convex before the Supabase it was built on
-            }
-            List<RunResult> results = new ArrayList<>();
-            try {
-                for (DatabaseTarget target : targets) {
-                    RunResult result = action.apply(migrator(target, outOfOrder));
-                    results.add(result);
-                    if (!result.success()) {
-                        break;
-                    }
-                }
-            } finally {
-                targets.forEach(DatabaseTarget::close);
-            }
+        /** Runs {@code action} on the selected databases; prints the results; returns the exit code. */
+        int run(boolean outOfOrder, Function<Orchestrator, List<RunResult>> action) {
+            List<RunResult> results = withOrchestrator(outOfOrder, action);
             output().runs(results);
             RunResult failed = results.stream().filter(r -> !r.success()).findFirst().orElse(null);
             if (failed == null) {
@@ -251,6 +223,17 @@ public final class MigrateCli implements Runnable {
                 cli.err.flush();
             }
             return failed.error().exitCode();
+        }
+
+        <T> T withOrchestrator(boolean outOfOrder, Function<Orchestrator, T> action) {
+            List<DatabaseTarget> targets = cli.targets(db, database);
+            try {
+                Orchestrator.Settings settings = new Orchestrator.Settings(new DirectorySource(files.migrations),
+                        db.lockTimeout(), outOfOrder, whoAmI(), event -> { });
+                return action.apply(new Orchestrator(targets, settings));
+            } finally {
+                targets.forEach(DatabaseTarget::close);
+            }
         }
     }
 
@@ -263,24 +246,31 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            List<DatabaseTarget> targets = cli.targets(db, database);
-            List<StatusReport> reports = new ArrayList<>();
-            StatusTable.SchemaCheck check = null;
-            try {
-                for (DatabaseTarget target : targets) {
-                    reports.add(migrator(target, false).status());
-                }
-                if (convexSchema != null) {
-                    MigrationSet set = MigrationLoader.load(new DirectorySource(files.migrations));
-                    Optional<String> drift = ConvexSchemaRenderer.drift(set, convexSchema);
-                    check = new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null));
-                }
-            } finally {
-                targets.forEach(DatabaseTarget::close);
-            }
-            StatusTable table = StatusTable.of(reports, check);
-            output().status(table);
+            output().status(withOrchestrator(false, o -> o.status(convexSchema)));
             return 0;
+        }
+    }
+
+    @Command(name = "universal", description = "The universal run: apply to Supabase, then to Convex; if Convex fails,"
+            + " roll Supabase back to where this run found it. Prints the unified result (supabase, convex, status).")
+    static final class Universal extends DatabaseCommand {
+        @Option(names = "--target", paramLabel = "VERSION", description = "Apply up to and including this version.")
+        Version target;
+        @Option(names = "--dry-run", description = "Dry-run both databases: report what would fail, change nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            UniversalResult result = withOrchestrator(false, o -> o.universal(target, dryRun));
+            output().universal(result);
+            if (result.success()) {
+                return 0;
+            }
+            if (!output().isJson()) {
+                cli.err.println("error: " + result.message() + (result.error() == null ? "" : ": " + result.error().message()));
+                cli.err.flush();
+            }
+            return result.error() == null ? Failure.MIGRATION_FAILED.exitCode() : result.error().exitCode();
         }
     }
 
@@ -325,7 +315,7 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            return runEach(false, outOfOrder, m -> m.apply(target, dryRun));
+            return run(outOfOrder, o -> o.apply(target, dryRun));
         }
     }
 
@@ -338,7 +328,7 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            return runEach(true, false, m -> m.rollback(target, dryRun));
+            return run(false, o -> o.rollback(target, dryRun));
         }
     }
 
@@ -349,23 +339,24 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            return runEach(false, false, m -> {
-                List<StatusEntry> changed = m.status().migrations().stream()
-                        .filter(e -> e.state() == MigrationState.CHANGED).toList();
+            return run(false, o -> {
+                List<String> changed = o.status(null).databases().values().stream()
+                        .flatMap(r -> r.migrations().stream()).filter(e -> e.state() == MigrationState.CHANGED)
+                        .map(e -> e.file()).distinct().toList();
                 if (!changed.isEmpty() && !yes && !confirm(changed)) {
                     throw MigrateException.badInput("repair not confirmed; nothing was changed. Re-run with --yes"
                             + " once you have checked that the edited files match what the database already has");
                 }
-                return m.repair();
+                return o.repair();
             });
         }
 
-        private boolean confirm(List<StatusEntry> changed) {
+        private boolean confirm(List<String> changed) {
             if (System.console() == null) {
                 return false;
             }
             cli.out.println("These applied files changed since they were applied:");
-            changed.forEach(e -> cli.out.println("  " + e.file()));
+            changed.forEach(file -> cli.out.println("  " + file));
             cli.out.print("Their edits will NOT be run; only the recorded checksums change. Type 'yes' to continue: ");
             cli.out.flush();
             try {
@@ -384,7 +375,7 @@ public final class MigrateCli implements Runnable {
 
         @Override
         public Integer call() {
-            return runEach(false, false, m -> m.baseline(version));
+            return run(false, o -> o.baseline(version));
         }
     }
 

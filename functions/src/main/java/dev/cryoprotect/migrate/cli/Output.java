@@ -7,6 +7,7 @@ import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.plan.MigrationState;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
+import dev.cryoprotect.migrate.report.UniversalResult;
 import dev.cryoprotect.migrate.report.StepResult;
 
 import java.io.PrintWriter;
@@ -90,6 +91,22 @@ public final class Output {
             return;
         }
         results.forEach(this::run);
+    }
+
+    public void universal(UniversalResult result) {
+        if (isJson()) {
+            json(result);
+            return;
+        }
+        run(result.supabase());
+        if (result.convex() != null) {
+            run(result.convex());
+        }
+        if (result.supabaseRollback() != null) {
+            run(result.supabaseRollback());
+        }
+        out.println((result.success() ? "universal: " : "universal FAILED: ") + result.message());
+        out.flush();
     }
 
     private void run(RunResult result) {

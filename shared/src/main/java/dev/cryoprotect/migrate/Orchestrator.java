@@ -1,0 +1,148 @@
+package dev.cryoprotect.migrate;
+
+import dev.cryoprotect.migrate.model.Database;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.report.ErrorReport;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StatusReport;
+import dev.cryoprotect.migrate.report.StatusTable;
+import dev.cryoprotect.migrate.report.StepEvent;
+import dev.cryoprotect.migrate.report.UniversalResult;
+import dev.cryoprotect.migrate.source.MigrationLoader;
+import dev.cryoprotect.migrate.source.MigrationSource;
+import dev.cryoprotect.migrate.target.DatabaseTarget;
+import dev.cryoprotect.migrate.target.convex.ConvexSchemaRenderer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The verbs over several databases at once, as the CLI and the Lambda handlers both run them: Supabase before Convex
+ * for apply, repair and baseline (Convex data builds on the Supabase schema), Convex before Supabase for rollback, each
+ * stopping at the first database that fails; and the universal run, which puts Supabase back when Convex fails.
+ */
+public final class Orchestrator {
+
+    /** How every database's {@link Migrator} is configured. */
+    public record Settings(MigrationSource source, Duration lockTimeout, boolean outOfOrder, String appliedBy,
+                           Consumer<StepEvent> listener) {
+        public Settings withOutOfOrder(boolean allowed) {
+            return new Settings(source, lockTimeout, allowed, appliedBy, listener);
+        }
+    }
+
+    private final List<DatabaseTarget> targets;
+    private final Settings settings;
+
+    /** @param targets the selected databases, Supabase first */
+    public Orchestrator(List<DatabaseTarget> targets, Settings settings) {
+        this.targets = List.copyOf(targets);
+        this.settings = settings;
+    }
+
+    private Migrator migrator(DatabaseTarget target) {
+        return Migrator.configure().source(settings.source()).target(target).lockTimeout(settings.lockTimeout())
+                .outOfOrder(settings.outOfOrder()).appliedBy(settings.appliedBy()).listener(settings.listener()).load();
+    }
+
+    /** Every database side by side; with {@code convexSchema}, also whether that schema.ts matches the migrations. */
+    public StatusTable status(Path convexSchema) {
+        List<StatusReport> reports = new ArrayList<>();
+        for (DatabaseTarget target : targets) {
+            reports.add(migrator(target).status());
+        }
+        StatusTable.SchemaCheck check = null;
+        if (convexSchema != null) {
+            MigrationSet set = MigrationLoader.load(settings.source());
+            Optional<String> drift = ConvexSchemaRenderer.drift(set, convexSchema);
+            check = new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null));
+        }
+        return StatusTable.of(reports, check);
+    }
+
+    public List<RunResult> apply(Version target, boolean dryRun) {
+        return each(targets, m -> m.apply(target, dryRun));
+    }
+
+    public List<RunResult> rollback(Version target, boolean dryRun) {
+        List<DatabaseTarget> newestLayerFirst = new ArrayList<>(targets);
+        Collections.reverse(newestLayerFirst);
+        return each(newestLayerFirst, m -> m.rollback(target, dryRun));
+    }
+
+    public List<RunResult> repair() {
+        return each(targets, Migrator::repair);
+    }
+
+    public List<RunResult> baseline(Version version) {
+        return each(targets, m -> m.baseline(version));
+    }
+
+    private List<RunResult> each(List<DatabaseTarget> ordered, Function<Migrator, RunResult> action) {
+        List<RunResult> results = new ArrayList<>();
+        for (DatabaseTarget target : ordered) {
+            RunResult result = action.apply(migrator(target));
+            results.add(result);
+            if (!result.success()) {
+                break;
+            }
+        }
+        return results;
+    }
+
+    /**
+     * Supabase, then Convex (when selected); if Convex fails after Supabase applied something, Supabase is rolled back
+     * to the version it had before this run, and the result carries Convex's error.
+     */
+    public UniversalResult universal(Version target, boolean dryRun) {
+        DatabaseTarget supabase = targets.stream().filter(t -> t.database() == Database.SUPABASE).findFirst()
+                .orElseThrow(() -> MigrateException.badInput("a universal run needs the Supabase database"));
+        Optional<DatabaseTarget> convex = targets.stream().filter(t -> t.database() == Database.CONVEX).findFirst();
+
+        RunResult supabaseResult = migrator(supabase).apply(target, dryRun);
+        if (!supabaseResult.success()) {
+            return new UniversalResult(supabaseResult, null, null, status(null), false,
+                    "Supabase failed; Convex was not started", supabaseResult.error());
+        }
+        if (convex.isEmpty()) {
+            return new UniversalResult(supabaseResult, null, null, status(null), true,
+                    "Supabase only (Convex disabled): " + supabaseResult.message(), null);
+        }
+        RunResult convexResult;
+        try {
+            convexResult = migrator(convex.get()).apply(target, dryRun);
+        } catch (MigrateException e) {
+            convexResult = new RunResult(Database.CONVEX.id(), "apply", dryRun, null, "", "", List.of(), false,
+                    e.getMessage(), ErrorReport.of(e));
+        }
+        if (convexResult.success()) {
+            return new UniversalResult(supabaseResult, convexResult, null, status(null), true,
+                    "applied to Supabase and Convex" + (dryRun ? " (dry run: nothing changed)" : ""), null);
+        }
+        if (dryRun || supabaseResult.steps().isEmpty()) {
+            return new UniversalResult(supabaseResult, convexResult, null, status(null), false,
+                    "Convex failed; Supabase was not changed by this run", convexResult.error());
+        }
+        String before = supabaseResult.initialVersion();
+        RunResult rollback;
+        try {
+            rollback = migrator(supabase).rollback(Version.parse(before.isEmpty() ? "0" : before), false);
+        } catch (MigrateException e) {
+            rollback = new RunResult(Database.SUPABASE.id(), "rollback", false, null, supabaseResult.finalVersion(),
+                    supabaseResult.finalVersion(), List.of(), false, e.getMessage(), ErrorReport.of(e));
+        }
+        String message = rollback.success()
+                ? "Convex failed; Supabase was rolled back to " + (before.isEmpty() ? "no version" : "version " + before)
+                : "Convex failed, and rolling Supabase back to " + (before.isEmpty() ? "no version" : before)
+                + " failed too: " + rollback.message() + "; Supabase is at " + rollback.finalVersion();
+        return new UniversalResult(supabaseResult, convexResult, rollback, status(null), false, message,
+                convexResult.error());
+    }
+}
