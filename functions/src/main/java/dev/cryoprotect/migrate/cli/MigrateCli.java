@@ -3,6 +3,16 @@ package dev.cryoprotect.migrate.cli;
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.Orchestrator;
+import dev.cryoprotect.migrate.lambda.ApplyMigrations;
+import dev.cryoprotect.migrate.lambda.CreateMigration;
+import dev.cryoprotect.migrate.lambda.HandlerException;
+import dev.cryoprotect.migrate.lambda.JsonLog;
+import dev.cryoprotect.migrate.lambda.LambdaConfig;
+import dev.cryoprotect.migrate.lambda.MigrationHandler;
+import dev.cryoprotect.migrate.lambda.MigrationStatus;
+import dev.cryoprotect.migrate.lambda.RollbackMigrations;
+import dev.cryoprotect.migrate.lambda.Services;
+import dev.cryoprotect.migrate.lambda.SyncData;
 import dev.cryoprotect.migrate.report.UniversalResult;
 import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.plan.MigrationState;
@@ -47,7 +57,8 @@ import java.util.function.Function;
         description = "Database migrations for an app moving from Supabase (PostgreSQL) to Convex.",
         subcommands = {MigrateCli.Status.class, MigrateCli.Apply.class, MigrateCli.Rollback.class,
                 MigrateCli.Create.class, MigrateCli.Repair.class, MigrateCli.Baseline.class,
-                MigrateCli.Universal.class, MigrateCli.ConvexSchema.class, MigrateCli.Local.class},
+                MigrateCli.Universal.class, MigrateCli.ConvexSchema.class, MigrateCli.Invoke.class,
+                MigrateCli.Local.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a migration failed (it was rolled back)", "2:bad input or usage",
                 "3:another run holds the lock", "4:database unreachable", "5:history conflict (changed, missing or"
@@ -422,6 +433,82 @@ public final class MigrateCli implements Runnable {
                 created.forEach(f -> output.line("created " + files.migrations.resolve(f)));
             }
             return 0;
+        }
+    }
+
+    @Command(name = "invoke", description = "Run a Lambda handler here with an event file, as 'sam local invoke' would"
+            + " (without Docker): against SUPABASE_DB_URL or the local PostgreSQL, CONVEX_URL or the local Convex"
+            + " backend, and MIGRATIONS_BUCKET (with AWS_ENDPOINT_URL for a local S3) or --migrations. Prints the"
+            + " handler's response, or Lambda's error payload {errorType, errorMessage}; logs go to stderr.")
+    static final class Invoke implements Callable<Integer> {
+        static final List<String> FUNCTIONS = List.of("MigrationStatus", "ApplyMigrations", "RollbackMigrations",
+                "CreateMigration", "SyncData");
+
+        @ParentCommand
+        MigrateCli cli;
+        @CommandLine.Parameters(index = "0", paramLabel = "FUNCTION",
+                description = "MigrationStatus, ApplyMigrations, RollbackMigrations, CreateMigration or SyncData.")
+        String function;
+        @Option(names = {"-e", "--event"}, paramLabel = "FILE", required = true,
+                description = "The event JSON (see events/); '-' reads it from standard input.")
+        String event;
+        @Mixin
+        Options.Files files;
+        @Mixin
+        Options.Database db;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            if (!FUNCTIONS.contains(function)) {
+                throw MigrateException.badInput("unknown function '" + function + "' (expected one of "
+                        + String.join(", ", FUNCTIONS) + ")");
+            }
+            byte[] payload = event.equals("-") ? System.in.readAllBytes()
+                    : java.nio.file.Files.readAllBytes(Path.of(event));
+            Services services = new Services(LambdaConfig.from(environment()),
+                    new JsonLog(line -> { cli.err.println(line); cli.err.flush(); }, function));
+            MigrationHandler handler = switch (function) {
+                case "MigrationStatus" -> new MigrationStatus(services);
+                case "ApplyMigrations" -> new ApplyMigrations(services);
+                case "RollbackMigrations" -> new RollbackMigrations(services);
+                case "CreateMigration" -> new CreateMigration(services);
+                default -> new SyncData(services);
+            };
+            java.io.ByteArrayOutputStream response = new java.io.ByteArrayOutputStream();
+            try {
+                handler.handleRequest(new java.io.ByteArrayInputStream(payload), response, null);
+                cli.out.println(response.toString(StandardCharsets.UTF_8));
+                cli.out.flush();
+                return 0;
+            } catch (HandlerException e) {
+                new Output(cli.out, Output.Format.json).json(Map.of("errorType", e.getClass().getName(),
+                        "errorMessage", e.getMessage()));
+                return e.failure().exitCode();
+            }
+        }
+
+        /** The function's environment: this process's, with the local databases and files filling what is unset. */
+        private Map<String, String> environment() {
+            Map<String, String> env = new java.util.HashMap<>(cli.env);
+            if (db.databaseUrl != null) {
+                env.put("SUPABASE_DB_URL", db.databaseUrl);
+            } else if (!env.containsKey("SUPABASE_DB_URL") && !env.containsKey("DATABASE_SECRET_ARN")) {
+                env.put("SUPABASE_DB_URL", new LocalPostgres(db.local.localDir).ensureRunning());
+            }
+            if (!env.containsKey("CONVEX_URL") && !"false".equalsIgnoreCase(env.getOrDefault("USE_CONVEX", "true"))) {
+                cli.convex(db, false).ifPresent(client -> {
+                    LocalConvexBackend.Running local = cli.localConvex(db.local.localDir).running().orElseThrow();
+                    env.put("CONVEX_URL", local.url());
+                    env.put("CONVEX_DEPLOY_KEY", local.deployKey());
+                });
+            }
+            env.putIfAbsent("MIGRATIONS_DIR", files.migrations.toString());
+            env.putIfAbsent("HISTORY_SCHEMA", db.historySchema);
+            env.putIfAbsent("LOCK_TIMEOUT_SECONDS", String.valueOf(db.lockTimeoutSeconds));
+            env.put("AWS_LAMBDA_FUNCTION_NAME", function);
+            return env;
         }
     }
 

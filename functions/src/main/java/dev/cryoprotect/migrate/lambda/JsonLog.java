@@ -1,0 +1,61 @@
+package dev.cryoprotect.migrate.lambda;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cryoprotect.migrate.report.StepEvent;
+
+import java.util.function.Consumer;
+import java.time.Instant;
+
+/**
+ * One JSON object per line on stdout, which Lambda sends to CloudWatch Logs: a metric filter such as
+ * {@code { $.event = "migration_step" && $.outcome = "failed" }} can alarm on it. Messages come from the core, which
+ * keeps secrets out of them.
+ */
+public final class JsonLog {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Consumer<String> out;
+    private final String function;
+
+    /** @param out receives each line: stdout in Lambda, stderr for {@code migrate invoke} */
+    public JsonLog(Consumer<String> out, String function) {
+        this.out = out;
+        this.function = function;
+    }
+
+    public void step(StepEvent e) {
+        ObjectNode line = base("migration_step", "INFO".equals(level(e)) ? "INFO" : "ERROR")
+                .put("runId", e.runId()).put("database", e.database()).put("operation", e.operation())
+                .put("dryRun", e.dryRun()).put("version", e.step().version()).put("file", e.step().file())
+                .put("outcome", e.step().outcome()).put("durationMs", e.step().durationMs());
+        if (e.step().message() != null) {
+            line.put("message", e.step().message());
+        }
+        write(line);
+    }
+
+    public void event(String event, String level, String message) {
+        write(base(event, level).put("message", message));
+    }
+
+    private static String level(StepEvent e) {
+        return e.step().outcome().equals("failed") ? "ERROR" : "INFO";
+    }
+
+    private ObjectNode base(String event, String level) {
+        return JSON.createObjectNode().put("timestamp", Instant.now().toString()).put("level", level)
+                .put("event", event).put("function", function);
+    }
+
+    private void write(ObjectNode line) {
+        try {
+            String text = JSON.writeValueAsString(line);
+            synchronized (this) {
+                out.accept(text);
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

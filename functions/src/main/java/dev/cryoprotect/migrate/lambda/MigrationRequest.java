@@ -1,0 +1,115 @@
+package dev.cryoprotect.migrate.lambda;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.model.Version;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A handler's input, mirroring the CLI's options: {@code target}, {@code dryRun}, {@code database}, {@code outOfOrder},
+ * {@code name}, {@code kind}, {@code tables}, {@code limit}. Unknown fields are refused, so a typo never silently
+ * becomes "apply everything".
+ */
+public record MigrationRequest(Version target, boolean dryRun, String database, boolean outOfOrder, String name,
+                               String kind, List<String> tables, Integer limit) {
+    private static final Set<String> FIELDS = Set.of("target", "dryRun", "database", "outOfOrder", "name", "kind",
+            "tables", "limit", "sync");
+
+    public static MigrationRequest from(JsonNode input) {
+        if (input == null || input.isNull() || input.isMissingNode()) {
+            return new MigrationRequest(null, false, "all", false, null, "both", List.of(), null);
+        }
+        if (!input.isObject()) {
+            throw MigrateException.badInput("the event must be a JSON object such as {\"target\": \"003\", \"dryRun\": true}");
+        }
+        for (Iterator<String> it = input.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!FIELDS.contains(field)) {
+                throw MigrateException.badInput("unknown field '" + field + "' in the event (expected one of "
+                        + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
+            }
+        }
+        return new MigrationRequest(version(input, "target"), bool(input, "dryRun"), text(input, "database", "all"),
+                bool(input, "outOfOrder"), text(input, "name", null), text(input, "kind", "both"), tables(input),
+                limit(input));
+    }
+
+    private static Version version(JsonNode input, String field) {
+        JsonNode node = input.get(field);
+        if (node == null || node.isNull() || node.isTextual() && node.textValue().isEmpty()) {
+            return null;
+        }
+        String text = node.isIntegralNumber() ? node.asText() : node.isTextual() ? node.textValue().strip() : null;
+        if (text == null || !Version.isValid(text)) {
+            throw MigrateException.badInput(field + " must be a version of digits such as \"003\", not " + node);
+        }
+        return Version.parse(text);
+    }
+
+    private static boolean bool(JsonNode input, String field) {
+        JsonNode node = input.get(field);
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isTextual() && (node.textValue().equals("true") || node.textValue().equals("false"))) {
+            return Boolean.parseBoolean(node.textValue()); // query-string parameters arrive as text
+        }
+        throw MigrateException.badInput(field + " must be true or false, not " + node);
+    }
+
+    private static String text(JsonNode input, String field, String fallback) {
+        JsonNode node = input.get(field);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isTextual()) {
+            throw MigrateException.badInput(field + " must be a string, not " + node);
+        }
+        return node.textValue();
+    }
+
+    private static List<String> tables(JsonNode input) {
+        JsonNode node = input.get("tables");
+        List<String> tables = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return tables;
+        }
+        if (node.isTextual()) {
+            for (String t : node.textValue().split(",")) {
+                if (!t.isBlank()) {
+                    tables.add(t.strip());
+                }
+            }
+            return tables;
+        }
+        if (!node.isArray()) {
+            throw MigrateException.badInput("tables must be an array of table names");
+        }
+        for (JsonNode t : node) {
+            if (!t.isTextual()) {
+                throw MigrateException.badInput("tables must be an array of table names");
+            }
+            tables.add(t.textValue());
+        }
+        return tables;
+    }
+
+    private static Integer limit(JsonNode input) {
+        JsonNode node = input.get("limit");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String text = node.asText();
+        if (!text.matches("[0-9]{1,9}") || Integer.parseInt(text) <= 0) {
+            throw MigrateException.badInput("limit must be a positive whole number, not " + node);
+        }
+        return Integer.parseInt(text);
+    }
+}
