@@ -22,17 +22,26 @@ public record LambdaEvent(Source source, JsonNode input) {
 
     public enum Source { DIRECT, API_GATEWAY, SCHEDULE }
 
-    public static LambdaEvent parse(JsonNode event) {
+    /** Which trigger sent this event, judged by its shape alone (so even a bad body gets the right kind of answer). */
+    public static Source sourceOf(JsonNode event) {
         if (event != null && event.isObject() && "2.0".equals(event.path("version").asText())
                 && event.has("requestContext") && event.has("routeKey")) {
-            return new LambdaEvent(Source.API_GATEWAY, apiInput(event));
+            return Source.API_GATEWAY;
         }
         if (event != null && event.isObject() && "aws.events".equals(event.path("source").asText())
                 && "Scheduled Event".equals(event.path("detail-type").asText())) {
-            JsonNode detail = event.path("detail");
-            return new LambdaEvent(Source.SCHEDULE, detail.isObject() ? detail : JSON.createObjectNode());
+            return Source.SCHEDULE;
         }
-        return new LambdaEvent(Source.DIRECT, event);
+        return Source.DIRECT;
+    }
+
+    public static LambdaEvent parse(JsonNode event) {
+        return switch (sourceOf(event)) {
+            case API_GATEWAY -> new LambdaEvent(Source.API_GATEWAY, apiInput(event));
+            case SCHEDULE -> new LambdaEvent(Source.SCHEDULE,
+                    event.path("detail").isObject() ? event.path("detail") : JSON.createObjectNode());
+            case DIRECT -> new LambdaEvent(Source.DIRECT, event);
+        };
     }
 
     /** The JSON body (base64-decoded when flagged), with query-string parameters filling fields the body lacks. */

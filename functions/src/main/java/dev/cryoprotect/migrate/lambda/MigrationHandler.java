@@ -53,8 +53,8 @@ public abstract class MigrationHandler implements RequestStreamHandler {
         Outcome outcome;
         try {
             JsonNode event = readEvent(input);
+            source = LambdaEvent.sourceOf(event);
             LambdaEvent parsed = LambdaEvent.parse(event);
-            source = parsed.source();
             outcome = handle(MigrationRequest.from(parsed.input()), source, services);
         } catch (MigrateException e) {
             outcome = new Outcome(Map.of("error", ErrorReport.of(e)), ErrorReport.of(e));

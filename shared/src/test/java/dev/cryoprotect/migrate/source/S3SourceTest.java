@@ -1,0 +1,79 @@
+package dev.cryoprotect.migrate.source;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.testing.TestAws;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Migration files in S3 (LocalStack): listing one prefix, loading, and create that never overwrites. */
+class S3SourceTest {
+    private S3Client s3;
+    private String bucket;
+
+    @BeforeEach
+    void setUp() {
+        s3 = TestAws.client(S3Client.builder().forcePathStyle(true));
+        bucket = "migrations-" + UUID.randomUUID();
+        s3.createBucket(b -> b.bucket(bucket));
+    }
+
+    private void put(String key, String text) {
+        s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(text, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void loadsTheFilesOfOnePrefixOnly() {
+        put("migrations/001_a.sql", "CREATE TABLE a (id int);");
+        put("migrations/001_a.down.sql", "DROP TABLE a;");
+        put("migrations/002_b.json", "{\"version\": \"002\", \"schema\": {\"b\": {\"x\": \"string\"}}}");
+        put("migrations/archive/003_old.sql", "SELECT 1;");
+        put("other/004_elsewhere.sql", "SELECT 1;");
+        MigrationSet set = MigrationLoader.load(new S3Source(s3, bucket, "migrations"));
+        assertEquals(List.of("001", "002"), set.migrations().stream().map(m -> m.version().text()).toList());
+        assertTrue(set.migrations().get(0).down().isPresent());
+    }
+
+    @Test
+    void aBadFileInS3IsNamedLikeALocalOne() {
+        put("migrations/001_Bad.sql", "SELECT 1;");
+        InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class,
+                () -> MigrationLoader.load(new S3Source(s3, bucket, "migrations/")));
+        assertTrue(e.getMessage().contains("001_Bad.sql"), e.getMessage());
+    }
+
+    @Test
+    void createWritesTheNextVersionAndNeverOverwrites() {
+        put("migrations/001_a.sql", "SELECT 1;");
+        S3Source source = new S3Source(s3, bucket, "migrations/");
+        List<String> created = MigrationScaffold.create(source, "add_teams", MigrationScaffold.Kind.BOTH, Clock.systemUTC());
+        assertEquals(List.of("002_add_teams.sql", "002_add_teams.down.sql", "002_add_teams.json"), created);
+        assertTrue(s3.getObjectAsBytes(b -> b.bucket(bucket).key("migrations/002_add_teams.json")).asUtf8String()
+                .contains("\"version\": \"002\""));
+        MigrateException e = assertThrows(MigrateException.class,
+                () -> source.createNew("002_add_teams.sql", "DROP TABLE users;".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(Failure.BAD_INPUT, e.failure());
+        assertTrue(e.getMessage().contains("refusing to overwrite"), e.getMessage());
+        assertTrue(s3.getObjectAsBytes(b -> b.bucket(bucket).key("migrations/002_add_teams.sql")).asUtf8String()
+                .startsWith("-- 002_add_teams"), "the first file is intact");
+    }
+
+    @Test
+    void aMissingBucketIsAClearError() {
+        MigrateException e = assertThrows(MigrateException.class,
+                () -> MigrationLoader.load(new S3Source(s3, "no-such-bucket-" + UUID.randomUUID(), "migrations/")));
+        assertTrue(e.getMessage().contains("cannot read migrations from s3://no-such-bucket-"), e.getMessage());
+    }
+}
