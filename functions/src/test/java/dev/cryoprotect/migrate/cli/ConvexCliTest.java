@@ -148,6 +148,70 @@ class ConvexCliTest {
         }
     }
 
+    @Test
+    void universalAppliesBothAndPrintsTheUnifiedResult() throws Exception {
+        CliRun run = run(env, "universal", "--target", "002", "--format", "json");
+        assertEquals(0, run.exitCode(), run.toString());
+        JsonNode result = JSON.readTree(run.out());
+        assertEquals("002", result.get("supabase").get("finalVersion").asText());
+        assertEquals("002", result.get("convex").get("finalVersion").asText());
+        assertTrue(result.get("supabaseRollback").isNull());
+        assertEquals("APPLIED", result.get("status").get("migrations").get(1).get("states").get("convex").asText());
+    }
+
+    @Test
+    void universalRollsSupabaseBackWhenConvexFails() throws Exception {
+        Path copy = dir.resolve("migrations");
+        Files.createDirectories(copy);
+        try (var files = Files.list(EXAMPLES)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(copy.resolve("004_audit.sql"), "CREATE TABLE audit (id int);\n");
+        Files.writeString(copy.resolve("004_audit.down.sql"), "DROP TABLE audit;\n");
+        Files.writeString(copy.resolve("004_audit.json"), "{\"version\": \"004\", \"schema\": {\"migration_locks\":"
+                + " {\"bogus\": \"number\"}}, \"data\": [{\"type\": \"insert\", \"table\": \"migration_locks\","
+                + " \"data\": {\"bogus\": 1}}]}");
+        assertEquals(0, CliRun.of(env, "apply", "--target", "001", "--migrations", copy.toString(), "--database-url", url)
+                .exitCode());
+        CliRun run = CliRun.of(env, "universal", "--migrations", copy.toString(), "--database-url", url, "--format", "json");
+        assertEquals(1, run.exitCode(), run.toString());
+        JsonNode result = JSON.readTree(run.out());
+        assertEquals("004", result.get("supabase").get("finalVersion").asText());
+        assertEquals("004_audit.json", result.get("error").get("file").asText());
+        assertEquals("001", result.get("supabaseRollback").get("finalVersion").asText());
+        assertTrue(result.get("message").asText().contains("Supabase was rolled back to version 001"), result.toString());
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT max(version) FROM migrations"));
+        assertEquals(List.of("migrations", "users"), TestPostgres.tables(url, "public"));
+    }
+
+    @Test
+    void universalWithConvexDisabledIsSupabaseOnly() throws Exception {
+        Map<String, String> off = new java.util.HashMap<>(env);
+        off.put("USE_CONVEX", "false");
+        CliRun run = run(off, "universal", "--format", "json");
+        assertEquals(0, run.exitCode(), run.toString());
+        JsonNode result = JSON.readTree(run.out());
+        assertTrue(result.get("convex").isNull());
+        assertTrue(result.get("message").asText().startsWith("Supabase only"), result.toString());
+        assertEquals(0, TestConvex.documents("users").size());
+    }
+
+    @Test
+    void invokeRunsAHandlerWithAnEventFileAndPrintsLambdasErrorPayload() throws Exception {
+        Path events = Path.of("..", "events");
+        CliRun ok = run(env, "invoke", "ApplyMigrations", "--event", events.resolve("apply-direct.json").toString());
+        assertEquals(0, ok.exitCode(), ok.toString());
+        assertEquals("002", JSON.readTree(ok.out()).get("convex").get("finalVersion").asText());
+        assertTrue(ok.err().contains("\"event\":\"migration_step\""), "logs go to stderr: " + ok.err());
+        CliRun failed = run(env, "invoke", "SyncData", "--event", events.resolve("sync-schedule.json").toString());
+        assertEquals(2, failed.exitCode());
+        assertEquals("dev.cryoprotect.migrate.lambda.BadInputException",
+                JSON.readTree(failed.out()).get("errorType").asText());
+        assertEquals(2, run(env, "invoke", "NoSuchFunction", "--event", "x.json").exitCode());
+    }
+
     /** Runs the project's TypeScript compiler on one file; returns its complaints ("" when none). */
     private static String typecheck(Path convexDir, Path file) throws IOException, InterruptedException {
         Process tsc = new ProcessBuilder("node", "node_modules/typescript/bin/tsc", "--noEmit", "--strict",

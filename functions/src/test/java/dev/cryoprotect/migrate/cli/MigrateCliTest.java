@@ -215,7 +215,7 @@ class MigrateCliTest {
     @Test
     void helpIsAvailableEverywhere() {
         for (String command : List.of("status", "apply", "rollback", "create", "repair", "baseline", "local",
-                "convex-schema")) {
+                "convex-schema", "universal", "invoke")) {
             CliRun run = CliRun.of(Map.of(), command, "--help");
             assertEquals(0, run.exitCode(), command);
             assertTrue(run.out().contains("Usage: migrate " + command), run.out());
