@@ -1,9 +1,5 @@
 package dev.cryoprotect.migrate.lambda;
 
-import dev.cryoprotect.migrate.target.DatabaseTarget;
-
-import java.util.List;
-
 /** Rolls back (target, dryRun, database): the CLI's {@code migrate rollback --format json}. */
 public final class RollbackMigrations extends MigrationHandler {
     public RollbackMigrations() {
@@ -15,11 +11,7 @@ public final class RollbackMigrations extends MigrationHandler {
 
     @Override
     protected Outcome handle(MigrationRequest request, LambdaEvent.Source source, Services services) {
-        List<DatabaseTarget> targets = services.targets(request.database());
-        try {
-            return RunResults.outcome(services.orchestrator(targets, false).rollback(request.target(), request.dryRun()));
-        } finally {
-            targets.forEach(DatabaseTarget::close);
-        }
+        return RunResults.outcome(services.withOrchestrator(request.database(), false,
+                o -> o.rollback(request.target(), request.dryRun())));
     }
 }

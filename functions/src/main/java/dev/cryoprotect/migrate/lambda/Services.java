@@ -129,10 +129,16 @@ public final class Services {
         return targets;
     }
 
-    public Orchestrator orchestrator(List<DatabaseTarget> targets, boolean outOfOrder) {
-        return new Orchestrator(targets, new Orchestrator.Settings(source(),
-                Duration.ofSeconds(config.lockTimeoutSeconds()), outOfOrder, "lambda:" + config.functionName(),
-                log::step));
+    /** Runs {@code action} with an orchestrator over the selected databases, closing their connections after. */
+    public <T> T withOrchestrator(String database, boolean outOfOrder, java.util.function.Function<Orchestrator, T> action) {
+        List<DatabaseTarget> targets = targets(database);
+        try {
+            return action.apply(new Orchestrator(targets, new Orchestrator.Settings(source(),
+                    Duration.ofSeconds(config.lockTimeoutSeconds()), outOfOrder, "lambda:" + config.functionName(),
+                    log::step)));
+        } finally {
+            targets.forEach(DatabaseTarget::close);
+        }
     }
 
     /** Whether Convex takes part (USE_CONVEX and a CONVEX_URL). */
