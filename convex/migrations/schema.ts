@@ -45,6 +45,24 @@ export const migrationTables = {
     expires_at: v.number(),
   }).index("by_name", ["name"]),
 
+  // Sync: each source row (table + primary key, as canonical JSON) maps to exactly one document, with a hash of the
+  // document last written, so a re-run updates instead of inserting and skips rows that did not change.
+  sync_ids: defineTable({
+    source_table: v.string(),
+    source_key: v.string(),
+    doc_id: v.string(),
+    hash: v.string(),
+  }).index("by_source", ["source_table", "source_key"]),
+
+  // Sync: the high-water mark of an incremental sync per table (cursor column value and primary key of the last row
+  // whose batch, and every batch before it, committed).
+  sync_state: defineTable({
+    source_table: v.string(),
+    cursor_column: v.string(),
+    mark: v.any(),
+    updated_at: v.number(),
+  }).index("by_table", ["source_table"]),
+
   // Progress of a batched migration that spans several mutations, so a rerun continues where it stopped.
   migration_progress: defineTable({
     version: v.string(),

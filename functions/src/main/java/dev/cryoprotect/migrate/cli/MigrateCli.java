@@ -3,6 +3,10 @@ package dev.cryoprotect.migrate.cli;
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.Orchestrator;
+import dev.cryoprotect.migrate.report.SyncSummary;
+import dev.cryoprotect.migrate.source.MigrationLoader;
+import dev.cryoprotect.migrate.sync.ConvexSyncSink;
+import dev.cryoprotect.migrate.sync.SyncEngine;
 import dev.cryoprotect.migrate.lambda.ApplyMigrations;
 import dev.cryoprotect.migrate.lambda.CreateMigration;
 import dev.cryoprotect.migrate.lambda.HandlerException;
@@ -57,7 +61,7 @@ import java.util.function.Function;
         description = "Database migrations for an app moving from Supabase (PostgreSQL) to Convex.",
         subcommands = {MigrateCli.Status.class, MigrateCli.Apply.class, MigrateCli.Rollback.class,
                 MigrateCli.Create.class, MigrateCli.Repair.class, MigrateCli.Baseline.class,
-                MigrateCli.Universal.class, MigrateCli.ConvexSchema.class, MigrateCli.Invoke.class,
+                MigrateCli.Universal.class, MigrateCli.Sync.class, MigrateCli.ConvexSchema.class, MigrateCli.Invoke.class,
                 MigrateCli.Local.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a migration failed (it was rolled back)", "2:bad input or usage",
@@ -282,6 +286,68 @@ public final class MigrateCli implements Runnable {
                 cli.err.flush();
             }
             return result.error() == null ? Failure.MIGRATION_FAILED.exitCode() : result.error().exitCode();
+        }
+    }
+
+    @Command(name = "sync", description = "Sync Supabase tables to Convex: every row to exactly one document (re-runs"
+            + " update, never duplicate), incrementally by a cursor column (updated_at by default), with the documented"
+            + " type mapping. Exit code 1 when any row or table failed; the rest still syncs.")
+    static final class Sync implements Callable<Integer>, Formatted {
+        @ParentCommand
+        MigrateCli cli;
+        @CommandLine.Parameters(paramLabel = "TABLE", arity = "0..*",
+                description = "Tables to sync (default: every base table of --schema except migrations).")
+        List<String> tables = new ArrayList<>();
+        @Mixin
+        Options.Files files;
+        @Mixin
+        Options.Database db;
+        @Option(names = "--dry-run", description = "Read and convert everything, write nothing; show counts and a sample document per table.")
+        boolean dryRun;
+        @Option(names = "--limit", paramLabel = "N", description = "At most N rows per table.")
+        Integer limit;
+        @Option(names = "--prune", description = "Delete Convex documents whose source row no longer exists.")
+        boolean prune;
+        @Option(names = "--schema", paramLabel = "SCHEMA", defaultValue = "public", description = "Source schema (default: ${DEFAULT-VALUE}).")
+        String schema;
+        @Option(names = "--cursor", paramLabel = "TABLE=COLUMN", description = "Cursor column of a table (TABLE= for a full pass every time).")
+        Map<String, String> cursors = new java.util.LinkedHashMap<>();
+        @Option(names = "--batch-rows", paramLabel = "N", defaultValue = "500", description = "Rows per Convex mutation (default: ${DEFAULT-VALUE}).")
+        int batchRows;
+        @Option(names = "--in-flight", paramLabel = "N", defaultValue = "4", description = "Batches in flight at once (default: ${DEFAULT-VALUE}).")
+        int inFlight;
+        @Option(names = "--progress", paramLabel = "auto|line|json|none", defaultValue = "auto",
+                description = "Progress on stderr: a live line on a terminal (auto), JSON events, or none.")
+        String progressMode;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Override
+        public Output.Format format() {
+            return files.format;
+        }
+
+        @Override
+        public Integer call() {
+            if (limit != null && limit <= 0) {
+                throw MigrateException.badInput("--limit must be a positive number of rows");
+            }
+            if (batchRows <= 0 || inFlight <= 0) {
+                throw MigrateException.badInput("--batch-rows and --in-flight must be positive");
+            }
+            PostgresConfig postgres = cli.postgres(db);
+            Optional<ConvexClient> convex = cli.convex(db, !dryRun);
+            SyncEngine.Options options = SyncEngine.Options.defaults().with(tables, dryRun, limit, prune)
+                    .withCursors(cursors).withBatching(batchRows, 2L << 20, inFlight);
+            options = new SyncEngine.Options(schema, options.tables(), options.dryRun(), options.limit(), options.prune(),
+                    options.cursorColumns(), options.batchRows(), options.batchBytes(), options.inFlight(),
+                    options.pageRows(), options.fetchSize());
+            SyncProgress progress = new SyncProgress(cli.err, progressMode);
+            SyncSummary summary = new SyncEngine(postgres, convex.map(ConvexSyncSink::new).orElse(null),
+                    MigrationLoader.load(new DirectorySource(files.migrations)), options, progress).run();
+            progress.done();
+            new Output(cli.out, files.format).sync(summary);
+            return summary.failureCount() == 0 ? 0 : Failure.MIGRATION_FAILED.exitCode();
         }
     }
 

@@ -7,6 +7,7 @@ import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.plan.MigrationState;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
+import dev.cryoprotect.migrate.report.SyncSummary;
 import dev.cryoprotect.migrate.report.UniversalResult;
 import dev.cryoprotect.migrate.report.StepResult;
 
@@ -91,6 +92,37 @@ public final class Output {
             return;
         }
         results.forEach(this::run);
+    }
+
+    public void sync(SyncSummary summary) {
+        if (isJson()) {
+            json(summary);
+            return;
+        }
+        out.printf("%s%d rows read, %d synced, %d failed%n", summary.dryRun() ? "[dry run] " : "", summary.totalCount(),
+                summary.successCount(), summary.failureCount());
+        out.printf("%-24s %9s %9s %9s %9s %9s %9s%n", "TABLE", "READ", "INSERTED", "UPDATED", "UNCHANGED", "DELETED",
+                "REJECTED");
+        for (SyncSummary.TableResult t : summary.results()) {
+            out.printf("%-24s %9d %9d %9d %9d %9d %9d%n", t.table(), t.read(), t.inserted(), t.updated(), t.unchanged(),
+                    t.deleted(), t.rejected());
+            if (t.error() != null) {
+                out.println("  error: " + t.error());
+            }
+            t.rejections().forEach(r -> out.println("  rejected " + r.key() + ": " + r.reason()));
+            if (!t.skippedColumns().isEmpty()) {
+                out.println("  not in the declared schema, not synced: " + String.join(", ", t.skippedColumns()));
+            }
+            if (t.sample() != null) {
+                try {
+                    out.println("  sample: " + new ObjectMapper().writeValueAsString(
+                            dev.cryoprotect.migrate.target.convex.ConvexValues.encode(t.sample())));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        out.flush();
     }
 
     public void universal(UniversalResult result) {

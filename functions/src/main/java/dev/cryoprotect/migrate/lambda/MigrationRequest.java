@@ -11,17 +11,17 @@ import java.util.Set;
 
 /**
  * A handler's input, mirroring the CLI's options: {@code target}, {@code dryRun}, {@code database}, {@code outOfOrder},
- * {@code name}, {@code kind}, {@code tables}, {@code limit}. Unknown fields are refused, so a typo never silently
+ * {@code name}, {@code kind}, {@code tables}, {@code limit}, {@code prune}. Unknown fields are refused, so a typo never silently
  * becomes "apply everything".
  */
 public record MigrationRequest(Version target, boolean dryRun, String database, boolean outOfOrder, String name,
-                               String kind, List<String> tables, Integer limit) {
+                               String kind, List<String> tables, Integer limit, boolean prune) {
     private static final Set<String> FIELDS = Set.of("target", "dryRun", "database", "outOfOrder", "name", "kind",
-            "tables", "limit", "sync");
+            "tables", "limit", "prune", "sync");
 
     public static MigrationRequest from(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
-            return new MigrationRequest(null, false, "all", false, null, "both", List.of(), null);
+            return new MigrationRequest(null, false, "all", false, null, "both", List.of(), null, false);
         }
         if (!input.isObject()) {
             throw MigrateException.badInput("the event must be a JSON object such as {\"target\": \"003\", \"dryRun\": true}");
@@ -35,7 +35,7 @@ public record MigrationRequest(Version target, boolean dryRun, String database, 
         }
         return new MigrationRequest(version(input, "target"), bool(input, "dryRun"), text(input, "database", "all"),
                 bool(input, "outOfOrder"), text(input, "name", null), text(input, "kind", "both"), tables(input),
-                limit(input));
+                limit(input), bool(input, "prune"));
     }
 
     private static Version version(JsonNode input, String field) {

@@ -114,7 +114,7 @@ public final class Services {
         }
         List<DatabaseTarget> targets = new ArrayList<>();
         if (!which.equals("convex")) {
-            targets.add(new PostgresTarget(PostgresConfig.fromUrl(databaseUrl(), config.historySchema())));
+            targets.add(new PostgresTarget(postgres()));
         }
         if (!which.equals("supabase")) {
             ConvexClient client = convex();
@@ -141,9 +141,14 @@ public final class Services {
         }
     }
 
-    /** Whether Convex takes part (USE_CONVEX and a CONVEX_URL). */
-    public boolean convexEnabled() {
-        return convex() != null;
+    /** The Supabase database, from the secret or SUPABASE_DB_URL. */
+    public PostgresConfig postgres() {
+        return PostgresConfig.fromUrl(databaseUrl(), config.historySchema());
+    }
+
+    /** The Convex client, or null when Convex is disabled or not configured. */
+    public ConvexClient convexClient() {
+        return convex();
     }
 
     private synchronized String databaseUrl() {

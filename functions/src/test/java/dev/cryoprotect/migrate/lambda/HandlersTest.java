@@ -176,13 +176,21 @@ class HandlersTest {
     }
 
     @Test
-    void theScheduledSyncSaysClearlyThatItIsNotAvailableYet() throws IOException {
-        BadInputException e = assertThrows(BadInputException.class,
-                () -> invokeFile(new SyncData(services()), "sync-schedule.json"));
-        assertTrue(e.getMessage().contains("not available in this version"), e.getMessage());
-        assertThrows(BadInputException.class, () -> invokeFile(new SyncData(services()), "sync-direct.json"));
+    void syncRunsDirectlyOnTheScheduleAndOverApiGateway() throws IOException {
+        invoke(new ApplyMigrations(services()), "{\"database\": \"supabase\"}");
+        JsonNode dry = invokeFile(new SyncData(services()), "sync-direct.json");
+        assertTrue(dry.get("dryRun").asBoolean());
+        assertEquals(2, dry.get("total_count").asInt(), dry.toString());
+        assertEquals(0, TestConvex.documents("users").size(), "a dry run writes nothing");
+
+        JsonNode scheduled = invokeFile(new SyncData(services()), "sync-schedule.json");
+        assertEquals(List.of("teams", "users"), JSON.convertValue(scheduled.get("tables"), List.class));
+        assertEquals(0, scheduled.get("failure_count").asInt(), scheduled.toString());
+        assertEquals(1, TestConvex.documents("users").size());
         JsonNode api = invokeFile(new SyncData(services()), "sync-apigw.json");
-        assertEquals(400, api.get("statusCode").asInt());
+        assertEquals(200, api.get("statusCode").asInt(), api.toString());
+        assertEquals(0, JSON.readTree(api.get("body").asText()).get("total_count").asInt(),
+                "users is past its high-water mark now: nothing changed, nothing to read");
     }
 
     @Test

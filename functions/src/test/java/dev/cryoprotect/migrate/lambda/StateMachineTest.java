@@ -71,14 +71,18 @@ class StateMachineTest {
     }
 
     @Test
-    void aUniversalRunAppliesSupabaseThenConvex() throws Exception {
-        JsonNode run = execute(Files.readString(Path.of("..", "events", "universal-input.json")), Map.of());
+    void aUniversalRunAppliesSupabaseThenConvexThenSyncs() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode input = (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.readTree(Files.readString(Path.of("..", "events", "universal-input.json")));
+        input.put("sync", true).putArray("tables").add("teams");
+        JsonNode run = execute(input.toString(), Map.of());
         assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
-        assertEquals(List.of("Plan", "ApplySupabase", "ApplyConvex"), JSON.convertValue(run.get("states"), List.class));
+        assertEquals(List.of("Plan", "ApplySupabase", "ApplyConvex", "Sync"), JSON.convertValue(run.get("states"), List.class));
+        assertEquals(1, run.get("output").get("sync").get("total_count").asInt(), run.get("output").get("sync").toString());
+        assertEquals(2, TestConvex.documents("teams").size(), "the migration's team and the synced row");
         assertEquals("003", run.get("output").get("supabase").get("finalVersion").asText());
         assertEquals("003", run.get("output").get("convex").get("finalVersion").asText());
         assertEquals(List.of("owner"), TestPostgres.query(url, "SELECT role FROM users"));
-        assertEquals(1, TestConvex.documents("teams").size());
     }
 
     @Test

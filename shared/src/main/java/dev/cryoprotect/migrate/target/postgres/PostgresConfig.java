@@ -64,6 +64,25 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
+    /** A new connection, or UNREACHABLE with a message that names the server but never the password. */
+    public java.sql.Connection connect() {
+        java.util.Properties props = new java.util.Properties();
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", "10");
+        props.setProperty("ApplicationName", "migrate");
+        try {
+            return java.sql.DriverManager.getConnection(jdbcUrl, props);
+        } catch (java.sql.SQLException e) {
+            throw new MigrateException(dev.cryoprotect.migrate.Failure.UNREACHABLE, "cannot connect to PostgreSQL at "
+                    + describe() + ": " + e.getMessage(), e);
+        }
+    }
+
     public PostgresConfig withHistoryTable(String table) {
         return new PostgresConfig(jdbcUrl, user, password, historySchema, table);
     }

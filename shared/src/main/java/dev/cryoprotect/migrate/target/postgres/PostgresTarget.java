@@ -18,7 +18,6 @@ import org.postgresql.util.ServerErrorMessage;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Properties;
 
 /**
  * Supabase (PostgreSQL) over JDBC. One connection per target: the session advisory lock lives on it, so a killed
@@ -36,7 +34,6 @@ import java.util.Properties;
  */
 public final class PostgresTarget implements DatabaseTarget {
     private static final Duration LOCK_POLL = Duration.ofMillis(200);
-    private static final int CONNECT_TIMEOUT_SECONDS = 10;
 
     private final PostgresConfig config;
     private final String history;   // quoted schema.table
@@ -64,21 +61,7 @@ public final class PostgresTarget implements DatabaseTarget {
     /** The open connection, connecting on first use. */
     Connection connection() {
         if (connection == null) {
-            Properties props = new Properties();
-            if (config.user() != null) {
-                props.setProperty("user", config.user());
-            }
-            if (config.password() != null) {
-                props.setProperty("password", config.password());
-            }
-            props.setProperty("connectTimeout", String.valueOf(CONNECT_TIMEOUT_SECONDS));
-            props.setProperty("ApplicationName", "migrate");
-            try {
-                connection = DriverManager.getConnection(config.jdbcUrl(), props);
-            } catch (SQLException e) {
-                throw new MigrateException(Failure.UNREACHABLE, "cannot connect to PostgreSQL at " + config.describe()
-                        + ": " + e.getMessage(), e);
-            }
+            connection = config.connect();
         }
         return connection;
     }

@@ -1,0 +1,248 @@
+package dev.cryoprotect.migrate.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.testing.MigrationFiles;
+import dev.cryoprotect.migrate.testing.TestConvex;
+import dev.cryoprotect.migrate.testing.TestPostgres;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `migrate sync` from embedded PostgreSQL to the local Convex backend, checked document by document. */
+class SyncTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path migrations;
+    private String url;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void setUp() {
+        url = TestPostgres.newDatabase();
+        TestConvex.reset();
+        env = Map.of("CONVEX_URL", TestConvex.backend().url(), "CONVEX_DEPLOY_KEY", TestConvex.backend().deployKey());
+    }
+
+    private JsonNode sync(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("sync", "--database-url", url, "--migrations", migrations.toString(),
+                "--format", "json"));
+        all.addAll(List.of(args));
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = dev.cryoprotect.migrate.cli.CliAccess.run(all.toArray(String[]::new), env, out, err);
+        JsonNode summary = JSON.readTree(out.toString());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) summary).put("exitCode", code);
+        return summary;
+    }
+
+    private static JsonNode table(JsonNode summary, String name) {
+        for (JsonNode t : summary.get("results")) {
+            if (t.get("table").asText().equals(name)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no result for " + name + " in " + summary);
+    }
+
+    private static List<Map<String, Object>> docs(String table, String sortField) {
+        List<Map<String, Object>> docs = new ArrayList<>(TestConvex.documents(table));
+        docs.sort(Comparator.comparing(d -> String.valueOf(d.get(sortField))));
+        return docs;
+    }
+
+    @Test
+    void everyMappedTypeRoundTripsFieldByField() throws Exception {
+        TestPostgres.execute(url, """
+                CREATE TABLE samples (
+                  id int PRIMARY KEY, label text, code varchar(10), ref uuid, small int2, medium int4, big int8,
+                  real4 float4, real8 float8, amount numeric(12,2), flag boolean, at timestamptz, local_at timestamp,
+                  day date, doc jsonb, raw bytea, tags text[], nums int4[], empty_list text[], nothing text
+                );
+                INSERT INTO samples VALUES
+                  (1, 'héllo ✓ 日本', 'ab', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', -32768, 2147483647,
+                   9007199254740992, 1.5, 'NaN', 12345.67, true, '2024-01-02T03:04:05.678Z', '2024-01-02 03:04:05.678',
+                   '2024-01-02', '{"a": {"b": [1, 2, {"c": null}]}, "s": "x"}', '\\x00ff10', ARRAY['x', 'y'],
+                   ARRAY[1, 2, 3], ARRAY[]::text[], NULL),
+                  (2, '', NULL, NULL, 0, 0, -9007199254740992, '-Infinity', '-0'::float8, 0, false, NULL, NULL, NULL,
+                   '[]', '\\x', ARRAY[]::text[], NULL, ARRAY[]::text[], NULL);
+                """);
+        JsonNode summary = sync("samples");
+        assertEquals(0, summary.get("exitCode").asInt(), summary.toString());
+        assertEquals(2, table(summary, "samples").get("inserted").asInt());
+
+        List<Map<String, Object>> docs = docs("samples", "id");
+        Map<String, Object> one = docs.get(0);
+        assertEquals(1.0, one.get("id"));
+        assertEquals("héllo ✓ 日本", one.get("label"));
+        assertEquals("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", one.get("ref"));
+        assertEquals(-32768.0, one.get("small"));
+        assertEquals(2147483647.0, one.get("medium"));
+        assertEquals(9007199254740992.0, one.get("big"));
+        assertEquals(1.5, one.get("real4"));
+        assertTrue(Double.isNaN((Double) one.get("real8")));
+        assertEquals(12345.67, one.get("amount"));
+        assertEquals(true, one.get("flag"));
+        assertEquals(1704164645678.0, one.get("at"));
+        assertEquals(1704164645678.0, one.get("local_at"));
+        assertEquals(1704153600000.0, one.get("day"));
+        assertEquals(java.util.Set.of("a", "s"), ((Map<?, ?>) one.get("doc")).keySet());
+        assertEquals("x", ((Map<?, ?>) one.get("doc")).get("s"));
+        assertEquals(Arrays.asList(1.0, 2.0, java.util.Collections.singletonMap("c", null)),
+                ((Map<?, ?>) ((Map<?, ?>) one.get("doc")).get("a")).get("b"));
+        assertArrayEquals(new byte[]{0, (byte) 0xff, 0x10}, (byte[]) one.get("raw"));
+        assertEquals(List.of("x", "y"), one.get("tags"));
+        assertEquals(List.of(1.0, 2.0, 3.0), one.get("nums"));
+        assertEquals(List.of(), one.get("empty_list"));
+        assertFalse(one.containsKey("nothing"), "NULL omits the field");
+
+        Map<String, Object> two = docs.get(1);
+        assertEquals("", two.get("label"));
+        assertFalse(two.containsKey("code"));
+        assertEquals(-9007199254740992.0, two.get("big"));
+        assertEquals(Double.NEGATIVE_INFINITY, two.get("real4"));
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) two.get("real8")));
+        assertEquals(List.of(), two.get("doc"));
+        assertArrayEquals(new byte[0], (byte[]) two.get("raw"));
+
+        JsonNode again = sync("samples");
+        assertEquals(2, table(again, "samples").get("unchanged").asInt(), "a re-run changes nothing");
+        assertEquals(2, TestConvex.documents("samples").size(), "and duplicates nothing");
+    }
+
+    @Test
+    void theDeclaredSchemaDecidesInt64AndNumericAsStringAndOmitsUndeclaredColumns() throws Exception {
+        new MigrationFiles(migrations).write("001_ledger.json", """
+                {"version": "001", "schema": {"ledger": {"id": "int64", "total": "string", "note": "string|null"}}}
+                """);
+        TestPostgres.execute(url, "CREATE TABLE ledger (id int8 PRIMARY KEY, total numeric, note text, internal text);"
+                + " INSERT INTO ledger VALUES (9223372036854775807, 0.1000000000000000055511151231257827, NULL, 'x')");
+        JsonNode summary = sync();
+        assertEquals(0, summary.get("exitCode").asInt(), summary.toString());
+        assertEquals(List.of("internal"), JSON.convertValue(table(summary, "ledger").get("skippedColumns"), List.class));
+        Map<String, Object> doc = TestConvex.documents("ledger").get(0);
+        assertEquals(Long.MAX_VALUE, doc.get("id"));
+        assertEquals("0.1000000000000000055511151231257827", doc.get("total"));
+        assertTrue(doc.containsKey("note") && doc.get("note") == null, "null where the schema allows null");
+        assertFalse(doc.containsKey("internal"));
+    }
+
+    @Test
+    void updatesAndDeletesReachConvexIncrementallyAndWithPrune() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE items (id int PRIMARY KEY, name text, updated_at timestamptz NOT NULL);"
+                + " INSERT INTO items SELECT g, 'item ' || g, '2024-01-01'::timestamptz + g * interval '1 minute'"
+                + " FROM generate_series(1, 1200) g");
+        JsonNode first = sync("items", "--batch-rows", "100");
+        assertEquals(1200, table(first, "items").get("inserted").asInt(), first.toString());
+        assertEquals("updated_at", table(first, "items").get("cursorColumn").asText());
+
+        TestPostgres.execute(url, "UPDATE items SET name = 'renamed', updated_at = '2025-01-01' WHERE id IN (5, 600);"
+                + " DELETE FROM items WHERE id IN (7, 8, 9)");
+        JsonNode incremental = sync("items", "--prune");
+        JsonNode t = table(incremental, "items");
+        assertEquals(2, t.get("read").asInt(), "only rows changed since the mark are read: " + t);
+        assertEquals(2, t.get("updated").asInt());
+        assertEquals(3, t.get("deleted").asInt());
+        List<Map<String, Object>> docs = TestConvex.documents("items");
+        assertEquals(1197, docs.size());
+        assertEquals(2, docs.stream().filter(d -> "renamed".equals(d.get("name"))).count());
+        assertTrue(docs.stream().noneMatch(d -> d.get("id").equals(7.0)));
+
+        JsonNode quiet = sync("items", "--prune");
+        assertEquals(0, table(quiet, "items").get("read").asInt());
+        assertEquals(0, table(quiet, "items").get("deleted").asInt());
+    }
+
+    @Test
+    void compositeKeysLimitAndDryRun() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE memberships (team text, member int, role text, PRIMARY KEY (team, member));"
+                + " INSERT INTO memberships SELECT 't' || (g % 3), g, 'r' FROM generate_series(1, 50) g");
+        JsonNode dry = sync("memberships", "--dry-run");
+        assertEquals(50, table(dry, "memberships").get("read").asInt());
+        assertEquals("r", table(dry, "memberships").get("sample").get("role").asText());
+        assertEquals(0, TestConvex.documents("memberships").size(), "a dry run writes nothing");
+
+        JsonNode limited = sync("memberships", "--limit", "20");
+        assertEquals(20, table(limited, "memberships").get("inserted").asInt());
+        JsonNode rest = sync("memberships");
+        assertEquals(30, table(rest, "memberships").get("inserted").asInt());
+        assertEquals(20, table(rest, "memberships").get("unchanged").asInt());
+        assertEquals(50, TestConvex.documents("memberships").size());
+    }
+
+    @Test
+    void badTablesAndUnmappableValuesAreReportedWhileTheRestSyncs() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE no_key (a int); INSERT INTO no_key VALUES (1);"
+                + " CREATE TABLE big_numbers (id int PRIMARY KEY, n int8, payload jsonb);"
+                + " INSERT INTO big_numbers VALUES (1, 42, '{}'), (2, 9007199254740993, '{}'), (3, 1, '{\"$bad\": 1}'),"
+                + " (4, 2, '{\"ok\": true}')");
+        JsonNode summary = sync("no_key", "big_numbers", "no_such_table\"; DROP TABLE big_numbers; --");
+        assertEquals(1, summary.get("exitCode").asInt());
+        assertTrue(table(summary, "no_key").get("error").asText().contains("has no primary key"), summary.toString());
+        assertTrue(table(summary, "no_such_table\"; DROP TABLE big_numbers; --").get("error").asText()
+                .contains("does not exist"));
+        JsonNode big = table(summary, "big_numbers");
+        assertEquals(2, big.get("inserted").asInt());
+        assertEquals(2, big.get("rejected").asInt());
+        assertEquals("[\"2\"]", big.get("rejections").get(0).get("key").asText());
+        assertTrue(big.get("rejections").get(0).get("reason").asText().contains("declare the field \"int64\""));
+        assertTrue(big.get("rejections").get(1).get("reason").asText().contains("$bad"));
+        assertEquals(4, summary.get("failure_count").asInt(), "2 rows and 2 tables");
+        assertEquals(4, TestPostgres.query(url, "SELECT count(*) FROM big_numbers").stream().mapToInt(Integer::parseInt).sum(),
+                "the hostile name was never pasted into SQL");
+    }
+
+    @Test
+    void aKilledSyncResumesAndEndsEqualToTheSource() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE events (id int PRIMARY KEY, body text, updated_at timestamptz NOT NULL);"
+                + " INSERT INTO events SELECT g, repeat('x', 200), '2024-01-01'::timestamptz + g * interval '1 second'"
+                + " FROM generate_series(1, 4000) g");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.cryoprotect.migrate.cli.MigrateCli", "sync", "events",
+                "--database-url", url, "--migrations", migrations.toString(), "--batch-rows", "50", "--in-flight", "2",
+                "--progress", "json"));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process process = pb.start();
+        int batches = 0;
+        try (BufferedReader progress = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+            for (String line = progress.readLine(); line != null && batches < 10; line = progress.readLine()) {
+                if (line.contains("\"sync_progress\"")) {
+                    batches++;
+                }
+            }
+            process.destroyForcibly(); // SIGKILL mid-run: batches in flight either committed or not
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertEquals(10, batches, "the sync was running when it was killed");
+        int before = TestConvex.documents("events").size();
+        assertTrue(before >= 500 && before < 4000, "killed part-way: " + before);
+
+        JsonNode resumed = sync("events");
+        assertEquals(0, resumed.get("exitCode").asInt(), resumed.toString());
+        assertTrue(table(resumed, "events").get("read").asInt() < 4000, "resumed from the stored mark: " + resumed);
+        List<Map<String, Object>> docs = TestConvex.documents("events");
+        assertEquals(4000, docs.size(), "no row lost, none duplicated");
+        assertEquals(4000, docs.stream().map(d -> d.get("id")).distinct().count());
+        assertNull(table(resumed, "events").get("error").textValue());
+    }
+}

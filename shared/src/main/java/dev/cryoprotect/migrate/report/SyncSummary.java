@@ -1,0 +1,39 @@
+package dev.cryoprotect.migrate.report;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of a sync, in the seed's shape ({@code tables}, {@code total_count}, {@code success_count},
+ * {@code failure_count}) plus what happened to each table.
+ *
+ * @param totalCount   rows read from Supabase
+ * @param successCount rows now equal in Convex (inserted, updated or unchanged; in a dry run: converted)
+ * @param failureCount rows rejected, plus one per table that failed as a whole
+ */
+public record SyncSummary(List<String> tables, @JsonProperty("total_count") long totalCount,
+                          @JsonProperty("success_count") long successCount,
+                          @JsonProperty("failure_count") long failureCount, boolean dryRun,
+                          List<TableResult> results) {
+
+    public SyncSummary {
+        tables = List.copyOf(tables);
+        results = List.copyOf(results);
+    }
+
+    /** One row that could not be written: its table, primary key (as JSON) and why. */
+    public record Rejection(String table, String key, String reason) {
+    }
+
+    /**
+     * @param error      why the whole table failed (bad name, no primary key, Convex refused a batch), or null
+     * @param sample     a converted document (dry run), or null
+     * @param rejections the first rejected rows (all are counted in {@code rejected})
+     */
+    public record TableResult(String table, String cursorColumn, long read, long inserted, long updated,
+                              long unchanged, long deleted, long rejected, List<Rejection> rejections,
+                              List<String> skippedColumns, Map<String, Object> sample, String error) {
+    }
+}

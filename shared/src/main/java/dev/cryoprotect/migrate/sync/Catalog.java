@@ -1,0 +1,100 @@
+package dev.cryoprotect.migrate.sync;
+
+import dev.cryoprotect.migrate.MigrateException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads table definitions from PostgreSQL's catalog. Table names given by a user are looked up here and then quoted,
+ * never pasted into SQL.
+ */
+final class Catalog {
+    /** Tables of the framework itself, never synced. */
+    static final List<String> FRAMEWORK_TABLES = List.of("migrations");
+
+    private final Connection connection;
+
+    Catalog(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Every base table of the schema except the framework's own, by name. */
+    List<String> tables(String schema) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT table_name FROM information_schema.tables"
+                + " WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!FRAMEWORK_TABLES.contains(rs.getString(1))) {
+                        tables.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return tables;
+    }
+
+    /**
+     * The table's definition.
+     *
+     * @param cursorColumns per-table cursor column; a table absent here uses {@code updated_at} when it has one, and
+     *                      a blank value means "no cursor: full pass"
+     * @throws MigrateException BAD_INPUT naming the table when it does not exist or has no primary key
+     */
+    SourceTable describe(String schema, String table, Map<String, String> cursorColumns) throws SQLException {
+        List<SourceTable.Column> columns = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname, t.typname, format_type(a.atttypid, a.atttypmod)"
+                + " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " JOIN pg_type t ON t.oid = a.atttypid"
+                + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
+                + " ORDER BY a.attnum")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(new SourceTable.Column(rs.getString(1), rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        if (columns.isEmpty()) {
+            throw MigrateException.badInput("table '" + table + "' does not exist in schema '" + schema + "'");
+        }
+        List<SourceTable.Column> primaryKey = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname FROM pg_index i"
+                + " JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true"
+                + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
+                + " WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary ORDER BY k.ord")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    primaryKey.add(columns.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow());
+                }
+            }
+        }
+        if (primaryKey.isEmpty()) {
+            throw MigrateException.badInput("table '" + table + "' has no primary key: a row could not be matched to"
+                    + " its Convex document on a re-run; add a primary key (or leave the table out)");
+        }
+        Optional<SourceTable.Column> cursor;
+        if (cursorColumns.containsKey(table)) {
+            String wanted = cursorColumns.get(table);
+            cursor = wanted == null || wanted.isBlank() ? Optional.empty()
+                    : Optional.of(columns.stream().filter(c -> c.name().equals(wanted)).findFirst().orElseThrow(() ->
+                    MigrateException.badInput("cursor column '" + wanted + "' does not exist in table '" + table + "'")));
+        } else {
+            cursor = columns.stream().filter(c -> c.name().equals("updated_at")).findFirst();
+        }
+        return new SourceTable(schema, table, columns, primaryKey, cursor);
+    }
+}

@@ -1,0 +1,273 @@
+package dev.cryoprotect.migrate.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.model.FieldType;
+import dev.cryoprotect.migrate.model.TableSchema;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns one source row into a Convex document. The documented mapping (README, "Sync"): text types and uuid to
+ * string; int2, int4, float4, float8 to number; int8 to int64 where the declared schema says int64, else to number when
+ * exactly representable (|v| &lt;= 2^53); numeric to number when it round-trips, else to string where the schema says
+ * string; boolean; timestamptz, timestamp (as UTC) and date to epoch milliseconds; json and jsonb to objects and
+ * arrays; bytea to bytes; arrays element by element; anything else to its text. NULL omits the field, or is null
+ * where the declared type allows null. When the table is declared in the migrations, only its declared fields are
+ * written and their declared types decide.
+ */
+final class RowConverter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_EXACT = 1L << 53;
+
+    /** A value that cannot be written; the message says which column and why. */
+    static final class Rejected extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Rejected(String message) {
+            super(message);
+        }
+    }
+
+    private final SourceTable table;
+    private final Optional<TableSchema> declared;
+
+    RowConverter(SourceTable table, Optional<TableSchema> declared) {
+        this.table = table;
+        this.declared = declared;
+    }
+
+    /** Columns the declared schema does not name: they are not written. */
+    List<String> skippedColumns() {
+        return declared.map(d -> table.columns().stream().map(SourceTable.Column::name)
+                .filter(c -> !d.fields().containsKey(c)).toList()).orElse(List.of());
+    }
+
+    /** The document for the current row of {@code rs}, whose first columns are {@link SourceTable#columns()}. */
+    Map<String, Object> document(ResultSet rs) throws SQLException, Rejected {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        List<SourceTable.Column> columns = table.columns();
+        for (int i = 0; i < columns.size(); i++) {
+            SourceTable.Column column = columns.get(i);
+            TableSchema.Field field = declared.map(d -> d.fields().get(column.name())).orElse(null);
+            if (declared.isPresent() && field == null) {
+                continue;
+            }
+            Object raw = read(rs, i + 1, column);
+            if (raw == null) {
+                if (field != null && !field.optional() && !allowsNull(field.type())) {
+                    throw new Rejected("column " + column.name() + " is NULL but the declared field is required");
+                }
+                if (field != null && allowsNull(field.type())) {
+                    doc.put(column.name(), null);
+                }
+                continue; // omitted: an optional field
+            }
+            doc.put(column.name(), convert(raw, column.udtName(), field == null ? null : field.type(), column.name()));
+        }
+        return doc;
+    }
+
+    /** The column's value as JDBC gives it, normalised to a few Java types; null for SQL NULL. */
+    private static Object read(ResultSet rs, int index, SourceTable.Column column) throws SQLException {
+        String udt = column.udtName();
+        Object value = switch (udt) {
+            case "int2", "int4" -> rs.getInt(index);
+            case "int8" -> rs.getLong(index);
+            case "float4", "float8" -> rs.getDouble(index);
+            case "numeric" -> rs.getBigDecimal(index);
+            case "bool" -> rs.getBoolean(index);
+            case "timestamptz" -> rs.getObject(index, OffsetDateTime.class);
+            case "timestamp" -> rs.getObject(index, LocalDateTime.class);
+            case "date" -> rs.getObject(index, LocalDate.class);
+            case "bytea" -> rs.getBytes(index);
+            default -> {
+                if (column.isArray()) {
+                    Array array = rs.getArray(index);
+                    yield array == null ? null : array.getArray();
+                }
+                yield rs.getString(index);
+            }
+        };
+        return rs.wasNull() ? null : value;
+    }
+
+    private Object convert(Object raw, String udt, FieldType type, String column) throws Rejected {
+        if (type instanceof FieldType.Union union) {
+            for (FieldType option : union.options()) {
+                try {
+                    return convert(raw, udt, option, column);
+                } catch (Rejected ignored) {
+                    // try the next option
+                }
+            }
+            throw new Rejected("column " + column + ": value fits none of the declared types");
+        }
+        FieldType.Kind kind = type instanceof FieldType.Primitive p ? p.kind() : null;
+        if (type instanceof FieldType.Id) {
+            kind = FieldType.Kind.STRING;
+        }
+        if (raw instanceof Object[] elements) {
+            FieldType element = type instanceof FieldType.Array a ? a.element() : null;
+            if (type != null && element == null && kind != FieldType.Kind.ANY) {
+                throw new Rejected("column " + column + " is an array but the declared field is not");
+            }
+            List<Object> list = new ArrayList<>(elements.length);
+            String elementUdt = udt.startsWith("_") ? udt.substring(1) : udt;
+            for (Object e : elements) {
+                list.add(e == null ? null : convert(normaliseElement(e), elementUdt, element, column));
+            }
+            return list;
+        }
+        if (kind == FieldType.Kind.STRING) {
+            return raw instanceof BigDecimal d ? d.toPlainString() : text(raw);
+        }
+        if (type instanceof FieldType.Obj || type instanceof FieldType.Array || kind == FieldType.Kind.ANY) {
+            return raw instanceof String s && (udt.equals("json") || udt.equals("jsonb")) ? json(s, column) : defaults(raw, udt, false, column);
+        }
+        return defaults(raw, udt, kind == FieldType.Kind.INT64, column);
+    }
+
+    private static Object normaliseElement(Object e) {
+        if (e instanceof java.sql.Timestamp ts) {
+            return OffsetDateTime.ofInstant(ts.toInstant(), ZoneOffset.UTC);
+        }
+        if (e instanceof java.sql.Date d) {
+            return d.toLocalDate();
+        }
+        if (e instanceof Short s) {
+            return (int) s;
+        }
+        if (e instanceof Float f) {
+            return (double) f;
+        }
+        return e;
+    }
+
+    private static Object defaults(Object raw, String udt, boolean int64, String column) throws Rejected {
+        if (raw instanceof Integer i) {
+            return int64 ? (Object) i.longValue() : (Object) i.doubleValue();
+        }
+        if (raw instanceof Long l) {
+            if (int64) {
+                return l;
+            }
+            if (Math.abs(l) > MAX_EXACT) {
+                throw new Rejected("column " + column + ": int8 value " + l + " is not exactly representable as a Convex"
+                        + " number; declare the field \"int64\" in a migration");
+            }
+            return l.doubleValue();
+        }
+        if (raw instanceof Double d) {
+            return d;
+        }
+        if (raw instanceof BigDecimal bd) {
+            if (int64) {
+                try {
+                    return bd.longValueExact();
+                } catch (ArithmeticException e) {
+                    throw new Rejected("column " + column + ": numeric " + bd + " is not an int64");
+                }
+            }
+            double d = bd.doubleValue();
+            if (Double.isFinite(d) && BigDecimal.valueOf(d).compareTo(bd) == 0) {
+                return d;
+            }
+            throw new Rejected("column " + column + ": numeric " + bd + " has no exact Convex number; declare the field"
+                    + " \"string\" to keep it as text");
+        }
+        if (raw instanceof Boolean b) {
+            return b;
+        }
+        if (raw instanceof byte[] bytes) {
+            return bytes;
+        }
+        if (raw instanceof OffsetDateTime t) {
+            return (double) t.toInstant().toEpochMilli();
+        }
+        if (raw instanceof LocalDateTime t) {
+            return (double) t.toInstant(ZoneOffset.UTC).toEpochMilli();
+        }
+        if (raw instanceof LocalDate d) {
+            return (double) d.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        }
+        String s = text(raw);
+        if (udt.equals("json") || udt.equals("jsonb")) {
+            return json(s, column);
+        }
+        return s;
+    }
+
+    private static String text(Object raw) {
+        if (raw instanceof OffsetDateTime t) {
+            return t.toString();
+        }
+        return String.valueOf(raw);
+    }
+
+    private static Object json(String text, String column) throws Rejected {
+        try {
+            return jsonValue(JSON.readTree(text), column);
+        } catch (IOException e) {
+            throw new Rejected("column " + column + ": not valid JSON");
+        }
+    }
+
+    private static Object jsonValue(JsonNode node, String path) throws Rejected {
+        if (node.isNull()) {
+            return null;
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isTextual()) {
+            return node.textValue();
+        }
+        if (node.isNumber()) {
+            if (node.isIntegralNumber() && !node.canConvertToExactIntegral() || node.isBigInteger()
+                    && node.bigIntegerValue().abs().compareTo(java.math.BigInteger.valueOf(MAX_EXACT)) > 0) {
+                throw new Rejected(path + ": JSON number " + node + " is not exactly representable as a Convex number");
+            }
+            return node.doubleValue();
+        }
+        if (node.isArray()) {
+            List<Object> list = new ArrayList<>();
+            for (int i = 0; i < node.size(); i++) {
+                list.add(jsonValue(node.get(i), path + "[" + i + "]"));
+            }
+            return list;
+        }
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            if (key.startsWith("$") || key.startsWith("_") || key.length() > 1024 || key.isEmpty()) {
+                throw new Rejected(path + ": JSON key '" + (key.length() > 40 ? key.substring(0, 40) + "..." : key)
+                        + "' is not allowed as a Convex field name (no leading $ or _, 1 to 1024 characters)");
+            }
+            map.put(key, jsonValue(e.getValue(), path + "." + key));
+        }
+        return map;
+    }
+
+    private static boolean allowsNull(FieldType type) {
+        if (type instanceof FieldType.Primitive p) {
+            return p.kind() == FieldType.Kind.NULL || p.kind() == FieldType.Kind.ANY;
+        }
+        return type instanceof FieldType.Union u && u.options().stream().anyMatch(RowConverter::allowsNull);
+    }
+}
