@@ -1,0 +1,154 @@
+package dev.cryoprotect.migrate.bench;
+
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.report.SyncSummary;
+import dev.cryoprotect.migrate.sync.ConvexSyncSink;
+import dev.cryoprotect.migrate.sync.SyncEngine;
+import dev.cryoprotect.migrate.sync.SyncSink;
+import dev.cryoprotect.migrate.target.convex.ConvexClient;
+import dev.cryoprotect.migrate.target.convex.ConvexValues;
+import dev.cryoprotect.migrate.target.convex.LocalConvexBackend;
+import dev.cryoprotect.migrate.target.postgres.PostgresConfig;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.postgresql.PGConnection;
+
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Sync throughput on generated rows: {@code COPY ... TO STDOUT} (the floor PostgreSQL gives), the sync pipeline with
+ * the Convex write replaced by discarding the encoded batches, and the full sync to the local Convex backend. Prints
+ * rows/s, their ratios and peak heap. Run it with a small heap to show memory stays bounded:
+ * <pre>java -Xmx256m -cp functions/target/migrate.jar dev.cryoprotect.migrate.bench.SyncBenchmark --rows 1000000</pre>
+ */
+public final class SyncBenchmark {
+    private SyncBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rows = 1_000_000;
+        boolean convex = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rows" -> rows = Integer.parseInt(args[++i]);
+                case "--no-convex" -> convex = false;
+                default -> throw new IllegalArgumentException("usage: SyncBenchmark [--rows N] [--no-convex]");
+            }
+        }
+        System.out.printf("sync benchmark: %,d rows, max heap %d MiB, %d cores%n", rows,
+                Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+            String url = pg.getJdbcUrl("postgres", "postgres");
+            long started = System.nanoTime();
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE bench_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,2),"
+                        + " active boolean, tags text[], payload jsonb, created_at timestamptz NOT NULL,"
+                        + " updated_at timestamptz NOT NULL)");
+                st.execute("INSERT INTO bench_rows SELECT g, 'row ' || g, (g % 100000) / 100.0, g % 2 = 0,"
+                        + " ARRAY['a', 'b'], jsonb_build_object('n', g, 'kind', 'bench'),"
+                        + " '2024-01-01'::timestamptz + g * interval '1 second', '2024-01-01'::timestamptz + g * interval '1 second'"
+                        + " FROM generate_series(1, " + rows + ") g");
+                st.execute("ANALYZE bench_rows");
+            }
+            System.out.printf("generated in %.1f s%n", (System.nanoTime() - started) / 1e9);
+
+            resetPeaks();
+            started = System.nanoTime();
+            long copied;
+            try (Connection c = pg.getPostgresDatabase().getConnection()) {
+                copied = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY bench_rows TO STDOUT",
+                        OutputStream.nullOutputStream());
+            }
+            double copyRate = copied / seconds(started);
+            System.out.printf("COPY TO STDOUT:          %,12.0f rows/s   (%,d rows, peak heap %d MiB)%n", copyRate,
+                    copied, peakHeapMiB());
+
+            PostgresConfig source = PostgresConfig.fromUrl(url, "public");
+            MigrationSet none = new MigrationSet(List.of(), Map.of(), List.of());
+            SyncEngine.Options options = SyncEngine.Options.defaults().with(List.of("bench_rows"), false, null, false)
+                    .withCursors(Map.of("bench_rows", ""));
+            resetPeaks();
+            started = System.nanoTime();
+            SyncSummary discarded = new SyncEngine(source, new DiscardSink(), none, options, SyncEngine.Progress.NONE).run();
+            double pipelineRate = discarded.totalCount() / seconds(started);
+            System.out.printf("pipeline, discard sink:  %,12.0f rows/s   (%,d rows, peak heap %d MiB)  %.2fx COPY%n",
+                    pipelineRate, discarded.totalCount(), peakHeapMiB(), pipelineRate / copyRate);
+
+            if (convex) {
+                Path state = Files.createTempDirectory("bench-convex");
+                LocalConvexBackend backend = new LocalConvexBackend(Path.of("convex").toAbsolutePath(), state);
+                LocalConvexBackend.Running running = backend.ensureRunning(Map.of("NODE_OPTIONS", "--max-old-space-size=6144"));
+                try {
+                    resetPeaks();
+                    started = System.nanoTime();
+                    SyncSummary synced = new SyncEngine(source, new ConvexSyncSink(new ConvexClient(running.url(),
+                            running.deployKey())), none, options, SyncEngine.Progress.NONE).run();
+                    double convexRate = synced.totalCount() / seconds(started);
+                    System.out.printf("sync to local Convex:    %,12.0f rows/s   (%,d rows, %,d failed, peak heap %d MiB)"
+                                    + "  %.2fx COPY%n", convexRate, synced.successCount(), synced.failureCount(),
+                            peakHeapMiB(), convexRate / copyRate);
+                } finally {
+                    backend.stop();
+                }
+            }
+        }
+    }
+
+    /** The Convex write replaced by encoding the batch as the HTTP client would, then dropping it. */
+    private static final class DiscardSink implements SyncSink {
+        long bytes;
+
+        @Override
+        public Written write(String sourceTable, String targetTable, List<Row> rows) {
+            List<Object> wire = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                wire.add(Map.of("key", row.key(), "hash", row.hash(), "doc", row.document()));
+            }
+            bytes += ConvexValues.encode(Map.of("table", sourceTable, "rows", wire)).toString().length();
+            return new Written(rows.size(), 0, 0);
+        }
+
+        @Override
+        public Optional<List<String>> mark(String sourceTable) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void setMark(String sourceTable, String cursorColumn, List<String> mark) {
+        }
+
+        @Override
+        public List<String> keys(String sourceTable, String after, int limit) {
+            return List.of();
+        }
+
+        @Override
+        public long delete(String sourceTable, List<String> keys) {
+            return 0;
+        }
+    }
+
+    private static double seconds(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    private static void resetPeaks() {
+        System.gc();
+        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+    }
+
+    private static long peakHeapMiB() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum() >> 20;
+    }
+}
