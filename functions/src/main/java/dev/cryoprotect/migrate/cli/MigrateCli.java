@@ -202,17 +202,12 @@ public final class MigrateCli implements Runnable {
         return System.getProperty("user.name", "unknown") + "@" + host;
     }
 
-    /** Base of the commands that run the core against the selected databases. */
-    abstract static class DatabaseCommand implements Callable<Integer>, Formatted {
+    /** What every command over migration files has: the files, the output format, --help. */
+    abstract static class FilesCommand implements Callable<Integer>, Formatted {
         @ParentCommand
         MigrateCli cli;
         @Mixin
         Options.Files files;
-        @Mixin
-        Options.Database db;
-        @Option(names = "--database", paramLabel = "supabase|convex|all", defaultValue = "all",
-                description = "Which database: supabase, convex or all that are enabled (default: ${DEFAULT-VALUE}).")
-        String database;
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
         boolean help;
 
@@ -224,6 +219,15 @@ public final class MigrateCli implements Runnable {
         Output output() {
             return new Output(cli.out, files.format);
         }
+    }
+
+    /** Base of the commands that run the core against the selected databases. */
+    abstract static class DatabaseCommand extends FilesCommand {
+        @Mixin
+        Options.Database db;
+        @Option(names = "--database", paramLabel = "supabase|convex|all", defaultValue = "all",
+                description = "Which database: supabase, convex or all that are enabled (default: ${DEFAULT-VALUE}).")
+        String database;
 
         /** Runs {@code action} on the selected databases; prints the results; returns the exit code. */
         int run(boolean outOfOrder, Function<Orchestrator, List<RunResult>> action) {
@@ -292,14 +296,10 @@ public final class MigrateCli implements Runnable {
     @Command(name = "sync", description = "Sync Supabase tables to Convex: every row to exactly one document (re-runs"
             + " update, never duplicate), incrementally by a cursor column (updated_at by default), with the documented"
             + " type mapping. Exit code 1 when any row or table failed; the rest still syncs.")
-    static final class Sync implements Callable<Integer>, Formatted {
-        @ParentCommand
-        MigrateCli cli;
+    static final class Sync extends FilesCommand {
         @CommandLine.Parameters(paramLabel = "TABLE", arity = "0..*",
                 description = "Tables to sync (default: every base table of --schema except migrations).")
         List<String> tables = new ArrayList<>();
-        @Mixin
-        Options.Files files;
         @Mixin
         Options.Database db;
         @Option(names = "--dry-run", description = "Read and convert everything, write nothing; show counts and a sample document per table.")
@@ -319,13 +319,6 @@ public final class MigrateCli implements Runnable {
         @Option(names = "--progress", paramLabel = "auto|line|json|none", defaultValue = "auto",
                 description = "Progress on stderr: a live line on a terminal (auto), JSON events, or none.")
         String progressMode;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-
-        @Override
-        public Output.Format format() {
-            return files.format;
-        }
 
         @Override
         public Integer call() {
@@ -346,7 +339,7 @@ public final class MigrateCli implements Runnable {
             SyncSummary summary = new SyncEngine(postgres, convex.map(ConvexSyncSink::new).orElse(null),
                     MigrationLoader.load(new DirectorySource(files.migrations)), options, progress).run();
             progress.done();
-            new Output(cli.out, files.format).sync(summary);
+            output().sync(summary);
             return summary.failureCount() == 0 ? 0 : Failure.MIGRATION_FAILED.exitCode();
         }
     }
@@ -457,32 +450,16 @@ public final class MigrateCli implements Runnable {
     }
 
     @Command(name = "create", description = "Create the next migration's files from templates.")
-    static final class Create implements Callable<Integer>, Formatted {
-        @ParentCommand
-        MigrateCli cli;
-        @Mixin
-        Options.Files files;
+    static final class Create extends FilesCommand {
         @Option(names = "--name", paramLabel = "NAME", required = true, description = "snake_case name, such as add_teams.")
         String name;
         @Option(names = "--kind", paramLabel = "sql|convex|both", defaultValue = "both",
                 description = "Which files: sql (.sql and .down.sql), convex (.json) or both (default: ${DEFAULT-VALUE}).")
         String kind;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-
-        @Override
-        public Output.Format format() {
-            return files.format;
-        }
 
         @Override
         public Integer call() {
-            MigrationScaffold.Kind parsed = switch (kind.toLowerCase(java.util.Locale.ROOT)) {
-                case "sql" -> MigrationScaffold.Kind.SQL;
-                case "convex", "json" -> MigrationScaffold.Kind.CONVEX;
-                case "both" -> MigrationScaffold.Kind.BOTH;
-                default -> throw MigrateException.badInput("--kind must be sql, convex or both, not '" + kind + "'");
-            };
+            MigrationScaffold.Kind parsed = MigrationScaffold.Kind.parse(kind);
             if (!java.nio.file.Files.isDirectory(files.migrations)) {
                 try {
                     java.nio.file.Files.createDirectories(files.migrations);
@@ -492,7 +469,7 @@ public final class MigrateCli implements Runnable {
             }
             List<String> created = MigrationScaffold.create(new DirectorySource(files.migrations), name, parsed,
                     Clock.systemUTC());
-            Output output = new Output(cli.out, files.format);
+            Output output = output();
             if (output.isJson()) {
                 output.json(Map.of("created", created, "directory", files.migrations.toString()));
             } else {

@@ -1,12 +1,10 @@
 package dev.cryoprotect.migrate.lambda;
 
-import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.source.MigrationScaffold;
 import dev.cryoprotect.migrate.source.MigrationSource;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /** Writes the next version's template files (name, kind) to the migrations bucket, never over an existing file. */
@@ -20,12 +18,7 @@ public final class CreateMigration extends MigrationHandler {
 
     @Override
     protected Outcome handle(MigrationRequest request, LambdaEvent.Source source, Services services) {
-        MigrationScaffold.Kind kind = switch (request.kind().toLowerCase(Locale.ROOT)) {
-            case "sql" -> MigrationScaffold.Kind.SQL;
-            case "convex", "json" -> MigrationScaffold.Kind.CONVEX;
-            case "both" -> MigrationScaffold.Kind.BOTH;
-            default -> throw MigrateException.badInput("kind must be sql, convex or both, not '" + request.kind() + "'");
-        };
+        MigrationScaffold.Kind kind = MigrationScaffold.Kind.parse(request.kind());
         MigrationSource target = services.source();
         List<String> created = MigrationScaffold.create(target, request.name(), kind, Clock.systemUTC());
         return Outcome.ok(Map.of("created", created, "directory", target.describe()));

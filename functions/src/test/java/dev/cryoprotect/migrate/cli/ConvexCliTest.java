@@ -205,8 +205,11 @@ class ConvexCliTest {
         assertEquals(0, ok.exitCode(), ok.toString());
         assertEquals("002", JSON.readTree(ok.out()).get("convex").get("finalVersion").asText());
         assertTrue(ok.err().contains("\"event\":\"migration_step\""), "logs go to stderr: " + ok.err());
-        CliRun failed = run(env, "invoke", "SyncData", "--event", events.resolve("sync-schedule.json").toString());
-        assertEquals(2, failed.exitCode());
+        Path bad = dir.resolve("bad-event.json");
+        Files.writeString(bad, "{\"tagret\": \"002\"}");
+        CliRun failed = run(env, "invoke", "ApplyMigrations", "--event", bad.toString());
+        assertEquals(2, failed.exitCode(), failed.toString());
+        assertTrue(JSON.readTree(failed.out()).get("errorMessage").asText().contains("unknown field 'tagret'"));
         assertEquals("dev.cryoprotect.migrate.lambda.BadInputException",
                 JSON.readTree(failed.out()).get("errorType").asText());
         assertEquals(2, run(env, "invoke", "NoSuchFunction", "--event", "x.json").exitCode());

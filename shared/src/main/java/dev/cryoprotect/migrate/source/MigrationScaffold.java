@@ -30,7 +30,17 @@ public final class MigrationScaffold {
         /** {@code .json} for Convex. */
         CONVEX,
         /** All three. */
-        BOTH
+        BOTH;
+
+        /** {@code sql}, {@code convex} (or {@code json}) or {@code both}, as the CLI and the handler take it. */
+        public static Kind parse(String text) {
+            return switch (text == null ? "both" : text.toLowerCase(Locale.ROOT)) {
+                case "sql" -> SQL;
+                case "convex", "json" -> CONVEX;
+                case "both" -> BOTH;
+                default -> throw MigrateException.badInput("kind must be sql, convex or both, not '" + text + "'");
+            };
+        }
     }
 
     private MigrationScaffold() {
