@@ -45,11 +45,15 @@ function sameValue(a: Value | undefined, b: Value | undefined): boolean {
 }
 
 /** Counts reads and writes of one mutation and stops it, with a clear error, before Convex's own limits do. */
+/** Convex allows 4,096 index range reads per function; stepwise work stops at half of that. */
+const MAX_INDEX_RANGES = 2_000;
+
 export class Budget {
   documentsRead = 0;
   documentsWritten = 0;
   bytesRead = 0;
   bytesWritten = 0;
+  indexRanges = 0;
 
   constructor(private readonly limits: Limits, private readonly version: string) {}
 
@@ -62,6 +66,12 @@ export class Budget {
   write(doc: Value | undefined, opIndex: number) {
     this.documentsWritten++;
     this.bytesWritten += sizeOf(doc);
+    this.check(opIndex);
+  }
+
+  /** One query over an index or a table. */
+  indexRange(opIndex: number) {
+    this.indexRanges++;
     this.check(opIndex);
   }
 
@@ -78,6 +88,7 @@ export class Budget {
       this.documentsWritten / this.limits.documentsWritten,
       this.bytesRead / this.limits.bytesRead,
       this.bytesWritten / this.limits.bytesWritten,
+      this.indexRanges / MAX_INDEX_RANGES,
     );
   }
 
@@ -87,6 +98,7 @@ export class Budget {
       ["documents written", this.documentsWritten, this.limits.documentsWritten],
       ["bytes read", this.bytesRead, this.limits.bytesRead],
       ["bytes written", this.bytesWritten, this.limits.bytesWritten],
+      ["index range reads", this.indexRanges, MAX_INDEX_RANGES],
     ];
     for (const [what, used, max] of over) {
       if (used > max) {
@@ -137,6 +149,7 @@ export class InverseRecorder {
 
 /** Documents of `table` whose fields equal every field of `filter`. Scans the table: reads count against the budget. */
 async function matching(db: Db, table: string, filter: Record<string, Value>, budget: Budget, opIndex: number) {
+  budget.indexRange(opIndex);
   const found = [];
   for await (const doc of db.query(table)) {
     budget.read(doc as unknown as Value, opIndex);
@@ -201,26 +214,54 @@ export async function runOps(db: Db, version: string, ops: DataOp[], budget: Bud
   return counts;
 }
 
-/** The id a document has now: re-inserted documents were given new ids earlier in this rollback. */
-async function currentId(db: Db, version: string, id: string): Promise<string> {
-  const remap = await db.query("migration_id_remap")
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    .withIndex("by_version_old", (q: any) => q.eq("version", version).eq("old_id", id)).unique();
-  return remap === null ? id : remap.new_id;
+/**
+ * Where documents re-inserted by this rollback now live (Convex never reuses an id). Remaps made in this mutation are
+ * kept in memory; the migration_id_remap table is consulted only when an earlier step of the same rollback left some.
+ */
+export class IdRemap {
+  private readonly made = new Map<string, string>();
+
+  constructor(private readonly db: Db, private readonly version: string, private readonly earlierSteps: boolean,
+              private readonly budget: Budget) {}
+
+  static async open(db: Db, version: string, budget: Budget): Promise<IdRemap> {
+    budget.indexRange(-1);
+    const any = await db.query("migration_id_remap")
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      .withIndex("by_version_old", (q: any) => q.eq("version", version)).first();
+    return new IdRemap(db, version, any !== null, budget);
+  }
+
+  async current(id: string): Promise<string> {
+    const known = this.made.get(id);
+    if (known !== undefined || !this.earlierSteps) {
+      return known ?? id;
+    }
+    this.budget.indexRange(-1);
+    const remap = await this.db.query("migration_id_remap")
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      .withIndex("by_version_old", (q: any) => q.eq("version", this.version).eq("old_id", id)).unique();
+    return remap === null ? id : remap.new_id;
+  }
+
+  async record(oldId: string, newId: string) {
+    this.made.set(oldId, newId);
+    await this.db.insert("migration_id_remap", { version: this.version, old_id: oldId, new_id: newId });
+  }
 }
 
-/** Replays one inverse entry of `version`. */
-export async function undo(db: Db, version: string, entry: InverseEntry) {
+/** Replays one inverse entry. */
+export async function undo(db: Db, remap: IdRemap, entry: InverseEntry) {
   switch (entry.op) {
     case "delete_inserted": {
-      const id = await currentId(db, version, entry.id);
+      const id = await remap.current(entry.id);
       if ((await db.get(id as never)) !== null) {
         await db.delete(id as never);
       }
       return;
     }
     case "restore_fields": {
-      const id = await currentId(db, version, entry.id);
+      const id = await remap.current(entry.id);
       const patch: Record<string, Value | undefined> = { ...entry.fields };
       for (const field of entry.absent) {
         patch[field] = undefined;
@@ -232,7 +273,7 @@ export async function undo(db: Db, version: string, entry: InverseEntry) {
     }
     case "reinsert": {
       const newId = await db.insert(entry.table, entry.doc);
-      await db.insert("migration_id_remap", { version, old_id: entry.id, new_id: newId });
+      await remap.record(entry.id, newId);
       return;
     }
   }

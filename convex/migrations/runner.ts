@@ -6,7 +6,7 @@ import {
 } from "convex/server";
 import { ConvexError, v, type Value } from "convex/values";
 import {
-  Budget, DEFAULT_LIMITS, InverseRecorder, runOps, undo,
+  Budget, DEFAULT_LIMITS, IdRemap, InverseRecorder, runOps, undo,
   type DataOp, type Db as AppDb, type InverseEntry, type Limits, type OpCounts,
 } from "./ops";
 import { migrationTables } from "./schema";
@@ -119,8 +119,10 @@ async function rollbackSome(db: Db, version: string, limits: Limits, untilDone: 
     await db.patch(history._id, { state: "rolling_back" });
   }
   const budget = new Budget(limits, version);
+  const remap = await IdRemap.open(appDb(db), version, budget);
   let undone = 0;
   for (;;) {
+    budget.indexRange(-1);
     const chunk = await db.query("migration_inverse")
       .withIndex("by_version_seq", (q) => q.eq("version", version)).order("desc").first();
     if (chunk === null) {
@@ -135,22 +137,25 @@ async function rollbackSome(db: Db, version: string, limits: Limits, untilDone: 
       }
       const entry = entries.pop()!;
       budget.count(entry as unknown as Value);
-      await undo(appDb(db), version, entry);
+      await undo(appDb(db), remap, entry);
       undone++;
     }
     await db.delete(chunk._id);
   }
   for (;;) {
-    const remap = await db.query("migration_id_remap")
-      .withIndex("by_version_old", (q) => q.eq("version", version)).first();
-    if (remap === null) {
-      break;
-    }
     if (!untilDone && budget.used() >= 0.5) {
       return { status: "in_progress", undone };
     }
-    budget.count(undefined);
-    await db.delete(remap._id);
+    budget.indexRange(-1);
+    const leftovers = await db.query("migration_id_remap")
+      .withIndex("by_version_old", (q) => q.eq("version", version)).take(256);
+    if (leftovers.length === 0) {
+      break;
+    }
+    for (const leftover of leftovers) {
+      budget.count(undefined);
+      await db.delete(leftover._id);
+    }
   }
   if (history !== null) {
     await db.delete(history._id);

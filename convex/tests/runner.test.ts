@@ -212,3 +212,24 @@ test("baseline records without running; repair replaces the checksum", async () 
   assert.equal((await b.mutation("updateChecksum", { version: "001", checksum: "new", owner: "runner-a" })).updated, true);
   assert.equal((await b.query("listApplied")).applied[0].checksum, "new");
 });
+
+test("rolling back thousands of documents stays inside Convex's 4,096 index reads per mutation", async () => {
+  const b = backend();
+  await withLock(b);
+  const total = 6000;
+  for (let from = 0; from < total; from += 500) {
+    const ops: Args[] = [];
+    for (let i = from; i < from + 500; i++) {
+      ops.push({ index: i, type: "insert", table: "items", data: { n: i } });
+    }
+    await b.mutation("applyBatch", { ...migration("010", ops), fromIndex: from, isLast: from + 500 === total });
+  }
+  assert.equal((await b.docs("items")).length, total);
+  let steps = 0;
+  for (let status = "in_progress"; status !== "rolled_back"; steps++) {
+    status = (await b.mutation("rollbackMigration", { version: "010", owner: "runner-a" })).status;
+    assert.ok(steps < 100);
+  }
+  assert.equal((await b.docs("items")).length, 0);
+  assert.ok(steps >= 1);
+});

@@ -67,6 +67,7 @@ public final class Services {
                 if (shared == null) {
                     LambdaConfig config = LambdaConfig.from(System.getenv());
                     shared = new Services(config, new JsonLog(System.out::println, config.functionName()));
+                    Priming.register();
                 }
             }
         }

@@ -29,9 +29,9 @@ import java.util.Optional;
  * Sync throughput on generated rows: {@code COPY ... TO STDOUT} (the floor PostgreSQL gives), the sync pipeline with
  * the Convex write replaced by discarding the encoded batches, and the full sync to the local Convex backend. Prints
  * rows/s, their ratios and peak heap. Run it with a small heap to show memory stays bounded:
- * <pre>java -Xmx256m -cp functions/target/migrate.jar dev.cryoprotect.migrate.bench.SyncBenchmark --rows 1000000</pre>
+ * <pre>java -Xmx256m -jar bench/target/bench.jar sync --rows 1000000</pre>
  */
-public final class SyncBenchmark {
+final class SyncBenchmark {
     private SyncBenchmark() {
     }
 
