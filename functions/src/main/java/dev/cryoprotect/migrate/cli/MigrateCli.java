@@ -166,6 +166,19 @@ public final class MigrateCli implements Runnable {
         return Optional.empty();
     }
 
+    /** Convex target settings; CONVEX_LEASE_SECONDS shortens the run lock's lease (default 60 s). */
+    static ConvexTarget.Options convexOptions(Map<String, String> env) {
+        String lease = env.get("CONVEX_LEASE_SECONDS");
+        if (lease == null || lease.isBlank()) {
+            return ConvexTarget.Options.defaults();
+        }
+        try {
+            return ConvexTarget.Options.defaults().withLease(java.time.Duration.ofSeconds(Long.parseLong(lease.strip())));
+        } catch (NumberFormatException e) {
+            throw MigrateException.badInput("CONVEX_LEASE_SECONDS must be a whole number of seconds, not '" + lease + "'");
+        }
+    }
+
     /** The convex/ project whose functions the local backend serves: $MIGRATE_CONVEX_PROJECT or ./convex. */
     Path convexProject() {
         return Path.of(env.getOrDefault("MIGRATE_CONVEX_PROJECT", "convex"));
@@ -187,7 +200,7 @@ public final class MigrateCli implements Runnable {
         }
         if (!which.equals("supabase")) {
             convex(db, which.equals("convex")).ifPresent(client ->
-                    targets.add(new ConvexTarget(client, ConvexTarget.Options.defaults())));
+                    targets.add(new ConvexTarget(client, convexOptions(env))));
         }
         return targets;
     }

@@ -1,0 +1,350 @@
+package dev.cryoprotect.migrate.faults;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.cli.CliAccess;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.SyncSummary;
+import dev.cryoprotect.migrate.source.DirectorySource;
+import dev.cryoprotect.migrate.sync.ConvexSyncSink;
+import dev.cryoprotect.migrate.sync.SyncEngine;
+import dev.cryoprotect.migrate.target.convex.ConvexClient;
+import dev.cryoprotect.migrate.target.convex.ConvexTarget;
+import dev.cryoprotect.migrate.testing.MigrationFiles;
+import dev.cryoprotect.migrate.testing.TestConvex;
+import dev.cryoprotect.migrate.testing.TestPostgres;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Faults under load, on loopback only, bounded in count and time: concurrent runners, kill -9 mid-run, and a Convex
+ * backend that refuses, fails or stalls. Afterwards every database must be at a version boundary, every migration
+ * applied exactly once, every lock free.
+ */
+class FaultSuiteTest {
+    @TempDir
+    Path dir;
+    private String url;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void setUp() {
+        url = TestPostgres.newDatabase();
+        TestConvex.reset();
+        env = new HashMap<>(Map.of("CONVEX_URL", TestConvex.backend().url(),
+                "CONVEX_DEPLOY_KEY", TestConvex.backend().deployKey(), "CONVEX_LEASE_SECONDS", "3"));
+    }
+
+    /** N versions, each a table in Supabase and a document in Convex. */
+    private void versions(int n, String sqlExtra) {
+        MigrationFiles files = new MigrationFiles(dir);
+        for (int i = 1; i <= n; i++) {
+            String v = String.format("%03d", i);
+            files.write(v + "_step_" + i + ".sql", "CREATE TABLE t" + i + " (id int PRIMARY KEY);\nINSERT INTO t" + i
+                    + " VALUES (" + i + ");\n" + sqlExtra);
+            files.write(v + "_step_" + i + ".down.sql", "DROP TABLE t" + i + ";\n");
+            files.write(v + "_step_" + i + ".json", "{\"version\": \"" + v + "\", \"schema\": {\"steps\": {\"n\": \"number\"}},"
+                    + " \"data\": [{\"type\": \"insert\", \"table\": \"steps\", \"data\": {\"n\": " + i + "}}]}");
+        }
+    }
+
+    private List<String> command(String... args) {
+        List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.cryoprotect.migrate.cli.MigrateCli"));
+        c.addAll(List.of(args));
+        return c;
+    }
+
+    private Process start(String... args) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command(args));
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true);
+        return pb.start();
+    }
+
+    /** Supabase's applied versions (sorted) and the tables they made. */
+    private List<Integer> supabaseVersions() {
+        return TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version::int").stream()
+                .map(Integer::parseInt).toList();
+    }
+
+    private List<Integer> convexVersions() {
+        Map<?, ?> applied = (Map<?, ?>) TestConvex.client().query("migrations/runner:listApplied", Map.of());
+        return ((List<?>) applied.get("applied")).stream().map(r -> Integer.parseInt((String) ((Map<?, ?>) r).get("version")))
+                .sorted().toList();
+    }
+
+    private static void assertPrefix(List<Integer> versions, String what) {
+        for (int i = 0; i < versions.size(); i++) {
+            assertEquals(i + 1, versions.get(i), what + " is at a version boundary with no gaps: " + versions);
+        }
+    }
+
+    private void assertSupabaseMatchesHistory() {
+        List<Integer> versions = supabaseVersions();
+        assertPrefix(versions, "Supabase");
+        long tables = TestPostgres.tables(url, "public").stream().filter(t -> t.matches("t\\d+")).count();
+        assertEquals(versions.size(), tables, "one table per applied version, none half-made");
+    }
+
+    private void assertConvexMatchesHistory() {
+        List<Integer> versions = convexVersions();
+        assertPrefix(versions, "Convex");
+        List<Map<String, Object>> docs = TestConvex.documents("steps");
+        assertEquals(versions.size(), docs.size(), "one document per applied version: " + docs.size());
+        assertEquals(versions.size(), docs.stream().map(d -> d.get("n")).distinct().count(), "none applied twice");
+    }
+
+    @Test
+    void eightConcurrentAppliesFourThreadsAndFourProcessesApplyEachMigrationOnce() throws Exception {
+        versions(12, "");
+        String[] args = {"apply", "--migrations", dir.toString(), "--database-url", url, "--lock-timeout", "120",
+                "--format", "json"};
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            processes.add(start(args));
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        List<Future<Integer>> inProcess = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            inProcess.add(threads.submit(() -> CliAccess.run(args, env, new StringWriter(), new StringWriter())));
+        }
+        int appliedSteps = 0;
+        for (Process p : processes) {
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(180, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), out);
+            appliedSteps += countApplied(out);
+        }
+        for (Future<Integer> f : inProcess) {
+            assertEquals(0, f.get(180, TimeUnit.SECONDS));
+        }
+        threads.shutdown();
+        assertEquals(12, supabaseVersions().size());
+        assertEquals(12, convexVersions().size());
+        assertSupabaseMatchesHistory();
+        assertConvexMatchesHistory();
+        assertTrue(appliedSteps <= 24, "the processes applied at most every step once per database: " + appliedSteps);
+    }
+
+    private static int countApplied(String out) {
+        int n = 0;
+        for (int i = out.indexOf("\"outcome\" : \"applied\""); i >= 0; i = out.indexOf("\"outcome\" : \"applied\"", i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void killNineAtRandomPointsLeavesEachDatabaseAtABoundaryAndTheNextApplyFinishes() throws Exception {
+        versions(50, "SELECT pg_sleep(0.01);\n");
+        Random random = new Random(20261125);
+        int midRun = 0;
+        for (int round = 0; round < 40; round++) {
+            String database = round % 2 == 0 ? "supabase" : "convex";
+            Process p = start("apply", "--migrations", dir.toString(), "--database-url", url, "--database", database);
+            Thread.sleep(400 + random.nextInt(1800));
+            p.destroyForcibly(); // SIGKILL: no shutdown hook, no lock release, no goodbye
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertSupabaseMatchesHistory();
+            assertConvexMatchesHistory();
+            int applied = database.equals("supabase") ? supabaseVersions().size() : convexVersions().size();
+            if (applied > 0 && applied < 50) {
+                midRun++;
+            }
+        }
+        assertTrue(midRun >= 10, "most kills landed mid-run, between two migrations or inside one: " + midRun);
+        // The session lock went with the killed connections; the Convex lease expires within CONVEX_LEASE_SECONDS.
+        String[] finish = {"apply", "--migrations", dir.toString(), "--database-url", url, "--lock-timeout", "30"};
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, CliAccess.run(finish, env, out, err), out + "\n" + err);
+        assertEquals(50, supabaseVersions().size());
+        assertEquals(50, convexVersions().size());
+        assertSupabaseMatchesHistory();
+        assertConvexMatchesHistory();
+        assertEquals(List.of("0"), TestPostgres.query(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"));
+    }
+
+    /**
+     * A proxy in front of the local Convex backend that, per request path, forwards and then drops the answer (HTTP
+     * 500 after the function committed), or forwards and answers only after the client's timeout.
+     */
+    private static final class FaultyConvex implements AutoCloseable {
+        final HttpServer server;
+        final AtomicInteger faults = new AtomicInteger();
+        volatile String mode = "none";
+        volatile int everyNth = 2;
+        private final AtomicInteger seen = new AtomicInteger();
+        private final HttpClient http = HttpClient.newHttpClient();
+
+        FaultyConvex() throws IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.setExecutor(Executors.newFixedThreadPool(8));
+            server.createContext("/", exchange -> {
+                byte[] body;
+                try (InputStream in = exchange.getRequestBody()) {
+                    body = in.readAllBytes();
+                }
+                HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(TestConvex.backend().url()
+                        + exchange.getRequestURI())).method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+                String auth = exchange.getRequestHeaders().getFirst("Authorization");
+                if (auth != null) {
+                    forward.header("Authorization", auth);
+                }
+                forward.header("Content-Type", "application/json");
+                boolean fault = !mode.equals("none") && exchange.getRequestURI().getPath().equals("/api/mutation")
+                        && seen.incrementAndGet() % everyNth == 0;
+                try {
+                    HttpResponse<byte[]> response = http.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
+                    if (fault && mode.equals("500-after-commit")) {
+                        faults.incrementAndGet();
+                        reply(exchange, 500, "Internal Server Error (injected after the function ran)".getBytes());
+                        return;
+                    }
+                    if (fault && mode.equals("slow")) {
+                        faults.incrementAndGet();
+                        Thread.sleep(2_500);
+                    }
+                    reply(exchange, response.statusCode(), response.body());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (IOException e) {
+                    // the client gave up (timeout) while we stalled: nothing to answer
+                } finally {
+                    exchange.close();
+                }
+            });
+            server.start();
+        }
+
+        private static void reply(com.sun.net.httpserver.HttpExchange exchange, int status, byte[] body) throws IOException {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    private RunResult applyConvex(ConvexClient client) {
+        try (ConvexTarget target = new ConvexTarget(client, ConvexTarget.Options.defaults())) {
+            return Migrator.configure().source(new DirectorySource(dir)).target(target).lockTimeout(Duration.ofSeconds(10))
+                    .load().apply(null, false);
+        }
+    }
+
+    @Test
+    void answersLostAfterCommitAreRetriedAndNothingIsAppliedTwice() throws Exception {
+        versions(10, "");
+        try (FaultyConvex proxy = new FaultyConvex()) {
+            proxy.mode = "500-after-commit";
+            RunResult result = applyConvex(new ConvexClient(proxy.url(), TestConvex.backend().deployKey(),
+                    Duration.ofSeconds(5), 4, Duration.ofMillis(20)));
+            assertTrue(result.success(), result.message());
+            assertTrue(proxy.faults.get() >= 5, "faults were injected: " + proxy.faults.get());
+        }
+        assertEquals(10, convexVersions().size());
+        assertConvexMatchesHistory();
+    }
+
+    @Test
+    void responsesPastTheTimeoutAreRetriedAndNothingIsAppliedTwice() throws Exception {
+        versions(4, "");
+        try (FaultyConvex proxy = new FaultyConvex()) {
+            proxy.mode = "slow";
+            proxy.everyNth = 3;
+            RunResult result = applyConvex(new ConvexClient(proxy.url(), TestConvex.backend().deployKey(),
+                    Duration.ofMillis(800), 4, Duration.ofMillis(20)));
+            assertTrue(result.success(), result.message());
+            assertTrue(proxy.faults.get() >= 1);
+        }
+        assertEquals(4, convexVersions().size());
+        assertConvexMatchesHistory();
+    }
+
+    @Test
+    void aBackendThatKeepsFailingIsAClearErrorAndAppliesNothingTwice() throws Exception {
+        versions(3, "");
+        try (FaultyConvex proxy = new FaultyConvex()) {
+            proxy.mode = "500-after-commit";
+            proxy.everyNth = 1; // every mutation's answer is lost
+            MigrateException e = assertThrows(MigrateException.class, () -> applyConvex(new ConvexClient(proxy.url(),
+                    TestConvex.backend().deployKey(), Duration.ofSeconds(5), 2, Duration.ofMillis(10))));
+            assertEquals(Failure.UNREACHABLE, e.failure());
+            assertTrue(e.getMessage().contains("HTTP 500") && e.getMessage().contains("after 3 attempts"), e.getMessage());
+        }
+        assertConvexMatchesHistory();
+    }
+
+    @Test
+    void aRefusedConnectionIsUnreachableAndChangesNothing() {
+        versions(3, "");
+        MigrateException e = assertThrows(MigrateException.class, () -> applyConvex(new ConvexClient("http://127.0.0.1:1",
+                TestConvex.backend().deployKey(), Duration.ofSeconds(2), 2, Duration.ofMillis(10))));
+        assertEquals(Failure.UNREACHABLE, e.failure());
+        assertTrue(e.getMessage().contains("cannot reach Convex at http://127.0.0.1:1"), e.getMessage());
+        assertEquals(List.of(), convexVersions());
+    }
+
+    @Test
+    void syncThroughLostAnswersAndStallsEndsEqualToTheSourceWithoutDuplicates() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE rows_ (id int PRIMARY KEY, v text); INSERT INTO rows_"
+                + " SELECT g, 'v' || g FROM generate_series(1, 1500) g");
+        try (FaultyConvex proxy = new FaultyConvex()) {
+            proxy.mode = "500-after-commit";
+            ConvexClient client = new ConvexClient(proxy.url(), TestConvex.backend().deployKey(), Duration.ofSeconds(5), 4,
+                    Duration.ofMillis(20));
+            SyncSummary summary = new SyncEngine(TestPostgres.config(url), new ConvexSyncSink(client),
+                    new MigrationSet(List.of(), Map.of(), List.of()),
+                    SyncEngine.Options.defaults().with(List.of("rows_"), false, null, false).withBatching(100, 1 << 20, 3),
+                    SyncEngine.Progress.NONE).run();
+            assertEquals(0, summary.failureCount(), summary.toString());
+            assertTrue(proxy.faults.get() >= 5);
+        }
+        List<Map<String, Object>> docs = TestConvex.documents("rows_");
+        assertEquals(1500, docs.size());
+        assertEquals(1500, docs.stream().map(d -> d.get("id")).distinct().count());
+        assertFalse(docs.isEmpty());
+    }
+}
