@@ -43,7 +43,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -350,6 +349,33 @@ class FaultSuiteTest {
         List<Map<String, Object>> docs = TestConvex.documents("rows_");
         assertEquals(1500, docs.size());
         assertEquals(1500, docs.stream().map(d -> d.get("id")).distinct().count());
-        assertFalse(docs.isEmpty());
+
+        // Then answers that come back after the client's timeout, on a re-run that updates 300 rows.
+        TestPostgres.execute(url, "UPDATE rows_ SET v = 'changed' WHERE id <= 300");
+        try (FaultyConvex proxy = new FaultyConvex()) {
+            proxy.mode = "slow";
+            proxy.everyNth = 2;
+            ConvexClient client = new ConvexClient(proxy.url(), TestConvex.backend().deployKey(), Duration.ofMillis(1500),
+                    4, Duration.ofMillis(20));
+            SyncSummary summary = new SyncEngine(TestPostgres.config(url), new ConvexSyncSink(client),
+                    new MigrationSet(List.of(), Map.of(), List.of()),
+                    SyncEngine.Options.defaults().with(List.of("rows_"), false, null, false).withBatching(100, 1 << 20, 2),
+                    SyncEngine.Progress.NONE).run();
+            assertEquals(0, summary.failureCount(), summary.toString());
+            assertTrue(proxy.faults.get() >= 1);
+        }
+        docs = TestConvex.documents("rows_");
+        assertEquals(1500, docs.size(), "still one document per row");
+        assertEquals(300, docs.stream().filter(d -> "changed".equals(d.get("v"))).count());
+
+        // And a backend that refuses connections: the table fails with a clear error, nothing else changes.
+        SyncSummary refused = new SyncEngine(TestPostgres.config(url), new ConvexSyncSink(new ConvexClient(
+                "http://127.0.0.1:1", TestConvex.backend().deployKey(), Duration.ofSeconds(1), 1, Duration.ofMillis(10))),
+                new MigrationSet(List.of(), Map.of(), List.of()),
+                SyncEngine.Options.defaults().with(List.of("rows_"), false, null, false), SyncEngine.Progress.NONE).run();
+        assertEquals(1, refused.failureCount());
+        assertTrue(refused.results().get(0).error().contains("cannot reach Convex at http://127.0.0.1:1"),
+                refused.results().get(0).error());
+        assertEquals(1500, TestConvex.documents("rows_").size());
     }
 }
