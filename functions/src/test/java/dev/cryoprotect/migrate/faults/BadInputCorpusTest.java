@@ -89,6 +89,9 @@ class BadInputCorpusTest {
         c.add(new FileCase("int64 that is not whole", file("001_a.json", users("{\"type\": \"insert\", \"table\": \"users\", \"data\": {\"email\": \"a\", \"n\": 1.5}}", "")), "expected int64"));
         c.add(new FileCase("int64 out of range", file("001_a.json", users("{\"type\": \"insert\", \"table\": \"users\", \"data\": {\"email\": \"a\", \"n\": 99999999999999999999}}", "")), "does not fit in an int64"));
         c.add(new FileCase("bytes that are not base64", file("001_a.json", users("{\"type\": \"insert\", \"table\": \"users\", \"data\": {\"email\": \"a\", \"raw\": \"@@@\"}}", "")), "not valid base64"));
+        c.add(new FileCase("integer too large for an any field", file("001_a.json", "{\"version\": \"001\", \"schema\": {\"t\":"
+                + " {\"meta\": \"any\"}}, \"data\": [{\"type\": \"insert\", \"table\": \"t\", \"data\": {\"meta\":"
+                + " {\"id\": 9007199254740993}}}]}"), "not exactly representable"));
         c.add(new FileCase("wrong value type", file("001_a.json", users("{\"type\": \"insert\", \"table\": \"users\", \"data\": {\"email\": 42}}", "")), "expected string, got number"));
         c.add(new FileCase("reserved _ field", file("001_a.json", "{\"version\": \"001\", \"schema\": {\"t\": {\"_id\": \"string\"}}}"), "starts with '_'"));
         c.add(new FileCase("reserved $ field", file("001_a.json", "{\"version\": \"001\", \"schema\": {\"t\": {\"$x\": \"string\"}}}"), "starts with '$'"));

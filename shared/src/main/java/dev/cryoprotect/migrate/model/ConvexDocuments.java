@@ -141,8 +141,20 @@ public final class ConvexDocuments {
         }
     }
 
+    private static final long MAX_EXACT = 1L << 53;
+
     /** Any JSON value as a Convex value: numbers are float64 unless encoded otherwise. */
     private static Object any(JsonNode node, String path) throws Mismatch {
+        return json(node, path, true);
+    }
+
+    /**
+     * A JSON value as a Convex value: objects, arrays, strings, booleans, null, and numbers as float64, refusing an
+     * integer float64 cannot hold exactly (|v| &gt; 2^53) and object keys Convex forbids (a leading {@code $}, empty,
+     * over 1024 characters). With {@code encodedForms}, {@code {"$integer": ...}}, {@code {"$float": ...}} and
+     * {@code {"$bytes": ...}} are decoded (migration files); without, they are refused as any {@code $} key (jsonb).
+     */
+    public static Object json(JsonNode node, String path, boolean encodedForms) throws Mismatch {
         if (node.isNull()) {
             return null;
         }
@@ -150,33 +162,39 @@ public final class ConvexDocuments {
             return node.isBoolean() ? node.booleanValue() : node.textValue();
         }
         if (node.isNumber()) {
+            if (node.isIntegralNumber() && node.bigIntegerValue().abs().compareTo(BigInteger.valueOf(MAX_EXACT)) > 0) {
+                throw new Mismatch("field '" + path + "': " + node + " is not exactly representable as a Convex number"
+                        + " (declare the field int64)");
+            }
             return node.doubleValue();
         }
         if (node.isArray()) {
             List<Object> list = new ArrayList<>();
             for (int i = 0; i < node.size(); i++) {
-                list.add(any(node.get(i), path + "[" + i + "]"));
+                list.add(json(node.get(i), path + "[" + i + "]", encodedForms));
             }
             return list;
         }
-        if (isEncoded(node, "$integer")) {
+        if (encodedForms && isEncoded(node, "$integer")) {
             return littleEndian(decode(node.get("$integer"), path));
         }
-        if (isEncoded(node, "$float")) {
+        if (encodedForms && isEncoded(node, "$float")) {
             return Double.longBitsToDouble(littleEndian(decode(node.get("$float"), path)));
         }
-        if (isEncoded(node, "$bytes")) {
+        if (encodedForms && isEncoded(node, "$bytes")) {
             return decode(node.get("$bytes"), path);
         }
         Map<String, Object> map = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            String problem = e.getKey().startsWith("$") ? "starts with '$', which Convex reserves"
-                    : e.getKey().length() > 1024 ? "is longer than 1024 characters" : null;
+            String key = e.getKey();
+            String problem = key.startsWith("$") ? "starts with '$', which Convex reserves"
+                    : key.isEmpty() ? "is empty" : key.length() > 1024 ? "is longer than 1024 characters" : null;
             if (problem != null) {
-                throw new Mismatch("field '" + path + "." + e.getKey() + "' " + problem);
+                throw new Mismatch("field '" + path + "." + (key.length() > 40 ? key.substring(0, 40) + "..." : key)
+                        + "' " + problem);
             }
-            map.put(e.getKey(), any(e.getValue(), path + "." + e.getKey()));
+            map.put(key, json(e.getValue(), path + "." + key, encodedForms));
         }
         return map;
     }

@@ -1,7 +1,7 @@
 package dev.cryoprotect.migrate.sync;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.model.ConvexDocuments;
 import dev.cryoprotect.migrate.model.FieldType;
 import dev.cryoprotect.migrate.model.TableSchema;
 
@@ -15,7 +15,6 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -221,47 +220,12 @@ final class RowConverter {
 
     private static Object json(String text, String column) throws Rejected {
         try {
-            return jsonValue(JSON.readTree(text), column);
+            return ConvexDocuments.json(JSON.readTree(text), column, false);
         } catch (IOException e) {
             throw new Rejected("column " + column + ": not valid JSON");
+        } catch (ConvexDocuments.Mismatch e) {
+            throw new Rejected("column " + column + ": " + e.getMessage());
         }
-    }
-
-    private static Object jsonValue(JsonNode node, String path) throws Rejected {
-        if (node.isNull()) {
-            return null;
-        }
-        if (node.isBoolean()) {
-            return node.booleanValue();
-        }
-        if (node.isTextual()) {
-            return node.textValue();
-        }
-        if (node.isNumber()) {
-            if (node.isIntegralNumber() && !node.canConvertToExactIntegral() || node.isBigInteger()
-                    && node.bigIntegerValue().abs().compareTo(java.math.BigInteger.valueOf(MAX_EXACT)) > 0) {
-                throw new Rejected(path + ": JSON number " + node + " is not exactly representable as a Convex number");
-            }
-            return node.doubleValue();
-        }
-        if (node.isArray()) {
-            List<Object> list = new ArrayList<>();
-            for (int i = 0; i < node.size(); i++) {
-                list.add(jsonValue(node.get(i), path + "[" + i + "]"));
-            }
-            return list;
-        }
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String key = e.getKey();
-            if (key.startsWith("$") || key.startsWith("_") || key.length() > 1024 || key.isEmpty()) {
-                throw new Rejected(path + ": JSON key '" + (key.length() > 40 ? key.substring(0, 40) + "..." : key)
-                        + "' is not allowed as a Convex field name (no leading $ or _, 1 to 1024 characters)");
-            }
-            map.put(key, jsonValue(e.getValue(), path + "." + key));
-        }
-        return map;
     }
 
     private static boolean allowsNull(FieldType type) {
