@@ -35,7 +35,7 @@ class ConvexCliTest {
     void setUp() {
         TestConvex.reset();
         url = TestPostgres.newDatabase();
-        env = Map.of("CONVEX_URL", TestConvex.backend().url(), "CONVEX_DEPLOY_KEY", TestConvex.backend().deployKey());
+        env = TestConvex.environment();
     }
 
     private CliRun run(Map<String, String> environment, String command, String... more) {

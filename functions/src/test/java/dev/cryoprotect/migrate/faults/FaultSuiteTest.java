@@ -61,8 +61,8 @@ class FaultSuiteTest {
     void setUp() {
         url = TestPostgres.newDatabase();
         TestConvex.reset();
-        env = new HashMap<>(Map.of("CONVEX_URL", TestConvex.backend().url(),
-                "CONVEX_DEPLOY_KEY", TestConvex.backend().deployKey(), "CONVEX_LEASE_SECONDS", "2"));
+        env = new HashMap<>(TestConvex.environment());
+        env.put("CONVEX_LEASE_SECONDS", "2");
     }
 
     /** N versions, each a table in Supabase and a document in Convex. */

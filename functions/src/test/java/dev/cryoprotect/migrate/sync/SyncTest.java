@@ -39,7 +39,7 @@ class SyncTest {
     void setUp() {
         url = TestPostgres.newDatabase();
         TestConvex.reset();
-        env = Map.of("CONVEX_URL", TestConvex.backend().url(), "CONVEX_DEPLOY_KEY", TestConvex.backend().deployKey());
+        env = TestConvex.environment();
     }
 
     private JsonNode sync(String... args) throws Exception {

@@ -51,6 +51,11 @@ public final class TestConvex {
         return running;
     }
 
+    /** CONVEX_URL and CONVEX_DEPLOY_KEY of the test backend, as the CLI and the handlers read them. */
+    public static Map<String, String> environment() {
+        return Map.of("CONVEX_URL", backend().url(), "CONVEX_DEPLOY_KEY", backend().deployKey());
+    }
+
     public static ConvexClient client() {
         return new ConvexClient(backend().url(), backend().deployKey());
     }
