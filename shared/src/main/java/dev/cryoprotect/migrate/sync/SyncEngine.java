@@ -358,12 +358,13 @@ public final class SyncEngine {
                 }
                 return;
             }
-            byte[] encoded = ConvexValues.encode(doc).toString().getBytes(StandardCharsets.UTF_8);
+            com.fasterxml.jackson.databind.JsonNode document = ConvexValues.encode(doc);
+            byte[] encoded = document.toString().getBytes(StandardCharsets.UTF_8);
             if (run.sample == null) {
                 run.sample = doc;
             }
             String hash = HexFormat.of().formatHex(sha256.digest(encoded));
-            rows.add(new SyncSink.Row(key, hash, doc));
+            rows.add(new SyncSink.Row(key, hash, document));
             bytes += encoded.length + key.length() + hash.length();
             if (mark != null) {
                 lastMark = mark;

@@ -6,7 +6,10 @@ import java.util.Optional;
 /** Where converted rows go: Convex through the sync functions, or nowhere (the benchmark's baseline). */
 public interface SyncSink {
 
-    /** One converted row: its source key (canonical JSON of the primary key), a hash of the document, the document. */
+    /**
+     * One converted row: its source key (canonical JSON of the primary key), a hash of the document, and the document
+     * already in {@code convex_encoded_json} form (it was encoded once, for the hash).
+     */
     record Row(String key, String hash, Object document) {
     }
 

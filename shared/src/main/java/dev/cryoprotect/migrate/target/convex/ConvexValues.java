@@ -20,6 +20,8 @@ import java.util.Map;
  * {@link Double} (Convex float64, "number"), {@link Long} (Convex int64), {@code byte[]} (bytes), {@link String},
  * {@link List} and {@link Map} with String keys. Integers of other types are float64, as in JavaScript.
  * NaN, infinities and -0 travel as {@code {"$float": base64}}, int64 as {@code {"$integer": base64}}, little-endian.
+ * A {@link JsonNode} is taken as already encoded and passed through, so a value encoded once (the sync hashes each
+ * document's encoding) is not encoded again when it is sent.
  */
 public final class ConvexValues {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -29,6 +31,9 @@ public final class ConvexValues {
     }
 
     public static JsonNode encode(Object value) {
+        if (value instanceof JsonNode encoded) {
+            return encoded;
+        }
         if (value == null) {
             return NODES.nullNode();
         }
