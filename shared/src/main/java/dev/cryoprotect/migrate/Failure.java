@@ -1,5 +1,9 @@
 package dev.cryoprotect.migrate;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.util.Locale;
+
 /**
  * What kind of failure stopped a run. Each kind has its own process exit code (the CLI) and HTTP status (API Gateway),
  * so scripts and CI can tell "fix your file" from "try again later" without parsing text.
@@ -22,6 +26,12 @@ public enum Failure {
     Failure(int exitCode, int httpStatus) {
         this.exitCode = exitCode;
         this.httpStatus = httpStatus;
+    }
+
+    /** How JSON results and logs name it: {@code lock_busy}. */
+    @JsonValue
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     public int exitCode() {

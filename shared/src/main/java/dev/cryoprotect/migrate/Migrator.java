@@ -1,10 +1,14 @@
 package dev.cryoprotect.migrate;
 
+import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.model.AppliedMigration;
 import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.MigrationPart;
 import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.MigrationState;
+import dev.cryoprotect.migrate.model.RunInfo;
+import dev.cryoprotect.migrate.model.StepOutcome;
 import dev.cryoprotect.migrate.model.Version;
-import dev.cryoprotect.migrate.plan.MigrationState;
 import dev.cryoprotect.migrate.plan.Planner;
 import dev.cryoprotect.migrate.report.ErrorReport;
 import dev.cryoprotect.migrate.report.RunResult;
@@ -14,9 +18,6 @@ import dev.cryoprotect.migrate.report.StepEvent;
 import dev.cryoprotect.migrate.report.StepResult;
 import dev.cryoprotect.migrate.source.MigrationLoader;
 import dev.cryoprotect.migrate.source.MigrationSource;
-import dev.cryoprotect.migrate.target.AppliedMigration;
-import dev.cryoprotect.migrate.target.DatabaseTarget;
-import dev.cryoprotect.migrate.target.RunInfo;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,10 +90,10 @@ public final class Migrator {
                 try {
                     AppliedMigration row = target.apply(m, run);
                     step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(), part.fileName(),
-                            "applied", row.executionMs() == null ? millisSince(started) : row.executionMs(), null));
+                            StepOutcome.APPLIED, row.executionMs() == null ? millisSince(started) : row.executionMs(), null));
                 } catch (MigrateException e) {
                     step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(), part.fileName(),
-                            "failed", millisSince(started), e.getMessage()));
+                            StepOutcome.FAILED, millisSince(started), e.getMessage()));
                     return failed("apply", run, initial, steps, e);
                 }
             }
@@ -126,9 +127,9 @@ public final class Migrator {
                 try {
                     target.rollback(m, run);
                     step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file,
-                            "rolled_back", millisSince(started), null));
+                            StepOutcome.ROLLED_BACK, millisSince(started), null));
                 } catch (MigrateException e) {
-                    step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file, "failed",
+                    step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file, StepOutcome.FAILED,
                             millisSince(started), e.getMessage()));
                     return failed("rollback", run, initial, steps, e);
                 }
@@ -154,7 +155,7 @@ public final class Migrator {
                 boolean unrecorded = e.state() == MigrationState.APPLIED && e.appliedChecksum() == null;
                 if (e.state() == MigrationState.CHANGED || unrecorded) {
                     target.updateChecksum(Version.parse(e.version()), e.fileChecksum());
-                    step(steps, run, "repair", false, new StepResult(e.version(), e.name(), e.file(), "checksum_updated", 0,
+                    step(steps, run, "repair", false, new StepResult(e.version(), e.name(), e.file(), StepOutcome.CHECKSUM_UPDATED, 0,
                             unrecorded ? "recorded a checksum for a row adopted without one"
                                     : "recorded checksum " + e.fileChecksum().substring(0, 12)));
                 } else if (e.state() == MigrationState.MISSING) {
@@ -194,7 +195,7 @@ public final class Migrator {
                 if (m.version().compareTo(at.version()) <= 0) {
                     target.record(m, run);
                     step(steps, run, "baseline", false, new StepResult(m.version().text(), m.name(),
-                            m.part(target.database()).orElseThrow().fileName(), "baselined", 0, null));
+                            m.part(target.database()).orElseThrow().fileName(), StepOutcome.BASELINED, 0, null));
                 }
             }
             return done("baseline", false, run, "", steps, "marked " + target.database().id() + " as at version "
@@ -220,9 +221,9 @@ public final class Migrator {
 
     private RunResult dryRunResult(String operation, RunInfo run, String initial, List<StepResult> steps) {
         steps.forEach(s -> listener.accept(new StepEvent(run.runId(), target.database().id(), operation, true, s)));
-        StepResult failedStep = steps.stream().filter(s -> s.outcome().equals("failed")).findFirst().orElse(null);
+        StepResult failedStep = steps.stream().filter(s -> s.outcome() == StepOutcome.FAILED).findFirst().orElse(null);
         if (failedStep == null) {
-            long skipped = steps.stream().filter(s -> s.outcome().equals("skipped")).count();
+            long skipped = steps.stream().filter(s -> s.outcome() == StepOutcome.SKIPPED).count();
             return new RunResult(target.database().id(), operation, true, run.runId(), initial, initial, steps, true,
                     "dry run: " + (steps.size() - skipped) + " migration(s) would "
                             + (operation.equals("apply") ? "apply" : "roll back") + " cleanly"
@@ -231,15 +232,14 @@ public final class Migrator {
         }
         return new RunResult(target.database().id(), operation, true, run.runId(), initial, initial, steps, false,
                 "dry run: " + failedStep.file() + " would fail; nothing was changed",
-                new ErrorReport("migration_failed", Failure.MIGRATION_FAILED.exitCode(), failedStep.message(),
-                        failedStep.file(), null));
+                ErrorReport.of(Failure.MIGRATION_FAILED, failedStep.message(), failedStep.file(), null));
     }
 
     private RunResult failed(String operation, RunInfo run, String initial, List<StepResult> steps, MigrateException e) {
         String finalVersion = Planner.currentVersion(target.applied());
         StepResult failedStep = steps.get(steps.size() - 1);
         String message = operation + " stopped: " + failedStep.file() + " failed after " + (steps.size() - 1)
-                + " migration(s) " + (operation.equals("apply") ? "applied" : "rolled back") + " in this run";
+                + " migration(s) " + (operation.equals("apply") ? StepOutcome.APPLIED : "rolled back") + " in this run";
         return new RunResult(target.database().id(), operation, false, run.runId(), initial, finalVersion, steps, false,
                 message, ErrorReport.of(e));
     }

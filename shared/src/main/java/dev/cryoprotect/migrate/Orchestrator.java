@@ -1,7 +1,7 @@
 package dev.cryoprotect.migrate;
 
+import dev.cryoprotect.migrate.database.DatabaseTarget;
 import dev.cryoprotect.migrate.model.Database;
-import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.report.ErrorReport;
 import dev.cryoprotect.migrate.report.RunResult;
@@ -9,12 +9,8 @@ import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.StepEvent;
 import dev.cryoprotect.migrate.report.UniversalResult;
-import dev.cryoprotect.migrate.source.MigrationLoader;
 import dev.cryoprotect.migrate.source.MigrationSource;
-import dev.cryoprotect.migrate.target.DatabaseTarget;
-import dev.cryoprotect.migrate.target.convex.ConvexSchemaRenderer;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,19 +48,13 @@ public final class Orchestrator {
                 .outOfOrder(settings.outOfOrder()).appliedBy(settings.appliedBy()).listener(settings.listener()).load();
     }
 
-    /** Every database side by side; with {@code convexSchema}, also whether that schema.ts matches the migrations. */
-    public StatusTable status(Path convexSchema) {
+    /** Every database side by side. */
+    public StatusTable status() {
         List<StatusReport> reports = new ArrayList<>();
         for (DatabaseTarget target : targets) {
             reports.add(migrator(target).status());
         }
-        StatusTable.SchemaCheck check = null;
-        if (convexSchema != null) {
-            MigrationSet set = MigrationLoader.load(settings.source());
-            Optional<String> drift = ConvexSchemaRenderer.drift(set, convexSchema);
-            check = new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null));
-        }
-        return StatusTable.of(reports, check);
+        return StatusTable.of(reports, null);
     }
 
     public List<RunResult> apply(Version target, boolean dryRun) {
@@ -108,11 +98,11 @@ public final class Orchestrator {
 
         RunResult supabaseResult = migrator(supabase).apply(target, dryRun);
         if (!supabaseResult.success()) {
-            return new UniversalResult(supabaseResult, null, null, status(null), false,
+            return new UniversalResult(supabaseResult, null, null, status(), false,
                     "Supabase failed; Convex was not started", supabaseResult.error());
         }
         if (convex.isEmpty()) {
-            return new UniversalResult(supabaseResult, null, null, status(null), true,
+            return new UniversalResult(supabaseResult, null, null, status(), true,
                     "Supabase only (Convex disabled): " + supabaseResult.message(), null);
         }
         RunResult convexResult;
@@ -123,11 +113,11 @@ public final class Orchestrator {
                     e.getMessage(), ErrorReport.of(e));
         }
         if (convexResult.success()) {
-            return new UniversalResult(supabaseResult, convexResult, null, status(null), true,
+            return new UniversalResult(supabaseResult, convexResult, null, status(), true,
                     "applied to Supabase and Convex" + (dryRun ? " (dry run: nothing changed)" : ""), null);
         }
         if (dryRun || supabaseResult.steps().isEmpty()) {
-            return new UniversalResult(supabaseResult, convexResult, null, status(null), false,
+            return new UniversalResult(supabaseResult, convexResult, null, status(), false,
                     "Convex failed; Supabase was not changed by this run", convexResult.error());
         }
         String before = supabaseResult.initialVersion();
@@ -142,7 +132,7 @@ public final class Orchestrator {
                 ? "Convex failed; Supabase was rolled back to " + (before.isEmpty() ? "no version" : "version " + before)
                 : "Convex failed, and rolling Supabase back to " + (before.isEmpty() ? "no version" : before)
                 + " failed too: " + rollback.message() + "; Supabase is at " + rollback.finalVersion();
-        return new UniversalResult(supabaseResult, convexResult, rollback, status(null), false, message,
+        return new UniversalResult(supabaseResult, convexResult, rollback, status(), false, message,
                 convexResult.error());
     }
 }

@@ -1,11 +1,11 @@
 package dev.cryoprotect.migrate.bench;
 
 import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.database.convex.ConvexTarget;
+import dev.cryoprotect.migrate.local.LocalConvexBackend;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.source.DirectorySource;
-import dev.cryoprotect.migrate.target.convex.ConvexClient;
-import dev.cryoprotect.migrate.target.convex.ConvexTarget;
-import dev.cryoprotect.migrate.target.convex.LocalConvexBackend;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

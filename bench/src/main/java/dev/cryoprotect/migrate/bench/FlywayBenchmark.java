@@ -1,10 +1,10 @@
 package dev.cryoprotect.migrate.bench;
 
 import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.database.postgres.PostgresConfig;
+import dev.cryoprotect.migrate.database.postgres.PostgresTarget;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.source.DirectorySource;
-import dev.cryoprotect.migrate.target.postgres.PostgresConfig;
-import dev.cryoprotect.migrate.target.postgres.PostgresTarget;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 

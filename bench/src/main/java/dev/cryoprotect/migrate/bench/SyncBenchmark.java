@@ -1,14 +1,16 @@
 package dev.cryoprotect.migrate.bench;
 
+import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.convex.ConvexValues;
+import dev.cryoprotect.migrate.database.postgres.PostgresConfig;
+import dev.cryoprotect.migrate.local.LocalConvexBackend;
 import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.report.SyncSummary;
 import dev.cryoprotect.migrate.sync.ConvexSyncSink;
+import dev.cryoprotect.migrate.sync.PostgresTableReader;
 import dev.cryoprotect.migrate.sync.SyncEngine;
+import dev.cryoprotect.migrate.sync.SyncOptions;
 import dev.cryoprotect.migrate.sync.SyncSink;
-import dev.cryoprotect.migrate.target.convex.ConvexClient;
-import dev.cryoprotect.migrate.target.convex.ConvexValues;
-import dev.cryoprotect.migrate.target.convex.LocalConvexBackend;
-import dev.cryoprotect.migrate.target.postgres.PostgresConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.PGConnection;
 
@@ -75,11 +77,14 @@ final class SyncBenchmark {
 
             PostgresConfig source = PostgresConfig.fromUrl(url, "public");
             MigrationSet none = new MigrationSet(List.of(), Map.of(), List.of());
-            SyncEngine.Options options = SyncEngine.Options.defaults().with(List.of("bench_rows"), false, null, false)
+            SyncOptions options = SyncOptions.defaults().withTables(List.of("bench_rows"))
                     .withCursors(Map.of("bench_rows", ""));
             resetPeaks();
             started = System.nanoTime();
-            SyncSummary discarded = new SyncEngine(source, new DiscardSink(), none, options, SyncEngine.Progress.NONE).run();
+            SyncSummary discarded;
+            try (PostgresTableReader reader = new PostgresTableReader(source, options)) {
+                discarded = new SyncEngine(reader, new DiscardSink(), none, options, SyncEngine.Progress.NONE).run();
+            }
             double pipelineRate = discarded.totalCount() / seconds(started);
             System.out.printf("pipeline, discard sink:  %,12.0f rows/s   (%,d rows, peak heap %d MiB)  %.2fx COPY%n",
                     pipelineRate, discarded.totalCount(), peakHeapMiB(), pipelineRate / copyRate);
@@ -91,8 +96,11 @@ final class SyncBenchmark {
                 try {
                     resetPeaks();
                     started = System.nanoTime();
-                    SyncSummary synced = new SyncEngine(source, new ConvexSyncSink(new ConvexClient(running.url(),
-                            running.deployKey())), none, options, SyncEngine.Progress.NONE).run();
+                    SyncSummary synced;
+                    try (PostgresTableReader reader = new PostgresTableReader(source, options)) {
+                        synced = new SyncEngine(reader, new ConvexSyncSink(new ConvexClient(running.url(),
+                                running.deployKey())), none, options, SyncEngine.Progress.NONE).run();
+                    }
                     double convexRate = synced.totalCount() / seconds(started);
                     System.out.printf("sync to local Convex:    %,12.0f rows/s   (%,d rows, %,d failed, peak heap %d MiB)"
                                     + "  %.2fx COPY%n", convexRate, synced.successCount(), synced.failureCount(),
@@ -106,7 +114,13 @@ final class SyncBenchmark {
 
     /** The Convex write replaced by encoding the batch as the HTTP client would, then dropping it. */
     private static final class DiscardSink implements SyncSink {
+        private final ConvexSyncSink encoder = new ConvexSyncSink(null); // encodes only; never calls Convex
         long bytes;
+
+        @Override
+        public Row row(String key, Map<String, Object> document) {
+            return encoder.row(key, document);
+        }
 
         @Override
         public Written write(String sourceTable, String targetTable, List<Row> rows) {

@@ -1,6 +1,8 @@
 package dev.cryoprotect.migrate.cli;
 
+import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.wiring.Settings;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -8,51 +10,78 @@ import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
-/** Options shared by the commands, as picocli mixins. */
+/**
+ * Options shared by the commands, as picocli mixins. An option left out is null, so the setting falls back to the
+ * environment (see {@link dev.cryoprotect.migrate.wiring.Settings#fromEnvironment}) and then to its default.
+ */
 final class Options {
     private Options() {
     }
 
-    /** Where the files are and how results are printed. */
+    /** Where the migration files are. */
     static final class Files {
-        @Option(names = "--migrations", paramLabel = "DIR", defaultValue = "migrations",
-                description = "Directory of migration files (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--migrations", paramLabel = "DIR",
+                description = "Directory of migration files (default: $MIGRATIONS_DIR, else ./migrations).")
         Path migrations;
 
+        Settings applyTo(Settings settings) {
+            return migrations == null ? settings : settings.withMigrationsDir(migrations);
+        }
+    }
+
+    /** How results are printed. */
+    static final class Format {
         @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
                 description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
         Output.Format format;
     }
 
-    /** Which PostgreSQL and how to treat its history. */
+    /** Which PostgreSQL and how to treat its history and lock. */
     static final class Database {
         @Option(names = "--database-url", paramLabel = "URL",
                 description = "PostgreSQL URL (postgresql://user:pass@host:5432/db or jdbc:postgresql://...). "
                         + "Default: $SUPABASE_DB_URL, else the embedded local database under --local-dir.")
         String databaseUrl;
 
-        @Option(names = "--history-schema", paramLabel = "SCHEMA", defaultValue = "public",
-                description = "Schema of the 'migrations' history table (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--history-schema", paramLabel = "SCHEMA",
+                description = "Schema of the 'migrations' history table (default: $HISTORY_SCHEMA, else public).")
         String historySchema;
 
-        @Option(names = "--lock-timeout", paramLabel = "SECONDS", defaultValue = "30",
+        @Option(names = "--lock-timeout", paramLabel = "SECONDS",
                 description = "How long to wait for another run's lock before failing with exit code 3 "
-                        + "(default: ${DEFAULT-VALUE}).")
-        long lockTimeoutSeconds;
+                        + "(default: $LOCK_TIMEOUT_SECONDS, else 30).")
+        Long lockTimeoutSeconds;
 
         @Mixin
         LocalDir local;
 
-        Duration lockTimeout() {
-            return Duration.ofSeconds(lockTimeoutSeconds);
+        Settings applyTo(Settings settings) {
+            if (databaseUrl != null) {
+                settings = settings.withDatabaseUrl(databaseUrl);
+            }
+            if (historySchema != null) {
+                settings = settings.withHistorySchema(historySchema);
+            }
+            if (lockTimeoutSeconds != null) {
+                if (lockTimeoutSeconds < 0) {
+                    throw MigrateException.badInput("--lock-timeout must be 0 or more seconds");
+                }
+                settings = settings.withLockTimeout(Duration.ofSeconds(lockTimeoutSeconds));
+            }
+            return settings;
+        }
+
+        CliLocalDatabases localDatabases(Map<String, String> env) {
+            return new CliLocalDatabases(local.localDir, env);
         }
     }
 
-    /** Where the embedded local database keeps its data. */
+    /** Where the local databases keep their state. */
     static final class LocalDir {
-        @Option(names = "--local-dir", paramLabel = "DIR", defaultValue = "${env:MIGRATE_LOCAL_DIR:-.local}",
-                description = "Where the embedded local database keeps its data (default: .local, or $MIGRATE_LOCAL_DIR).")
+        @Option(names = "--local-dir", paramLabel = "DIR",
+                description = "Where the local databases keep their data (default: $MIGRATE_LOCAL_DIR, else .local).")
         Path localDir;
     }
 

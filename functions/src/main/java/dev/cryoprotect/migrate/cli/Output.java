@@ -3,20 +3,22 @@ package dev.cryoprotect.migrate.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.cryoprotect.migrate.convex.ConvexValues;
+import dev.cryoprotect.migrate.model.MigrationState;
+import dev.cryoprotect.migrate.model.StepOutcome;
 import dev.cryoprotect.migrate.report.RunResult;
-import dev.cryoprotect.migrate.plan.MigrationState;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
+import dev.cryoprotect.migrate.report.StepResult;
 import dev.cryoprotect.migrate.report.SyncSummary;
 import dev.cryoprotect.migrate.report.UniversalResult;
-import dev.cryoprotect.migrate.report.StepResult;
 
 import java.io.PrintWriter;
 import java.util.List;
 
-/** Renders result records as text for people or as JSON (the same JSON the Lambda handlers return). */
-public final class Output {
-    public enum Format { text, json }
+/** Renders result records as text for people, or prints an outcome's JSON body (the same JSON the handlers return). */
+final class Output {
+    enum Format { text, json }
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -116,7 +118,7 @@ public final class Output {
             if (t.sample() != null) {
                 try {
                     out.println("  sample: " + new ObjectMapper().writeValueAsString(
-                            dev.cryoprotect.migrate.target.convex.ConvexValues.encode(t.sample())));
+                            dev.cryoprotect.migrate.convex.ConvexValues.encode(t.sample())));
                 } catch (JsonProcessingException e) {
                     throw new IllegalStateException(e);
                 }
@@ -148,7 +150,7 @@ public final class Output {
         for (StepResult step : result.steps()) {
             out.printf("  %-8s %-14s %s%s%n", step.version(), step.outcome(), step.file(),
                     step.durationMs() > 0 ? " (" + step.durationMs() + " ms)" : "");
-            if (step.message() != null && !step.outcome().equals("failed")) {
+            if (step.message() != null && step.outcome() != StepOutcome.FAILED) {
                 out.printf("           %s%n", step.message());
             }
         }

@@ -1,5 +1,6 @@
 /**
- * The local {@code migrate} command line (picocli): thin adapters that turn options into core calls and result
- * records into text or JSON, plus the embedded PostgreSQL used when no database URL is given.
+ * The local {@code migrate} command line (picocli), one class per command: each maps its options into
+ * {@link dev.cryoprotect.migrate.wiring.Settings}, runs one {@link dev.cryoprotect.migrate.wiring.Wiring} verb and
+ * prints the outcome as text or JSON. Falls back on the local databases when none is configured.
  */
 package dev.cryoprotect.migrate.cli;

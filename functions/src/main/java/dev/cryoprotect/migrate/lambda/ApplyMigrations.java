@@ -1,17 +1,18 @@
 package dev.cryoprotect.migrate.lambda;
 
+import dev.cryoprotect.migrate.wiring.Outcome;
+
 /** Applies pending migrations (target, dryRun, database, outOfOrder): the CLI's {@code migrate apply --format json}. */
 public final class ApplyMigrations extends MigrationHandler {
     public ApplyMigrations() {
     }
 
-    public ApplyMigrations(Services services) {
-        super(services);
+    public ApplyMigrations(Container container) {
+        super(container);
     }
 
     @Override
-    protected Outcome handle(MigrationRequest request, LambdaEvent.Source source, Services services) {
-        return RunResults.outcome(services.withOrchestrator(request.database(), request.outOfOrder(),
-                o -> o.apply(request.target(), request.dryRun())));
+    protected Outcome<?> handle(MigrationRequest request, Container container) {
+        return container.wiring().apply(request.database(), request.target(), request.dryRun(), request.outOfOrder());
     }
 }

@@ -3,10 +3,11 @@ package dev.cryoprotect.migrate.lambda;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cryoprotect.migrate.model.StepOutcome;
 import dev.cryoprotect.migrate.report.StepEvent;
 
-import java.util.function.Consumer;
 import java.time.Instant;
+import java.util.function.Consumer;
 
 /**
  * One JSON object per line on stdout, which Lambda sends to CloudWatch Logs: a metric filter such as
@@ -25,10 +26,10 @@ public final class JsonLog {
     }
 
     public void step(StepEvent e) {
-        ObjectNode line = base("migration_step", "INFO".equals(level(e)) ? "INFO" : "ERROR")
+        ObjectNode line = base("migration_step", level(e))
                 .put("runId", e.runId()).put("database", e.database()).put("operation", e.operation())
                 .put("dryRun", e.dryRun()).put("version", e.step().version()).put("file", e.step().file())
-                .put("outcome", e.step().outcome()).put("durationMs", e.step().durationMs());
+                .put("outcome", e.step().outcome().id()).put("durationMs", e.step().durationMs());
         if (e.step().message() != null) {
             line.put("message", e.step().message());
         }
@@ -40,7 +41,7 @@ public final class JsonLog {
     }
 
     private static String level(StepEvent e) {
-        return e.step().outcome().equals("failed") ? "ERROR" : "INFO";
+        return e.step().outcome() == StepOutcome.FAILED ? "ERROR" : "INFO";
     }
 
     private ObjectNode base(String event, String level) {

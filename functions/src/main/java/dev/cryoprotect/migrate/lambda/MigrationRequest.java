@@ -3,6 +3,7 @@ package dev.cryoprotect.migrate.lambda;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.wiring.DatabaseSelection;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,14 +15,14 @@ import java.util.Set;
  * {@code name}, {@code kind}, {@code tables}, {@code limit}, {@code prune}. Unknown fields are refused, so a typo never silently
  * becomes "apply everything".
  */
-public record MigrationRequest(Version target, boolean dryRun, String database, boolean outOfOrder, String name,
+public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection database, boolean outOfOrder, String name,
                                String kind, List<String> tables, Integer limit, boolean prune) {
     private static final Set<String> FIELDS = Set.of("target", "dryRun", "database", "outOfOrder", "name", "kind",
             "tables", "limit", "prune", "sync");
 
     public static MigrationRequest from(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
-            return new MigrationRequest(null, false, "all", false, null, "both", List.of(), null, false);
+            return new MigrationRequest(null, false, DatabaseSelection.ALL, false, null, "both", List.of(), null, false);
         }
         if (!input.isObject()) {
             throw MigrateException.badInput("the event must be a JSON object such as {\"target\": \"003\", \"dryRun\": true}");
@@ -33,7 +34,8 @@ public record MigrationRequest(Version target, boolean dryRun, String database, 
                         + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
             }
         }
-        return new MigrationRequest(version(input, "target"), bool(input, "dryRun"), text(input, "database", "all"),
+        return new MigrationRequest(version(input, "target"), bool(input, "dryRun"),
+                DatabaseSelection.parse(text(input, "database", "all")),
                 bool(input, "outOfOrder"), text(input, "name", null), text(input, "kind", "both"), tables(input),
                 limit(input), bool(input, "prune"));
     }

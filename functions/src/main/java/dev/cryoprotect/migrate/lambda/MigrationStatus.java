@@ -1,16 +1,18 @@
 package dev.cryoprotect.migrate.lambda;
 
+import dev.cryoprotect.migrate.wiring.Outcome;
+
 /** Status of every selected database side by side: the CLI's {@code migrate status --format json}. */
 public final class MigrationStatus extends MigrationHandler {
     public MigrationStatus() {
     }
 
-    public MigrationStatus(Services services) {
-        super(services);
+    public MigrationStatus(Container container) {
+        super(container);
     }
 
     @Override
-    protected Outcome handle(MigrationRequest request, LambdaEvent.Source source, Services services) {
-        return Outcome.ok(services.withOrchestrator(request.database(), false, o -> o.status(null)));
+    protected Outcome<?> handle(MigrationRequest request, Container container) {
+        return container.wiring().status(request.database(), null);
     }
 }

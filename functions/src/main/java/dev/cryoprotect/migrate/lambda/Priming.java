@@ -1,14 +1,15 @@
 package dev.cryoprotect.migrate.lambda;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.convex.ConvexValues;
+import dev.cryoprotect.migrate.model.StepOutcome;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.StepResult;
 import dev.cryoprotect.migrate.source.MigrationLoader;
 import dev.cryoprotect.migrate.source.MigrationSource;
-import dev.cryoprotect.migrate.target.convex.ConvexClient;
-import dev.cryoprotect.migrate.target.convex.ConvexValues;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
@@ -54,7 +55,8 @@ final class Priming implements Resource {
         MigrationRequest.from(LambdaEvent.parse(api).input());
         MigrationRequest.from(MigrationHandler.JSON.readTree("{\"database\": \"all\", \"tables\": [\"users\"]}"));
         RunResult result = new RunResult("supabase", "apply", true, "prime", "", "001",
-                List.of(new StepResult("001", "prime", "001_prime.sql", "would_apply", 1, null)), true, "primed", null);
+                List.of(new StepResult("001", "prime", "001_prime.sql", StepOutcome.WOULD_APPLY, 1, null)), true,
+                "primed", null);
         MigrationHandler.JSON.writeValueAsBytes(result);
         MigrationHandler.JSON.writeValueAsBytes(StatusTable.of(List.of(StatusReport.of("supabase", "primed", "", List.of())), null));
         MigrationLoader.load(List.of(

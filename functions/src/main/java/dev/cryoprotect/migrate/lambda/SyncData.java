@@ -1,12 +1,8 @@
 package dev.cryoprotect.migrate.lambda;
 
-import dev.cryoprotect.migrate.MigrateException;
-import dev.cryoprotect.migrate.report.SyncSummary;
-import dev.cryoprotect.migrate.report.ErrorReport;
-import dev.cryoprotect.migrate.source.MigrationLoader;
-import dev.cryoprotect.migrate.sync.ConvexSyncSink;
 import dev.cryoprotect.migrate.sync.SyncEngine;
-import dev.cryoprotect.migrate.target.convex.ConvexClient;
+import dev.cryoprotect.migrate.sync.SyncOptions;
+import dev.cryoprotect.migrate.wiring.Outcome;
 
 /**
  * Syncs Supabase tables to Convex (tables, limit, dryRun, prune): the CLI's {@code migrate sync --format json}.
@@ -19,32 +15,22 @@ public final class SyncData extends MigrationHandler {
     public SyncData() {
     }
 
-    public SyncData(Services services) {
-        super(services);
+    public SyncData(Container container) {
+        super(container);
     }
 
     @Override
-    protected Outcome handle(MigrationRequest request, LambdaEvent.Source source, Services services) {
-        ConvexClient convex = services.convexClient();
-        if (convex == null && !request.dryRun()) {
-            throw MigrateException.badInput("SyncData needs Convex: set CONVEX_URL (and USE_CONVEX=true)");
-        }
-        SyncEngine.Options options = SyncEngine.Options.defaults().with(request.tables(), request.dryRun(),
-                request.limit(), request.prune());
+    protected Outcome<?> handle(MigrationRequest request, Container container) {
+        SyncOptions options = SyncOptions.defaults().withTables(request.tables()).withDryRun(request.dryRun())
+                .withLimit(request.limit()).withPrune(request.prune());
         long[] lastLog = {System.nanoTime()};
         SyncEngine.Progress progress = (table, batch, read, written) -> {
             if (System.nanoTime() - lastLog[0] >= PROGRESS_EVERY_NANOS) {
                 lastLog[0] = System.nanoTime();
-                services.log().event("sync_progress", "INFO", table + ": " + read + " rows read, " + written
+                container.log().event("sync_progress", "INFO", table + ": " + read + " rows read, " + written
                         + " written, batch " + batch);
             }
         };
-        SyncSummary summary = new SyncEngine(services.postgres(), convex == null ? null : new ConvexSyncSink(convex),
-                MigrationLoader.load(services.source()), options, progress).run();
-        if (summary.failureCount() == 0) {
-            return Outcome.ok(summary);
-        }
-        return new Outcome(summary, new ErrorReport("migration_failed", 1, summary.failureCount()
-                + " row(s) or table(s) failed to sync; the rest synced (see results)", null, null));
+        return container.wiring().sync(options, progress);
     }
 }

@@ -1,5 +1,7 @@
 package dev.cryoprotect.migrate.cli;
 
+import dev.cryoprotect.migrate.app.Main;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
@@ -10,6 +12,6 @@ public final class CliAccess {
     }
 
     public static int run(String[] args, Map<String, String> env, StringWriter out, StringWriter err) {
-        return MigrateCli.run(args, env, new PrintWriter(out), new PrintWriter(err));
+        return Main.run(args, env, new PrintWriter(out), new PrintWriter(err));
     }
 }

@@ -1,5 +1,7 @@
 package dev.cryoprotect.migrate.cli;
 
+import dev.cryoprotect.migrate.app.Main;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -11,7 +13,7 @@ record CliRun(int exitCode, String out, String err) {
     static CliRun of(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = MigrateCli.run(args, env, new PrintWriter(out), new PrintWriter(err));
+        int code = Main.run(args, env, new PrintWriter(out), new PrintWriter(err));
         return new CliRun(code, out.toString(), err.toString());
     }
 

@@ -2,8 +2,8 @@ package dev.cryoprotect.migrate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cryoprotect.migrate.target.DatabaseTarget;
-import dev.cryoprotect.migrate.target.postgres.PostgresTarget;
+import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.database.postgres.PostgresTarget;
 import dev.cryoprotect.migrate.testing.MigrationFiles;
 import dev.cryoprotect.migrate.testing.TestPostgres;
 import org.junit.jupiter.api.BeforeEach;
@@ -198,18 +198,55 @@ class MigrateCliTest {
         assertEquals(0, dir.toFile().list().length, "nothing was written");
     }
 
+    /**
+     * Six creates of the same migration at once all pick version 003: exactly one writes its files, the others are
+     * refused before writing anything, and the folder stays loadable with one 003.
+     */
     @Test
-    void createRefusesToOverwrite() {
+    void concurrentCreatesNeverOverwriteAFile() throws Exception {
         files.write("001_a.sql", "SELECT 1;");
         files.write("002_b.json", "{\"version\": \"002\"}");
         files.write("002_b.sql", "SELECT 1;");
-        // 003 is next; a stray 003 file of another kind must not be overwritten.
-        files.write("003_c.down.sql.txt", "not a migration");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<CliRun>> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            runs.add(pool.submit(() -> {
+                start.await();
+                return CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", "c", "--kind", "sql");
+            }));
+        }
+        start.countDown();
+        List<CliRun> results = new java.util.ArrayList<>();
+        for (var f : runs) {
+            results.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        List<CliRun> written = results.stream().filter(r -> r.exitCode() == 0).toList();
+        assertTrue(written.size() >= 1, results.toString());
+        for (CliRun r : results) {
+            if (r.exitCode() != 0) {
+                assertEquals(2, r.exitCode(), r.toString());
+                assertTrue(r.err().contains("already exists") && r.err().contains("refusing to overwrite"), r.toString());
+            }
+        }
+        // Those that picked 003 after another run's files landed took 004, 005, ...: no version is claimed twice.
+        CliRun status = run("status");
+        assertEquals(0, status.exitCode(), status.toString());
+        assertEquals(1, Files.list(dir).filter(p -> p.getFileName().toString().startsWith("003_")
+                && p.getFileName().toString().endsWith(".down.sql")).count());
+        assertEquals(written.size(), Files.list(dir).filter(p -> p.getFileName().toString().matches("\\d{3}_c\\.sql")).count());
+    }
+
+    @Test
+    void createRefusesAFileThatIsInTheWayAndWritesNothing() throws Exception {
+        files.write("001_a.sql", "SELECT 1;");
+        // Something already occupies the path 002_c.down.sql would take (a folder the loader does not read).
+        Files.createDirectory(dir.resolve("002_c.down.sql"));
         CliRun run = CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", "c", "--kind", "sql");
-        assertEquals(0, run.exitCode(), run.toString());
-        CliRun again = CliRun.of(Map.of(), "create", "--migrations", dir.toString(), "--name", "d", "--kind", "sql");
-        assertEquals(0, again.exitCode());
-        assertTrue(Files.exists(dir.resolve("004_d.sql")));
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("002_c.down.sql already exists"), run.err());
+        assertFalse(Files.exists(dir.resolve("002_c.sql")), "nothing of the new migration was written");
     }
 
     @Test

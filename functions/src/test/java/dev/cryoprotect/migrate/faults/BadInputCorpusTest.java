@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cryoprotect.migrate.cli.CliAccess;
 import dev.cryoprotect.migrate.lambda.ApplyMigrations;
 import dev.cryoprotect.migrate.lambda.BadInputException;
+import dev.cryoprotect.migrate.lambda.Container;
 import dev.cryoprotect.migrate.lambda.CreateMigration;
-import dev.cryoprotect.migrate.lambda.JsonLog;
-import dev.cryoprotect.migrate.lambda.LambdaConfig;
 import dev.cryoprotect.migrate.lambda.MigrationHandler;
-import dev.cryoprotect.migrate.lambda.Services;
 import dev.cryoprotect.migrate.lambda.SyncData;
 import dev.cryoprotect.migrate.testing.TestPostgres;
 import org.junit.jupiter.api.DynamicTest;
@@ -184,13 +182,13 @@ class BadInputCorpusTest {
         return c;
     }
 
-    private Services services(String url, Path migrations) {
-        return new Services(LambdaConfig.from(Map.of("SUPABASE_DB_URL", url, "USE_CONVEX", "false",
-                "MIGRATIONS_DIR", migrations.toString())), new JsonLog(line -> { }, "corpus"));
+    private Container services(String url, Path migrations) {
+        return new Container(Map.of("SUPABASE_DB_URL", url, "USE_CONVEX", "false", "MIGRATIONS_DIR",
+                migrations.toString()), line -> { });
     }
 
-    private static MigrationHandler handler(Class<? extends MigrationHandler> type, Services services) throws Exception {
-        return type.getConstructor(Services.class).newInstance(services);
+    private static MigrationHandler handler(Class<? extends MigrationHandler> type, Container container) throws Exception {
+        return type.getConstructor(Container.class).newInstance(container);
     }
 
     @TestFactory

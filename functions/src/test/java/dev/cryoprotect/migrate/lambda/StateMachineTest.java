@@ -3,11 +3,11 @@ package dev.cryoprotect.migrate.lambda;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cryoprotect.migrate.Orchestrator;
+import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.database.convex.ConvexTarget;
+import dev.cryoprotect.migrate.database.postgres.PostgresTarget;
 import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.source.DirectorySource;
-import dev.cryoprotect.migrate.target.DatabaseTarget;
-import dev.cryoprotect.migrate.target.convex.ConvexTarget;
-import dev.cryoprotect.migrate.target.postgres.PostgresTarget;
 import dev.cryoprotect.migrate.testing.MigrationFiles;
 import dev.cryoprotect.migrate.testing.TestAws;
 import dev.cryoprotect.migrate.testing.TestConvex;
@@ -125,7 +125,7 @@ class StateMachineTest {
         ProcessBuilder pb = new ProcessBuilder("node", "run-local.mjs", input).directory(STATEMACHINE.toFile());
         Map<String, String> env = new HashMap<>(Map.of(
                 "MIGRATE_COMMAND", JSON.writeValueAsString(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                        .toString(), "-cp", System.getProperty("java.class.path"), "dev.cryoprotect.migrate.cli.MigrateCli")),
+                        .toString(), "-cp", System.getProperty("java.class.path"), "dev.cryoprotect.migrate.app.Main")),
                 "SUPABASE_DB_URL", url, "CONVEX_URL", TestConvex.backend().url(),
                 "CONVEX_DEPLOY_KEY", TestConvex.backend().deployKey(), "MIGRATIONS_DIR", migrations.toString(),
                 "LOCK_TIMEOUT_SECONDS", "5"));

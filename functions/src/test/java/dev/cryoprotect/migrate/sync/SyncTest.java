@@ -216,7 +216,7 @@ class SyncTest {
                 + " INSERT INTO events SELECT g, repeat('x', 200), '2024-01-01'::timestamptz + g * interval '1 second'"
                 + " FROM generate_series(1, 4000) g");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.cryoprotect.migrate.cli.MigrateCli", "sync", "events",
+                "-cp", System.getProperty("java.class.path"), "dev.cryoprotect.migrate.app.Main", "sync", "events",
                 "--database-url", url, "--migrations", migrations.toString(), "--batch-rows", "50", "--in-flight", "2",
                 "--progress", "json"));
         ProcessBuilder pb = new ProcessBuilder(command);

@@ -5,16 +5,20 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 of a file's text with line endings normalised, so a checkout on Windows does not look like an edit. */
+/** SHA-256 checksums, as lower-case hex. */
 public final class Checksums {
     private Checksums() {
     }
 
+    /** A file's text with line endings normalised, so a checkout on Windows does not look like an edit. */
     public static String sha256(String text) {
-        String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
+        return sha256(text.replace("\r\n", "\n").replace('\r', '\n').getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Bytes as they are. */
+    public static String sha256(byte[] bytes) {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(normalised.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
         }

@@ -2,13 +2,14 @@ package dev.cryoprotect.migrate.plan;
 
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.model.AppliedMigration;
 import dev.cryoprotect.migrate.model.Database;
 import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.MigrationPart;
 import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.MigrationState;
 import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.report.StatusEntry;
-import dev.cryoprotect.migrate.target.AppliedMigration;
 
 import java.util.ArrayList;
 import java.util.Comparator;

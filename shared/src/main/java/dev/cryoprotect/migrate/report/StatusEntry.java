@@ -1,6 +1,6 @@
 package dev.cryoprotect.migrate.report;
 
-import dev.cryoprotect.migrate.plan.MigrationState;
+import dev.cryoprotect.migrate.model.MigrationState;
 
 /**
  * One version's state on one database.

@@ -1,7 +1,5 @@
 package dev.cryoprotect.migrate.report;
 
-import dev.cryoprotect.migrate.plan.MigrationState;
-
 import java.util.List;
 
 /**

@@ -1,7 +1,7 @@
 package dev.cryoprotect.migrate.report;
 
+import dev.cryoprotect.migrate.model.MigrationState;
 import dev.cryoprotect.migrate.model.Version;
-import dev.cryoprotect.migrate.plan.MigrationState;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

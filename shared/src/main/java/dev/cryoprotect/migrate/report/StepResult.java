@@ -1,10 +1,11 @@
 package dev.cryoprotect.migrate.report;
 
+import dev.cryoprotect.migrate.model.StepOutcome;
+
 /**
  * What happened to one migration in a run.
  *
- * @param outcome one of {@code applied}, {@code rolled_back}, {@code would_apply}, {@code would_roll_back},
- *                {@code skipped}, {@code failed}, {@code baselined}, {@code checksum_updated}
+ * @param message why it failed or was skipped, or a summary of what it did; null when there is nothing to add
  */
-public record StepResult(String version, String name, String file, String outcome, long durationMs, String message) {
+public record StepResult(String version, String name, String file, StepOutcome outcome, long durationMs, String message) {
 }

@@ -47,6 +47,11 @@ public final class DirectorySource implements MigrationSource {
     }
 
     @Override
+    public boolean exists(String name) {
+        return Files.exists(directory.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
     public void createNew(String name, byte[] content) {
         try {
             Files.createDirectories(directory);

@@ -1,5 +1,6 @@
 package dev.cryoprotect.migrate.source;
 
+import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.Version;
@@ -79,9 +80,18 @@ public final class MigrationScaffold {
         return files;
     }
 
-    /** Writes the files to {@code source}, refusing to overwrite; returns their names. */
+    /**
+     * Writes the files to {@code source}; returns their names. Refused before anything is written when one of the
+     * names is taken; each write is itself a create-only write, so a racing create cannot be overwritten either.
+     */
     public static List<String> create(MigrationSource source, String name, Kind kind, Clock clock) {
         List<MigrationSource.SourceFile> files = files(MigrationLoader.load(source), name, kind, clock);
+        for (MigrationSource.SourceFile file : files) {
+            if (source.exists(file.name())) {
+                throw new MigrateException(Failure.BAD_INPUT, file.name() + " already exists in " + source.describe()
+                        + "; refusing to overwrite it (nothing was written)", file.name(), null, null);
+            }
+        }
         for (MigrationSource.SourceFile file : files) {
             source.createNew(file.name(), file.content());
         }

@@ -3,8 +3,9 @@ package dev.cryoprotect.migrate.source;
 import java.util.List;
 
 /**
- * Where migration files live. Implementations list the files of one flat folder (a directory, an S3 prefix) and can
- * add a new file without ever replacing an existing one.
+ * Where migration files live: one flat folder (a directory, an S3 prefix). Every implementation passes
+ * {@code MigrationSourceContractTest}: it lists only the folder's own files, refuses files over
+ * {@link #MAX_FILE_BYTES}, reports a missing folder as BAD_INPUT naming it, and adds a file without ever replacing one.
  */
 public interface MigrationSource {
     /** Files larger than this are refused: no migration needs it, and reading it could exhaust a Lambda's memory. */
@@ -17,8 +18,11 @@ public interface MigrationSource {
     /** Every file directly in the folder, in no particular order. */
     List<SourceFile> files();
 
+    /** Whether a file (or anything else) of that name is already in the folder. */
+    boolean exists(String name);
+
     /**
-     * Writes a new file.
+     * Writes a new file, atomically refusing when the name is taken (even by a writer racing this one).
      *
      * @throws dev.cryoprotect.migrate.MigrateException BAD_INPUT when a file of that name already exists
      */

@@ -61,7 +61,7 @@ public final class S3Source implements MigrationSource {
     public void createNew(String name, byte[] content) {
         String key = prefix + name;
         try {
-            if (exists(key)) {
+            if (keyExists(key)) {
                 throw alreadyExists(name);
             }
             s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*").contentType(contentType(name)),
@@ -78,7 +78,16 @@ public final class S3Source implements MigrationSource {
         }
     }
 
-    private boolean exists(String key) {
+    @Override
+    public boolean exists(String name) {
+        try {
+            return keyExists(prefix + name);
+        } catch (SdkException e) {
+            throw new MigrateException(Failure.UNREACHABLE, "cannot read " + describe() + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean keyExists(String key) {
         try {
             s3.headObject(b -> b.bucket(bucket).key(key));
             return true;

@@ -1,12 +1,20 @@
 package dev.cryoprotect.migrate.sync;
 
-import dev.cryoprotect.migrate.target.convex.ConvexClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.convex.ConvexException;
+import dev.cryoprotect.migrate.convex.ConvexValues;
+import dev.cryoprotect.migrate.model.Checksums;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** The sync functions of {@code convex/migrations/sync.ts}, over the HTTP API. Every call is idempotent. */
 public final class ConvexSyncSink implements SyncSink {
@@ -15,6 +23,13 @@ public final class ConvexSyncSink implements SyncSink {
 
     public ConvexSyncSink(ConvexClient client) {
         this.client = client;
+    }
+
+    @Override
+    public Row row(String key, Map<String, Object> document) {
+        JsonNode encoded = ConvexValues.encode(document);
+        byte[] bytes = encoded.toString().getBytes(StandardCharsets.UTF_8);
+        return new Row(key, Checksums.sha256(bytes), encoded, bytes.length + key.length());
     }
 
     @Override
@@ -27,14 +42,14 @@ public final class ConvexSyncSink implements SyncSink {
             r.put("doc", row.document());
             wire.add(r);
         }
-        Map<?, ?> result = (Map<?, ?>) client.mutation(SYNC + "upsertBatch",
-                Map.of("table", sourceTable, "target", targetTable, "rows", wire));
+        Map<?, ?> result = (Map<?, ?>) call(() -> client.mutation(SYNC + "upsertBatch",
+                Map.of("table", sourceTable, "target", targetTable, "rows", wire)));
         return new Written(count(result, "inserted"), count(result, "updated"), count(result, "unchanged"));
     }
 
     @Override
     public Optional<List<String>> mark(String sourceTable) {
-        Object result = client.query(SYNC + "getMark", Map.of("table", sourceTable));
+        Object result = call(() -> client.query(SYNC + "getMark", Map.of("table", sourceTable)));
         if (!(result instanceof Map<?, ?> state) || !(state.get("mark") instanceof List<?> mark)) {
             return Optional.empty();
         }
@@ -43,20 +58,31 @@ public final class ConvexSyncSink implements SyncSink {
 
     @Override
     public void setMark(String sourceTable, String cursorColumn, List<String> mark) {
-        client.mutation(SYNC + "setMark", Map.of("table", sourceTable, "cursorColumn", cursorColumn, "mark", mark));
+        call(() -> client.mutation(SYNC + "setMark", Map.of("table", sourceTable, "cursorColumn", cursorColumn,
+                "mark", mark)));
     }
 
     @Override
     public List<String> keys(String sourceTable, String after, int limit) {
-        List<?> keys = (List<?>) client.query(SYNC + "listKeys", Map.of("table", sourceTable, "after", after,
-                "limit", (double) limit));
+        List<?> keys = (List<?>) call(() -> client.query(SYNC + "listKeys", Map.of("table", sourceTable, "after", after,
+                "limit", (double) limit)));
         return keys.stream().map(String::valueOf).toList();
     }
 
     @Override
     public long delete(String sourceTable, List<String> keys) {
-        return count((Map<?, ?>) client.mutation(SYNC + "deleteKeys", Map.of("table", sourceTable, "keys", keys)),
-                "deleted");
+        return count((Map<?, ?>) call(() -> client.mutation(SYNC + "deleteKeys", Map.of("table", sourceTable,
+                "keys", keys))), "deleted");
+    }
+
+    private static Object call(Supplier<Object> call) {
+        try {
+            return call.get();
+        } catch (ConvexException.FunctionError e) {
+            throw new MigrateException(Failure.MIGRATION_FAILED, "Convex refused a batch: " + e.getMessage(), e);
+        } catch (ConvexException.TransportError e) {
+            throw new MigrateException(Failure.UNREACHABLE, e.getMessage(), e);
+        }
     }
 
     private static long count(Map<?, ?> result, String field) {

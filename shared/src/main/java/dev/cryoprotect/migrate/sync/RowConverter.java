@@ -7,9 +7,6 @@ import dev.cryoprotect.migrate.model.TableSchema;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.sql.Array;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -56,8 +53,8 @@ final class RowConverter {
                 .filter(c -> !d.fields().containsKey(c)).toList()).orElse(List.of());
     }
 
-    /** The document for the current row of {@code rs}, whose first columns are {@link SourceTable#columns()}. */
-    Map<String, Object> document(ResultSet rs) throws SQLException, Rejected {
+    /** The document for one row, whose values are the columns of {@link SourceTable#columns()} in order. */
+    Map<String, Object> document(Object[] values) throws Rejected {
         Map<String, Object> doc = new LinkedHashMap<>();
         List<SourceTable.Column> columns = table.columns();
         for (int i = 0; i < columns.size(); i++) {
@@ -66,7 +63,7 @@ final class RowConverter {
             if (declared.isPresent() && field == null) {
                 continue;
             }
-            Object raw = read(rs, i + 1, column);
+            Object raw = values[i];
             if (raw == null) {
                 if (field != null && !field.optional() && !allowsNull(field.type())) {
                     throw new Rejected("column " + column.name() + " is NULL but the declared field is required");
@@ -79,30 +76,6 @@ final class RowConverter {
             doc.put(column.name(), convert(raw, column.udtName(), field == null ? null : field.type(), column.name()));
         }
         return doc;
-    }
-
-    /** The column's value as JDBC gives it, normalised to a few Java types; null for SQL NULL. */
-    private static Object read(ResultSet rs, int index, SourceTable.Column column) throws SQLException {
-        String udt = column.udtName();
-        Object value = switch (udt) {
-            case "int2", "int4" -> rs.getInt(index);
-            case "int8" -> rs.getLong(index);
-            case "float4", "float8" -> rs.getDouble(index);
-            case "numeric" -> rs.getBigDecimal(index);
-            case "bool" -> rs.getBoolean(index);
-            case "timestamptz" -> rs.getObject(index, OffsetDateTime.class);
-            case "timestamp" -> rs.getObject(index, LocalDateTime.class);
-            case "date" -> rs.getObject(index, LocalDate.class);
-            case "bytea" -> rs.getBytes(index);
-            default -> {
-                if (column.isArray()) {
-                    Array array = rs.getArray(index);
-                    yield array == null ? null : array.getArray();
-                }
-                yield rs.getString(index);
-            }
-        };
-        return rs.wasNull() ? null : value;
     }
 
     private Object convert(Object raw, String udt, FieldType type, String column) throws Rejected {

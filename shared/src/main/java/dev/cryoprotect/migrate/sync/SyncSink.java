@@ -1,20 +1,28 @@
 package dev.cryoprotect.migrate.sync;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** Where converted rows go: Convex through the sync functions, or nowhere (the benchmark's baseline). */
+/**
+ * Where converted rows go: Convex through the sync functions ({@link ConvexSyncSink}), or nowhere (the benchmark's
+ * baseline). Failures are {@link dev.cryoprotect.migrate.MigrateException}s; a sink must be safe to call from several
+ * threads at once (batches are sent in parallel).
+ */
 public interface SyncSink {
 
     /**
-     * One converted row: its source key (canonical JSON of the primary key), a hash of the document, and the document
-     * already in {@code convex_encoded_json} form (it was encoded once, for the hash).
+     * One converted row ready to send: its source key (canonical JSON of the primary key), a hash of its encoded
+     * document, the document as the sink sends it, and the encoded size.
      */
-    record Row(String key, String hash, Object document) {
+    record Row(String key, String hash, Object document, int bytes) {
     }
 
     record Written(long inserted, long updated, long unchanged) {
     }
+
+    /** Encodes a converted document once, for both the hash and the request. */
+    Row row(String key, Map<String, Object> document);
 
     /** Writes one batch idempotently: rows already equal are left alone, a re-sent batch changes nothing. */
     Written write(String sourceTable, String targetTable, List<Row> rows);

@@ -7,6 +7,7 @@ import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.TableSchema;
 import dev.cryoprotect.migrate.source.MigrationSource.SourceFile;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("fast")
 class MigrationLoaderTest {
     private static final String USERS_JSON = """
             {

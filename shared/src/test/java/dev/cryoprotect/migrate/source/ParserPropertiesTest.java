@@ -1,16 +1,24 @@
 package dev.cryoprotect.migrate.source;
 
+import dev.cryoprotect.migrate.model.Checksums;
+import dev.cryoprotect.migrate.model.Migration;
+import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.Size;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -18,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * either succeeds or fails with {@link InvalidMigrationsException} naming the file and, where given, a line inside it.
  * Never another exception, never a hang.
  */
+@Tag("fast")
 class ParserPropertiesTest {
     private static final String VALID_JSON = """
             {
@@ -41,16 +50,22 @@ class ParserPropertiesTest {
 
     @Property(tries = 400)
     void anyTextSplitsOrReportsAnUnterminatedToken(@ForAll @Size(max = 300) String text) {
-        try {
-            List<SqlStatement> statements = SqlSplitter.split(text);
-            long lines = text.chars().filter(c -> c == '\n').count() + 1;
-            for (SqlStatement s : statements) {
-                assertTrue(s.startLine() >= 1 && s.startLine() <= lines, "line " + s.startLine() + " of " + lines);
-                assertTrue(!s.sql().isBlank());
+        withinTwoSeconds(() -> {
+            long lines = lineCount(text);
+            try {
+                List<SqlStatement> statements = SqlSplitter.split(text);
+                int previous = 0;
+                for (SqlStatement s : statements) {
+                    assertTrue(s.startLine() >= 1 && s.startLine() <= lines, "line " + s.startLine() + " of " + lines);
+                    assertTrue(s.startLine() >= previous, "statements come in file order");
+                    assertFalse(s.sql().isBlank());
+                    assertTrue(text.contains(s.sql().strip()), "a statement is a piece of the file: " + s.sql());
+                    previous = s.startLine();
+                }
+            } catch (SqlSplitter.UnterminatedException e) {
+                assertTrue(e.line() >= 1 && e.line() <= lines, "line " + e.line() + " of " + lines);
             }
-        } catch (SqlSplitter.UnterminatedException e) {
-            assertTrue(e.line() >= 1);
-        }
+        });
     }
 
     @Property(tries = 300)
@@ -69,16 +84,45 @@ class ParserPropertiesTest {
         loadsOrIsRefused("001_initial_schema.sql", text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Loading either succeeds, with the file's one migration under its version and name and the file's checksum, or
+     * fails with problems that all name the file and, where they give a line, a line inside it.
+     */
     private static void loadsOrIsRefused(String name, byte[] content) {
-        try {
-            MigrationLoader.load(List.of(new MigrationSource.SourceFile(name, content)));
-        } catch (InvalidMigrationsException e) {
-            long lines = new String(content, StandardCharsets.UTF_8).chars().filter(c -> c == '\n').count() + 1;
-            for (Problem p : e.problems()) {
-                assertTrue(p.file().equals(name), p.toString());
-                assertTrue(p.line() == null || p.line() >= 1 && p.line() <= lines, p + " (file has " + lines + " lines)");
+        withinTwoSeconds(() -> {
+            String text = new String(content, StandardCharsets.UTF_8);
+            try {
+                MigrationSet set = MigrationLoader.load(List.of(new MigrationSource.SourceFile(name, content)));
+                if (name.endsWith(".down.sql")) {
+                    throw new AssertionError("a down file without its up file must be refused");
+                }
+                assertEquals(1, set.migrations().size());
+                Migration m = set.migrations().get(0);
+                assertEquals("001", m.version().text());
+                assertEquals(name.substring(4, name.indexOf('.')), m.name());
+                String checksum = name.endsWith(".json") ? m.convex().orElseThrow().checksum()
+                        : m.up().orElseThrow().checksum();
+                assertEquals(Checksums.sha256(text.startsWith("\uFEFF") ? text.substring(1) : text), checksum);
+            } catch (InvalidMigrationsException e) {
+                long lines = lineCount(text);
+                assertFalse(e.problems().isEmpty());
+                for (Problem p : e.problems()) {
+                    assertEquals(name, p.file(), p.toString());
+                    assertTrue(p.line() == null || p.line() >= 1 && p.line() <= lines,
+                            p + " (file has " + lines + " lines)");
+                }
             }
-        }
+        });
+    }
+
+    /** Lines as editors and the parsers count them: \n, \r\n and a lone \r each end one. */
+    private static long lineCount(String text) {
+        return text.split("\r\n|\r|\n", -1).length;
+    }
+
+    /** "Never a hang": each try gets two seconds. */
+    private static void withinTwoSeconds(Runnable check) {
+        assertTimeoutPreemptively(Duration.ofSeconds(2), check::run);
     }
 
     @Provide

@@ -3,6 +3,7 @@ package dev.cryoprotect.migrate.source;
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.testing.MigrationSourceContractTest;
 import dev.cryoprotect.migrate.testing.TestAws;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Migration files in S3 (LocalStack): listing one prefix, loading, and create that never overwrites. */
-class S3SourceTest {
+/** Migration files in S3 (LocalStack): the source contract, loading, and create that never overwrites. */
+class S3SourceTest extends MigrationSourceContractTest {
     private S3Client s3;
     private String bucket;
 
@@ -28,6 +29,22 @@ class S3SourceTest {
         s3 = TestAws.client(S3Client.builder().forcePathStyle(true));
         bucket = "migrations-" + UUID.randomUUID();
         s3.createBucket(b -> b.bucket(bucket));
+    }
+
+    @Override
+    protected MigrationSource emptySource() {
+        return new S3Source(s3, bucket, "migrations/");
+    }
+
+    @Override
+    protected MigrationSource missingSource() {
+        // S3 has no empty folders: a missing folder is a bucket that does not exist.
+        return new S3Source(s3, "no-such-bucket-" + UUID.randomUUID(), "migrations/");
+    }
+
+    @Override
+    protected void put(MigrationSource source, String relativePath, byte[] content) {
+        s3.putObject(b -> b.bucket(bucket).key("migrations/" + relativePath), RequestBody.fromBytes(content));
     }
 
     private void put(String key, String text) {

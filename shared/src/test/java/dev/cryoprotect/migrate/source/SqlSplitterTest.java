@@ -1,6 +1,7 @@
 package dev.cryoprotect.migrate.source;
 
 import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+@Tag("fast")
 class SqlSplitterTest {
     private static List<String> sql(String script) throws Exception {
         return SqlSplitter.split(script).stream().map(SqlStatement::sql).toList();

@@ -3,14 +3,14 @@ package dev.cryoprotect.migrate.testing;
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.model.MigrationState;
 import dev.cryoprotect.migrate.model.Version;
-import dev.cryoprotect.migrate.plan.MigrationState;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.report.StatusEntry;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StepResult;
 import dev.cryoprotect.migrate.source.DirectorySource;
-import dev.cryoprotect.migrate.target.DatabaseTarget;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,8 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The behaviour every {@link DatabaseTarget} must show, run against its real database. A new target is "implement the
- * interface, extend this class". Subclasses say how to write a migration of their kind and how to see its effect.
+ * The behaviour every {@link DatabaseTarget} must show, run against its real database: one case per rule of the
+ * interface's contract. A new target is "implement the interface, extend this class". Subclasses say how to write a
+ * migration of their kind, how to see its effect, and how a holder of the lock crashes.
  */
 public abstract class TargetContractTest {
     @TempDir
@@ -56,6 +57,15 @@ public abstract class TargetContractTest {
     /** What the migrations created and is still there. */
     protected abstract Set<String> things();
 
+    /** A target on this test's database whose configuration carries {@code secret} (a password, a deploy key). */
+    protected abstract DatabaseTarget targetWithSecret(String secret);
+
+    /**
+     * Takes the run lock as a runner that then dies without releasing it (a killed process, a dropped connection).
+     * Returns how long its lock may outlive it at most.
+     */
+    protected abstract Duration crashWhileHoldingTheLock();
+
     @BeforeEach
     void setUpContract() {
         files = new MigrationFiles(dir);
@@ -68,7 +78,11 @@ public abstract class TargetContractTest {
     }
 
     protected DatabaseTarget target() {
-        DatabaseTarget t = newTarget();
+        return track(newTarget());
+    }
+
+    /** Closes {@code t} after the test. */
+    protected <T extends DatabaseTarget> T track(T t) {
         opened.add(t);
         return t;
     }
@@ -105,7 +119,7 @@ public abstract class TargetContractTest {
         assertTrue(result.success(), result.message());
         assertEquals("", result.initialVersion());
         assertEquals("003", result.finalVersion());
-        assertEquals(List.of("applied", "applied", "applied"), result.steps().stream().map(StepResult::outcome).toList());
+        assertEquals(List.of("applied", "applied", "applied"), result.steps().stream().map(s -> s.outcome().id()).toList());
         assertEquals(Set.of("alpha", "beta", "gamma"), things());
         StatusReport status = migrator().status();
         assertEquals("003", status.currentVersion());
@@ -173,7 +187,7 @@ public abstract class TargetContractTest {
         assertTrue(result.success(), result.message());
         assertTrue(result.dryRun());
         assertEquals(List.of("would_apply", "would_apply", "would_apply"),
-                result.steps().stream().map(StepResult::outcome).toList());
+                result.steps().stream().map(s -> s.outcome().id()).toList());
         assertEquals(Set.of(), things());
         assertEquals("", migrator().status().currentVersion());
     }
@@ -185,7 +199,7 @@ public abstract class TargetContractTest {
         RunResult result = migrator().rollback(Version.parse("000"), true);
         assertTrue(result.success(), result.message());
         assertEquals(List.of("would_roll_back", "would_roll_back", "would_roll_back"),
-                result.steps().stream().map(StepResult::outcome).toList());
+                result.steps().stream().map(s -> s.outcome().id()).toList());
         assertEquals(Set.of("alpha", "beta", "gamma"), things());
         assertEquals("003", migrator().status().currentVersion());
     }
@@ -196,7 +210,7 @@ public abstract class TargetContractTest {
         writeFailing("002");
         RunResult result = migrator().apply(null, true);
         assertFalse(result.success());
-        assertEquals(List.of("would_apply", "failed"), result.steps().stream().map(StepResult::outcome).toList());
+        assertEquals(List.of("would_apply", "failed"), result.steps().stream().map(s -> s.outcome().id()).toList());
         assertEquals(Set.of(), things());
         assertEquals("", migrator().status().currentVersion());
     }
@@ -210,7 +224,7 @@ public abstract class TargetContractTest {
         assertFalse(result.success());
         assertEquals(Failure.MIGRATION_FAILED.exitCode(), result.error().exitCode());
         assertTrue(result.error().file().startsWith("002_"), result.error().file());
-        assertEquals(List.of("applied", "failed"), result.steps().stream().map(StepResult::outcome).toList());
+        assertEquals(List.of("applied", "failed"), result.steps().stream().map(s -> s.outcome().id()).toList());
         assertEquals("001", result.finalVersion());
         assertEquals(Set.of("alpha"), things());
         StatusReport status = migrator().status();
@@ -235,7 +249,7 @@ public abstract class TargetContractTest {
             for (Future<RunResult> f : pool.invokeAll(calls)) {
                 RunResult r = f.get();
                 assertTrue(r.success(), r.message());
-                appliedSteps += (int) r.steps().stream().filter(s -> s.outcome().equals("applied")).count();
+                appliedSteps += (int) r.steps().stream().filter(s -> s.outcome().id().equals("applied")).count();
             }
             assertEquals(6, appliedSteps, "each migration applied by exactly one runner");
         } finally {
@@ -274,7 +288,7 @@ public abstract class TargetContractTest {
         assertEquals(Set.of("alpha"), things());
 
         RunResult repaired = migrator().repair();
-        assertEquals(List.of("checksum_updated"), repaired.steps().stream().map(StepResult::outcome).toList());
+        assertEquals(List.of("checksum_updated"), repaired.steps().stream().map(s -> s.outcome().id()).toList());
         assertEquals(MigrationState.APPLIED, migrator().status().migrations().get(0).state());
         assertTrue(migrator().apply(null, false).success());
         assertEquals(Set.of("alpha", "beta"), things());
@@ -316,7 +330,7 @@ public abstract class TargetContractTest {
     void baselineMarksVersionsAppliedWithoutRunningThem() {
         threeVersions();
         RunResult result = migrator().baseline(Version.parse("002"));
-        assertEquals(List.of("baselined", "baselined"), result.steps().stream().map(StepResult::outcome).toList());
+        assertEquals(List.of("baselined", "baselined"), result.steps().stream().map(s -> s.outcome().id()).toList());
         assertEquals(Set.of(), things(), "baseline runs nothing");
         assertEquals("002", migrator().status().currentVersion());
         migrator().apply(null, false);
@@ -324,6 +338,86 @@ public abstract class TargetContractTest {
         MigrateException again = assertThrows(MigrateException.class, () -> migrator().baseline(Version.parse("001")));
         assertEquals(Failure.HISTORY_CONFLICT, again.failure());
     }
+
+    @Test
+    void appliedAndDescribeNeedNoLock() {
+        threeVersions();
+        DatabaseTarget t = target();
+        assertEquals(List.of(), t.applied(), "a fresh database has an empty history, not an error");
+        assertFalse(t.describe().isBlank());
+        migrator().apply(Version.parse("001"), false);
+        assertEquals(List.of("001"), t.applied().stream().map(a -> a.version().text()).toList());
+    }
+
+    @Test
+    void everyWriteWithoutTheLockIsRefusedAsABugAndChangesNothing() {
+        threeVersions();
+        migrator().apply(Version.parse("001"), false);
+        DatabaseTarget t = target();
+        var set = dev.cryoprotect.migrate.source.MigrationLoader.load(new DirectorySource(dir));
+        var second = set.find(Version.parse("002")).orElseThrow();
+        var first = set.find(Version.parse("001")).orElseThrow();
+        var run = new dev.cryoprotect.migrate.model.RunInfo("no-lock", "contract-test");
+        List<Runnable> writes = List.of(t::prepare, () -> t.apply(second, run), () -> t.rollback(first, run),
+                () -> t.dryRun(List.of(second), true, run), () -> t.record(second, run),
+                () -> t.updateChecksum(first.version(), "0".repeat(64)));
+        for (Runnable write : writes) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, write::run);
+            assertTrue(e.getMessage().contains("needs the run lock"), e.getMessage());
+        }
+        assertEquals(Set.of("alpha"), things());
+        StatusReport status = migrator().status();
+        assertEquals("001", status.currentVersion());
+        assertEquals(MigrationState.APPLIED, status.migrations().get(0).state(), "the checksum was not touched");
+    }
+
+    @Test
+    void describeNeverShowsASecret() {
+        String secret = "s3cr3t-" + java.util.UUID.randomUUID();
+        DatabaseTarget t = track(targetWithSecret(secret));
+        assertFalse(t.describe().contains(secret), t.describe());
+        assertFalse(t.toString().contains(secret), t.toString());
+    }
+
+    @Test
+    void aCrashedHolderDoesNotKeepTheLock() {
+        threeVersions();
+        Duration bound = crashWhileHoldingTheLock();
+        long started = System.nanoTime();
+        RunResult result = migrator(target(), bound.plusSeconds(10)).apply(null, false);
+        assertTrue(result.success(), result.message());
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(bound.plusSeconds(10)) < 0);
+        assertEquals(Set.of("alpha", "beta", "gamma"), things());
+    }
+
+    @Test
+    void closeReleasesTheLockAndClosingTwiceIsHarmless() {
+        threeVersions();
+        DatabaseTarget holder = newTarget();
+        holder.lock(Duration.ofSeconds(5));
+        holder.close();
+        holder.close();
+        assertTrue(migrator(target(), Duration.ofSeconds(2)).apply(null, false).success(), "the lock was released");
+    }
+
+    @Test
+    void recordAndUpdateChecksumWriteOnlyTheHistory() {
+        threeVersions();
+        DatabaseTarget t = target();
+        var set = dev.cryoprotect.migrate.source.MigrationLoader.load(new DirectorySource(dir));
+        var first = set.find(Version.parse("001")).orElseThrow();
+        try (DatabaseTarget.Lock ignored = t.lock(Duration.ofSeconds(5))) {
+            t.prepare();
+            t.record(first, new dev.cryoprotect.migrate.model.RunInfo("run-1", "contract-test"));
+            t.updateChecksum(first.version(), "f".repeat(64));
+        }
+        assertEquals(Set.of(), things(), "recording runs nothing");
+        var row = t.applied().get(0);
+        assertEquals("001", row.version().text());
+        assertEquals("f".repeat(64), row.checksum());
+        assertEquals(MigrationState.CHANGED, migrator().status().migrations().get(0).state());
+    }
+
 
     /** The file this target runs for {@code version}. */
     protected abstract String fileOf(String version);

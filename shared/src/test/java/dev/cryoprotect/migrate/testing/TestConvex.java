@@ -2,9 +2,9 @@ package dev.cryoprotect.migrate.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cryoprotect.migrate.target.convex.ConvexClient;
-import dev.cryoprotect.migrate.target.convex.ConvexValues;
-import dev.cryoprotect.migrate.target.convex.LocalConvexBackend;
+import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.convex.ConvexValues;
+import dev.cryoprotect.migrate.local.LocalConvexBackend;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,8 +41,9 @@ public final class TestConvex {
         if (running == null) {
             try {
                 Path state = Files.createTempDirectory("test-convex");
-                LocalConvexBackend backend = new LocalConvexBackend(convexDir(), state);
-                running = backend.ensureRunning(LocalConvexBackend.TEST_ROUTES);
+                // tests/test-backend.ts: the CLI's server plus the test-only routes used below
+                LocalConvexBackend backend = new LocalConvexBackend(convexDir(), state, "tests/test-backend.ts");
+                running = backend.ensureRunning(Map.of());
                 Runtime.getRuntime().addShutdownHook(new Thread(backend::stop));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -1,7 +1,7 @@
 package dev.cryoprotect.migrate.testing;
 
-import dev.cryoprotect.migrate.target.postgres.PostgresConfig;
-import dev.cryoprotect.migrate.target.postgres.SupabaseLocal;
+import dev.cryoprotect.migrate.database.postgres.PostgresConfig;
+import dev.cryoprotect.migrate.local.SupabaseBootstrap;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
@@ -55,7 +55,7 @@ public final class TestPostgres {
         }
         String url = server().getJdbcUrl("postgres", name);
         try (Connection c = DriverManager.getConnection(url)) {
-            SupabaseLocal.bootstrap(c);
+            SupabaseBootstrap.run(c);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

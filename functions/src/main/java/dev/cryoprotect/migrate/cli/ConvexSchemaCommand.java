@@ -1,0 +1,34 @@
+package dev.cryoprotect.migrate.cli;
+
+import dev.cryoprotect.migrate.database.convex.ConvexSchemaRenderer;
+import dev.cryoprotect.migrate.source.MigrationLoader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+@Command(name = "convex-schema", description = "Print (or write with --out) the Convex schema.ts that the migrations"
+        + " declare: defineSchema, defineTable, v.*, .index, plus the framework's tables.")
+final class ConvexSchemaCommand extends FilesCommand {
+    @Option(names = "--out", paramLabel = "FILE", description = "Write it to FILE (for example convex/schema.ts).")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        String schema = ConvexSchemaRenderer.render(MigrationLoader.load(filesOnly().source()));
+        if (out == null) {
+            cli.out.print(schema);
+        } else {
+            if (out.getParent() != null) {
+                Files.createDirectories(out.getParent());
+            }
+            Files.writeString(out, schema, StandardCharsets.UTF_8);
+            cli.out.println("wrote " + out);
+        }
+        cli.out.flush();
+        return 0;
+    }
+}

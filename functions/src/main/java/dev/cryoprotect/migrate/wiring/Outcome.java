@@ -1,0 +1,67 @@
+package dev.cryoprotect.migrate.wiring;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.report.ErrorReport;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.SyncSummary;
+import dev.cryoprotect.migrate.report.UniversalResult;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a command produced, as both edges answer it: the typed result (the CLI renders it as text), the JSON body (the
+ * CLI's {@code --format json}, the handlers' response), and the error that decides the exit code or HTTP status.
+ *
+ * @param error null on success
+ */
+public record Outcome<T>(T result, Object body, ErrorReport error) {
+
+    public boolean ok() {
+        return error == null;
+    }
+
+    public int exitCode() {
+        return error == null ? 0 : error.exitCode();
+    }
+
+    /** A result that always counts as success (status, create). */
+    public static <T> Outcome<T> ok(T result) {
+        return new Outcome<>(result, result, null);
+    }
+
+    /** One database's result as itself; several (one per database) keyed by database; the first failure decides. */
+    public static Outcome<List<RunResult>> runs(List<RunResult> results) {
+        Object body;
+        if (results.size() == 1) {
+            body = results.get(0);
+        } else {
+            Map<String, RunResult> byDatabase = new LinkedHashMap<>();
+            results.forEach(r -> byDatabase.put(r.database(), r));
+            body = byDatabase;
+        }
+        return new Outcome<>(results, body, results.stream().filter(r -> !r.success()).map(RunResult::error)
+                .findFirst().orElse(null));
+    }
+
+    public static Outcome<UniversalResult> universal(UniversalResult result) {
+        ErrorReport error = result.success() ? null : result.error() != null ? result.error()
+                : ErrorReport.of(Failure.MIGRATION_FAILED, result.message(), null, null);
+        return new Outcome<>(result, result, error);
+    }
+
+    /** A sync with rejected rows or failed tables failed (exit 1); the rest of it still synced. */
+    public static Outcome<SyncSummary> sync(SyncSummary summary) {
+        ErrorReport error = summary.failureCount() == 0 ? null : ErrorReport.of(Failure.MIGRATION_FAILED,
+                summary.failureCount() + " row(s) or table(s) failed to sync; the rest synced (see results)", null, null);
+        return new Outcome<>(summary, summary, error);
+    }
+
+    /** A failure before anything ran: the body is {@code {"error": {...}}}. */
+    public static Outcome<Void> failure(MigrateException e) {
+        ErrorReport error = ErrorReport.of(e);
+        return new Outcome<>(null, Map.of("error", error), error);
+    }
+}

@@ -1,0 +1,235 @@
+package dev.cryoprotect.migrate.wiring;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.Orchestrator;
+import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.database.convex.ConvexSchemaRenderer;
+import dev.cryoprotect.migrate.database.convex.ConvexTarget;
+import dev.cryoprotect.migrate.database.postgres.PostgresConfig;
+import dev.cryoprotect.migrate.database.postgres.PostgresTarget;
+import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StatusTable;
+import dev.cryoprotect.migrate.report.StepEvent;
+import dev.cryoprotect.migrate.report.SyncSummary;
+import dev.cryoprotect.migrate.report.UniversalResult;
+import dev.cryoprotect.migrate.source.DirectorySource;
+import dev.cryoprotect.migrate.source.MigrationLoader;
+import dev.cryoprotect.migrate.source.MigrationScaffold;
+import dev.cryoprotect.migrate.source.MigrationSource;
+import dev.cryoprotect.migrate.source.S3Source;
+import dev.cryoprotect.migrate.sync.ConvexSyncSink;
+import dev.cryoprotect.migrate.sync.PostgresTableReader;
+import dev.cryoprotect.migrate.sync.SyncEngine;
+import dev.cryoprotect.migrate.sync.SyncOptions;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The composition root: builds the migration source, the database targets, the orchestrator and the sync from one
+ * {@link Settings}, and runs the verbs both edges offer. The CLI and the Lambda handlers only map their input into
+ * settings and a request, and render the {@link Outcome}; nothing here knows which edge called.
+ *
+ * <p>Built once per process (a Lambda container keeps it across invokes): AWS clients and the Convex HTTP client are
+ * made on first use and kept, secrets are fetched once; database connections are opened per call and closed after.
+ */
+public final class Wiring {
+    private final Settings settings;
+    private final LocalDatabases local;
+    private final Consumer<StepEvent> steps;
+    private final Consumer<String> notices;
+    private final AwsClients aws;
+    private S3Client s3;
+    private SecretsManagerClient secrets;
+    private String databaseUrl;
+    private Optional<ConvexClient> convex;
+
+    /**
+     * @param local   what to fall back on when no database is configured ({@link LocalDatabases#NONE} in Lambda)
+     * @param steps   told of every finished migration step (the structured log)
+     * @param notices told one-line notices for people, such as "running on Supabase only"
+     */
+    public Wiring(Settings settings, LocalDatabases local, Consumer<StepEvent> steps, Consumer<String> notices) {
+        this.settings = settings;
+        this.local = local;
+        this.steps = steps;
+        this.notices = notices;
+        this.aws = new AwsClients(settings);
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    // ---- the verbs ---------------------------------------------------------------------------------------------
+
+    /** Every selected database side by side; with {@code convexSchema}, also whether that schema.ts is up to date. */
+    public Outcome<StatusTable> status(DatabaseSelection databases, Path convexSchema) {
+        StatusTable table = withOrchestrator(databases, false, Orchestrator::status);
+        if (convexSchema == null) {
+            return Outcome.ok(table);
+        }
+        Optional<String> drift = ConvexSchemaRenderer.drift(MigrationLoader.load(source()), convexSchema);
+        return Outcome.ok(StatusTable.of(List.copyOf(table.databases().values()),
+                new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null))));
+    }
+
+    public Outcome<List<RunResult>> apply(DatabaseSelection databases, Version target, boolean dryRun, boolean outOfOrder) {
+        return Outcome.runs(withOrchestrator(databases, outOfOrder, o -> o.apply(target, dryRun)));
+    }
+
+    public Outcome<List<RunResult>> rollback(DatabaseSelection databases, Version target, boolean dryRun) {
+        return Outcome.runs(withOrchestrator(databases, false, o -> o.rollback(target, dryRun)));
+    }
+
+    public Outcome<List<RunResult>> repair(DatabaseSelection databases) {
+        return Outcome.runs(withOrchestrator(databases, false, Orchestrator::repair));
+    }
+
+    public Outcome<List<RunResult>> baseline(DatabaseSelection databases, Version version) {
+        return Outcome.runs(withOrchestrator(databases, false, o -> o.baseline(version)));
+    }
+
+    public Outcome<UniversalResult> universal(DatabaseSelection databases, Version target, boolean dryRun) {
+        return Outcome.universal(withOrchestrator(databases, false, o -> o.universal(target, dryRun)));
+    }
+
+    /** The next version's template files, written to the source (never over an existing file). */
+    public Outcome<Map<String, Object>> create(String name, MigrationScaffold.Kind kind) {
+        MigrationSource source = source();
+        List<String> created = MigrationScaffold.create(source, name, kind, Clock.systemUTC());
+        return Outcome.ok(Map.of("created", created, "directory", source.describe()));
+    }
+
+    /** Copies Supabase rows to Convex; a dry run needs no Convex deployment. */
+    public Outcome<SyncSummary> sync(SyncOptions options, SyncEngine.Progress progress) {
+        Optional<ConvexClient> client = convex(!options.dryRun());
+        try (PostgresTableReader reader = new PostgresTableReader(postgres(), options)) {
+            return Outcome.sync(new SyncEngine(reader, client.map(ConvexSyncSink::new).orElse(null),
+                    MigrationLoader.load(source()), options, progress).run());
+        }
+    }
+
+    /** Runs {@code action} with an orchestrator over the selected databases, closing their connections after. */
+    public <T> T withOrchestrator(DatabaseSelection databases, boolean outOfOrder, Function<Orchestrator, T> action) {
+        List<DatabaseTarget> targets = targets(databases);
+        try {
+            return action.apply(new Orchestrator(targets, new Orchestrator.Settings(source(), settings.lockTimeout(),
+                    outOfOrder, settings.appliedBy(), steps)));
+        } finally {
+            targets.forEach(DatabaseTarget::close);
+        }
+    }
+
+    // ---- the parts ---------------------------------------------------------------------------------------------
+
+    /** s3://bucket/prefix when a bucket is set, else the local folder. */
+    public MigrationSource source() {
+        return settings.migrationsBucket() == null ? new DirectorySource(settings.migrationsDir())
+                : new S3Source(s3(), settings.migrationsBucket(), settings.migrationsPrefix());
+    }
+
+    /** The S3 client, when a bucket is set (run reports go there too). */
+    public synchronized Optional<S3Client> s3Client() {
+        return settings.migrationsBucket() == null ? Optional.empty() : Optional.of(s3());
+    }
+
+    private synchronized S3Client s3() {
+        if (s3 == null) {
+            s3 = aws.s3();
+        }
+        return s3;
+    }
+
+    /** The selected databases' targets, Supabase first. The caller closes them. */
+    public List<DatabaseTarget> targets(DatabaseSelection databases) {
+        List<DatabaseTarget> targets = new ArrayList<>();
+        if (databases.includesSupabase()) {
+            targets.add(new PostgresTarget(postgres()));
+        }
+        if (databases.includesConvex()) {
+            convex(databases == DatabaseSelection.CONVEX).ifPresent(client -> targets.add(new ConvexTarget(client,
+                    ConvexTarget.Options.defaults().withLease(settings.convexLease()))));
+        }
+        return targets;
+    }
+
+    /** Supabase: the URL, else the secret, else the local database; without any, bad input. */
+    public PostgresConfig postgres() {
+        return PostgresConfig.fromUrl(databaseUrl(), settings.historySchema());
+    }
+
+    private synchronized String databaseUrl() {
+        if (databaseUrl == null) {
+            if (settings.databaseUrl() != null) {
+                databaseUrl = settings.databaseUrl();
+            } else if (settings.databaseSecretArn() != null) {
+                databaseUrl = SecretValues.databaseUrl(secret(settings.databaseSecretArn()));
+            } else {
+                databaseUrl = local.postgresUrl().orElseThrow(() -> MigrateException.badInput(
+                        "no database configured: set SUPABASE_DB_URL (or DATABASE_SECRET_ARN)"));
+            }
+        }
+        return databaseUrl;
+    }
+
+    /**
+     * The Convex client: CONVEX_URL with its deploy key, else the local backend; none when USE_CONVEX=false, or when
+     * neither is there (then a notice says so, or, when {@code required}, an error).
+     */
+    public synchronized Optional<ConvexClient> convex(boolean required) {
+        if (!settings.useConvex()) {
+            if (required) {
+                throw MigrateException.badInput("Convex is disabled (USE_CONVEX=false) but this command needs it");
+            }
+            return Optional.empty();
+        }
+        if (convex == null || convex.isEmpty() && required) {
+            convex = resolveConvex(required);
+        }
+        return convex;
+    }
+
+    private Optional<ConvexClient> resolveConvex(boolean required) {
+        if (settings.convexUrl() != null) {
+            String key = settings.convexDeployKeySecretArn() != null
+                    ? SecretValues.deployKey(secret(settings.convexDeployKeySecretArn())) : settings.convexDeployKey();
+            return Optional.of(new ConvexClient(settings.convexUrl(), key));
+        }
+        Optional<LocalDatabases.ConvexEndpoint> endpoint = local.convex();
+        if (endpoint.isPresent()) {
+            return Optional.of(new ConvexClient(endpoint.get().url(), endpoint.get().deployKey()));
+        }
+        if (required) {
+            throw new MigrateException(Failure.UNREACHABLE, "Convex is needed but " + local.whyNoConvex());
+        }
+        notices.accept(local.whyNoConvex() + "; running on Supabase only (set USE_CONVEX=false to silence this)");
+        return Optional.empty();
+    }
+
+    private String secret(String arn) {
+        synchronized (this) {
+            if (secrets == null) {
+                secrets = aws.secretsManager();
+            }
+        }
+        try {
+            return secrets.getSecretValue(b -> b.secretId(arn)).secretString();
+        } catch (SdkException e) {
+            // The SDK's message names the secret, never its value.
+            throw new MigrateException(Failure.UNREACHABLE, "cannot read secret " + arn + ": " + e.getMessage(), e);
+        }
+    }
+}

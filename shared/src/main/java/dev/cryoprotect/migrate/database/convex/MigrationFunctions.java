@@ -1,0 +1,171 @@
+package dev.cryoprotect.migrate.database.convex;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.model.ConvexMigration.DataOp;
+import dev.cryoprotect.migrate.model.ConvexMigration;
+import dev.cryoprotect.migrate.model.Migration;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The internal functions of {@code convex/migrations/runner.ts} as typed calls: arguments in, records out. Calls throw
+ * {@link dev.cryoprotect.migrate.convex.ConvexException}; {@link ConvexTarget} turns those into messages for people.
+ */
+final class MigrationFunctions {
+    private static final String RUNNER = "migrations/runner:";
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** One row of Convex's history table, as {@code listApplied} returns it. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record HistoryRow(String version, String name, String checksum, @JsonProperty("applied_at") double appliedAt,
+                      @JsonProperty("run_id") String runId, @JsonProperty("applied_by") String appliedBy) {
+    }
+
+    record History(List<HistoryRow> applied) {
+    }
+
+    /** {@code acquireLock}'s answer: taken, or who holds it until when (epoch ms). */
+    record LockAnswer(boolean acquired, double expiresAt) {
+    }
+
+    enum BatchStatus {
+        @JsonProperty("applied") APPLIED,
+        @JsonProperty("already_applied") ALREADY_APPLIED,
+        @JsonProperty("in_progress") IN_PROGRESS,
+        /** Convex recorded progress at another op than the call started from: continue from {@code nextIndex}. */
+        @JsonProperty("resync") RESYNC
+    }
+
+    record BatchAnswer(BatchStatus status, int nextIndex) {
+    }
+
+    enum RollbackStatus {
+        @JsonProperty("rolled_back") ROLLED_BACK,
+        /** Nothing recorded for the version: a retried call whose first attempt finished. */
+        @JsonProperty("not_applied") NOT_APPLIED,
+        /** A large rollback stopped inside the per-mutation budget; call again. */
+        @JsonProperty("in_progress") IN_PROGRESS
+    }
+
+    record RollbackAnswer(RollbackStatus status) {
+    }
+
+    /** One migration's line of a dry run's report: what it would do, or the ConvexError data of why it fails. */
+    record DryRunEntry(String version, boolean ok, Long inserted, Long updated, Long deleted, Long undone,
+                       Map<String, Object> error) {
+        /** "inserted 2, updated 0, deleted 1", "undid 3 change(s)", or null. */
+        String summary() {
+            if (inserted != null) {
+                return "inserted " + inserted + ", updated " + orZero(updated) + ", deleted " + orZero(deleted);
+            }
+            return undone == null ? null : "undid " + undone + " change(s)";
+        }
+
+        private static long orZero(Long n) {
+            return n == null ? 0 : n;
+        }
+    }
+
+    private final ConvexClient client;
+
+    MigrationFunctions(ConvexClient client) {
+        this.client = client;
+    }
+
+    String deployment() {
+        return client.baseUrl();
+    }
+
+    History listApplied() {
+        return decode(client.query(RUNNER + "listApplied", Map.of()), History.class);
+    }
+
+    LockAnswer acquireLock(String owner, Duration lease) {
+        return decode(client.mutation(RUNNER + "acquireLock", Map.of("owner", owner, "leaseMs",
+                (double) lease.toMillis())), LockAnswer.class);
+    }
+
+    void renewLock(String owner, Duration lease) {
+        client.mutation(RUNNER + "renewLock", Map.of("owner", owner, "leaseMs", (double) lease.toMillis()));
+    }
+
+    void releaseLock(String owner) {
+        client.mutation(RUNNER + "releaseLock", Map.of("owner", owner));
+    }
+
+    void applyMigration(Map<String, Object> args) {
+        client.mutation(RUNNER + "applyMigration", args);
+    }
+
+    BatchAnswer applyBatch(Map<String, Object> args) {
+        return decode(client.mutation(RUNNER + "applyBatch", args), BatchAnswer.class);
+    }
+
+    RollbackAnswer rollbackMigration(Map<String, Object> args) {
+        return decode(client.mutation(RUNNER + "rollbackMigration", args), RollbackAnswer.class);
+    }
+
+    /** Runs the dry-run mutation, which always throws: its ConvexError carries the report. */
+    void dryRun(Map<String, Object> args) {
+        client.mutation(RUNNER + "dryRun", args);
+    }
+
+    /** The report inside a {@code DRY_RUN} ConvexError's data. */
+    static List<DryRunEntry> dryRunReport(Object errorData) {
+        Object report = ((Map<?, ?>) errorData).get("report");
+        return JSON.convertValue(report, JSON.getTypeFactory().constructCollectionType(List.class, DryRunEntry.class));
+    }
+
+    void recordMigration(Map<String, Object> args) {
+        client.mutation(RUNNER + "recordMigration", args);
+    }
+
+    void updateChecksum(String version, String checksum, String owner) {
+        client.mutation(RUNNER + "updateChecksum", Map.of("version", version, "checksum", checksum, "owner", owner));
+    }
+
+    /** The ops as the runner's validator wants them, values already checked against the declared schema. */
+    static List<Map<String, Object>> wireOps(ConvexMigration convex) {
+        List<Map<String, Object>> ops = new ArrayList<>();
+        for (DataOp op : convex.ops()) {
+            Map<String, Object> wire = new LinkedHashMap<>();
+            wire.put("index", (double) op.index());
+            wire.put("type", op.type().name().toLowerCase(Locale.ROOT));
+            wire.put("table", op.table());
+            if (op.values() != null) {
+                wire.put("data", op.values());
+            }
+            if (op.match() != null) {
+                wire.put("filter", op.match());
+            }
+            ops.add(wire);
+        }
+        return ops;
+    }
+
+    static Map<String, Object> migrationArgs(Migration m, ConvexMigration convex, List<Map<String, Object>> ops) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("version", m.version().text());
+        args.put("name", m.name());
+        if (!convex.description().isEmpty()) {
+            args.put("description", convex.description());
+        }
+        args.put("checksum", convex.checksum());
+        args.put("ops", ops);
+        return args;
+    }
+
+    private static <T> T decode(Object value, Class<T> type) {
+        return JSON.convertValue(value, type);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.cryoprotect.migrate.database.postgres;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.model.AppliedMigration;
+import dev.cryoprotect.migrate.model.Migration;
+import dev.cryoprotect.migrate.model.RunInfo;
+import dev.cryoprotect.migrate.model.Version;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code migrations} history table: the earlier Python system's {@code (version, name, applied_at)}, adopted in
+ * place with its rows, plus {@code checksum, execution_time_ms, run_id, applied_by}. Versions are compared as
+ * numbers, so a row "1" written by the old system matches the file "001" (and an integer column works too).
+ */
+final class HistoryTable {
+    private static final List<String> NEWER_COLUMNS = List.of("applied_at", "checksum", "execution_time_ms", "run_id",
+            "applied_by");
+
+    private final PostgresConfig config;
+    private final String qualified;
+    private Boolean numericVersions; // known after the first write-side look at the table
+
+    HistoryTable(PostgresConfig config) {
+        this.config = config;
+        this.qualified = quote(config.historySchema()) + "." + quote(config.historyTable());
+    }
+
+    String displayName() {
+        return config.historySchema() + "." + config.historyTable();
+    }
+
+    /** The rows in version order; empty when the table does not exist yet. */
+    List<AppliedMigration> read(Connection c) throws SQLException {
+        if (!exists(c)) {
+            return List.of();
+        }
+        // Before createOrAdopt() the newer columns of an old-shape table may be missing: read them as null.
+        List<String> columns = columns(c);
+        String select = "SELECT version::text, name, " + String.join(", ", NEWER_COLUMNS.stream()
+                .map(col -> columns.contains(col) ? col : "NULL AS " + col).toList()) + " FROM " + qualified;
+        List<AppliedMigration> rows = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(select)) {
+            while (rs.next()) {
+                String version = rs.getString(1).strip();
+                if (!Version.isValid(version)) {
+                    throw new MigrateException(Failure.HISTORY_CONFLICT, "history table " + displayName()
+                            + " has a row with version '" + version + "', which is not digits; fix or remove that row");
+                }
+                Timestamp appliedAt = rs.getTimestamp(3);
+                long ms = rs.getLong(5);
+                rows.add(new AppliedMigration(Version.parse(version), rs.getString(2), rs.getString(4),
+                        appliedAt == null ? null : appliedAt.toInstant(), rs.wasNull() ? null : ms,
+                        rs.getString(6), rs.getString(7)));
+            }
+        }
+        rows.sort((a, b) -> a.version().compareTo(b.version()));
+        return rows;
+    }
+
+    /** Creates the table (with row level security), or adds the newer columns to an old one. Runs in the caller's transaction. */
+    void createOrAdopt(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            if (!exists(c)) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + quote(config.historySchema()));
+                st.execute("CREATE TABLE " + qualified + " (version text PRIMARY KEY, name text NOT NULL,"
+                        + " applied_at timestamptz NOT NULL DEFAULT now(), checksum text, execution_time_ms bigint,"
+                        + " run_id text, applied_by text)");
+                // Supabase serves the public schema over its REST API; with RLS on and no policy it serves nothing.
+                st.execute("ALTER TABLE " + qualified + " ENABLE ROW LEVEL SECURITY");
+                st.execute("COMMENT ON TABLE " + qualified + " IS 'Applied migrations, kept by migrate'");
+                return;
+            }
+            List<String> columns = columns(c);
+            if (!columns.contains("version") || !columns.contains("name")) {
+                throw new MigrateException(Failure.HISTORY_CONFLICT, "table " + displayName() + " exists but is not a"
+                        + " migration history (it needs version and name columns; it has " + String.join(", ", columns)
+                        + "). Use --history-schema to keep the history elsewhere");
+            }
+            if (!columns.contains("applied_at")) {
+                st.execute("ALTER TABLE " + qualified + " ADD COLUMN applied_at timestamptz DEFAULT now()");
+            }
+            st.execute("ALTER TABLE " + qualified + " ADD COLUMN IF NOT EXISTS checksum text, "
+                    + "ADD COLUMN IF NOT EXISTS execution_time_ms bigint, ADD COLUMN IF NOT EXISTS run_id text, "
+                    + "ADD COLUMN IF NOT EXISTS applied_by text");
+        }
+    }
+
+    void insert(Connection c, Migration m, RunInfo run, long executionMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + qualified
+                + " (version, name, applied_at, checksum, execution_time_ms, run_id, applied_by)"
+                + " VALUES (?, ?, now(), ?, ?, ?, coalesce(?, current_user))")) {
+            bindVersion(c, ps, 1, m.version());
+            ps.setString(2, m.name());
+            ps.setString(3, m.up().orElseThrow().checksum());
+            ps.setLong(4, executionMs);
+            ps.setString(5, run.runId());
+            ps.setString(6, run.appliedBy());
+            ps.executeUpdate();
+        }
+    }
+
+    void delete(Connection c, Version version) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + qualified + whereVersion(c))) {
+            bindVersion(c, ps, 1, version);
+            ps.executeUpdate();
+        }
+    }
+
+    void updateChecksum(Connection c, Version version, String checksum) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + qualified + " SET checksum = ?" + whereVersion(c))) {
+            ps.setString(1, checksum);
+            bindVersion(c, ps, 2, version);
+            ps.executeUpdate();
+        }
+    }
+
+    private boolean exists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, qualified);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private List<String> columns(Connection c) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns"
+                + " WHERE table_schema = ? AND table_name = ?")) {
+            ps.setString(1, config.historySchema());
+            ps.setString(2, config.historyTable());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1));
+                }
+            }
+        }
+        return columns;
+    }
+
+    /** Compared as numbers, so "1" written by the old system matches the file "001". */
+    private String whereVersion(Connection c) throws SQLException {
+        return numericVersions(c) ? " WHERE version = ?" : " WHERE version::numeric = ?::numeric";
+    }
+
+    private void bindVersion(Connection c, PreparedStatement ps, int index, Version version) throws SQLException {
+        if (numericVersions(c)) {
+            ps.setBigDecimal(index, new BigDecimal(version.number()));
+        } else {
+            ps.setString(index, version.text());
+        }
+    }
+
+    /** Whether an adopted table keeps versions in a number column. */
+    private boolean numericVersions(Connection c) throws SQLException {
+        if (numericVersions == null) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT data_type FROM information_schema.columns"
+                    + " WHERE table_schema = ? AND table_name = ? AND column_name = 'version'")) {
+                ps.setString(1, config.historySchema());
+                ps.setString(2, config.historyTable());
+                try (ResultSet rs = ps.executeQuery()) {
+                    numericVersions = rs.next()
+                            && List.of("integer", "bigint", "smallint", "numeric").contains(rs.getString(1));
+                }
+            }
+        }
+        return numericVersions;
+    }
+
+    static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+}

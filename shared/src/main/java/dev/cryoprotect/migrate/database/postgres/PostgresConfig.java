@@ -1,0 +1,111 @@
+package dev.cryoprotect.migrate.database.postgres;
+
+import dev.cryoprotect.migrate.MigrateException;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/**
+ * How to reach the database and where the history table lives. Accepts a JDBC URL ({@code jdbc:postgresql://...}) or
+ * the {@code postgresql://user:password@host:5432/db} URL that Supabase shows. The password is kept out of
+ * {@link #toString()} and {@link #describe()}.
+ */
+public record PostgresConfig(String jdbcUrl, String user, String password, String historySchema, String historyTable) {
+    private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password=)[^&;]*");
+
+    public PostgresConfig {
+        if (historySchema == null || historySchema.isBlank()) {
+            throw MigrateException.badInput("history schema must not be empty");
+        }
+        if (historyTable == null || historyTable.isBlank()) {
+            throw MigrateException.badInput("history table must not be empty");
+        }
+    }
+
+    /** Parses a JDBC or postgresql:// URL; credentials in the URL become {@code user} and {@code password}. */
+    public static PostgresConfig fromUrl(String url, String historySchema) {
+        if (url == null || url.isBlank()) {
+            throw MigrateException.badInput("database URL is empty");
+        }
+        String trimmed = url.strip();
+        if (trimmed.startsWith("jdbc:postgresql:")) {
+            return new PostgresConfig(trimmed, null, null, historySchema, "migrations");
+        }
+        if (!trimmed.startsWith("postgres://") && !trimmed.startsWith("postgresql://")) {
+            throw MigrateException.badInput("database URL must start with postgresql://, postgres:// or jdbc:postgresql://");
+        }
+        try {
+            URI uri = new URI(trimmed);
+            String user = null;
+            String password = null;
+            if (uri.getRawUserInfo() != null) {
+                String[] parts = uri.getRawUserInfo().split(":", 2);
+                user = decode(parts[0]);
+                password = parts.length > 1 ? decode(parts[1]) : null;
+            }
+            if (uri.getHost() == null) {
+                throw MigrateException.badInput("database URL has no host");
+            }
+            String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+                    + (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/postgres" : uri.getRawPath())
+                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+            return new PostgresConfig(jdbc, user, password, historySchema, "migrations");
+        } catch (URISyntaxException e) {
+            // The message of URISyntaxException quotes the input, which may hold the password: do not pass it on.
+            throw MigrateException.badInput("database URL is not a valid URL (check that special characters in the"
+                    + " password are percent-encoded)");
+        }
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    /** A new connection, or UNREACHABLE with a message that names the server but never the password. */
+    public java.sql.Connection connect() {
+        java.util.Properties props = new java.util.Properties();
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", "10");
+        props.setProperty("ApplicationName", "migrate");
+        try {
+            return java.sql.DriverManager.getConnection(jdbcUrl, props);
+        } catch (java.sql.SQLException e) {
+            throw new MigrateException(dev.cryoprotect.migrate.Failure.UNREACHABLE, "cannot connect to PostgreSQL at "
+                    + describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes a connection this config opened; best effort, since the server ends the session either way. */
+    public static void closeQuietly(java.sql.Connection connection) {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (java.sql.SQLException ignored) {
+            // nothing more to release on this side
+        }
+    }
+
+    public PostgresConfig withHistoryTable(String table) {
+        return new PostgresConfig(jdbcUrl, user, password, historySchema, table);
+    }
+
+    /** Host, port and database, as far as the URL says, without credentials. */
+    public String describe() {
+        String shown = PASSWORD_PARAM.matcher(jdbcUrl).replaceAll("$1***");
+        return shown.replaceFirst("^jdbc:", "") + (user == null ? "" : " as " + user);
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresConfig[" + describe() + ", history=" + historySchema + "." + historyTable + "]";
+    }
+}

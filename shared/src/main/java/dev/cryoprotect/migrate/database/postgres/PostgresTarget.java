@@ -1,0 +1,219 @@
+package dev.cryoprotect.migrate.database.postgres;
+
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.model.AppliedMigration;
+import dev.cryoprotect.migrate.model.Database;
+import dev.cryoprotect.migrate.model.Migration;
+import dev.cryoprotect.migrate.model.RunInfo;
+import dev.cryoprotect.migrate.model.SqlScript;
+import dev.cryoprotect.migrate.model.StepOutcome;
+import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.report.StepResult;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Supabase (PostgreSQL) over JDBC. One connection per target: the session advisory lock lives on it, so a killed
+ * process releases the lock when the server sees the connection drop. The pieces: {@link HistoryTable},
+ * {@link AdvisoryLock}, {@link ScriptRunner}, {@link PostgresErrors}.
+ */
+public final class PostgresTarget implements DatabaseTarget {
+    private final PostgresConfig config;
+    private final HistoryTable history;
+    private final AdvisoryLock lock;
+    private Connection connection;
+    private boolean locked;
+
+    public PostgresTarget(PostgresConfig config) {
+        this.config = config;
+        this.history = new HistoryTable(config);
+        this.lock = new AdvisoryLock(config);
+    }
+
+    @Override
+    public Database database() {
+        return Database.SUPABASE;
+    }
+
+    @Override
+    public String describe() {
+        return config.describe() + ", history " + history.displayName();
+    }
+
+    /** The open connection, connecting on first use. */
+    private Connection connection() {
+        if (connection == null) {
+            connection = config.connect();
+        }
+        return connection;
+    }
+
+    @Override
+    public List<AppliedMigration> applied() {
+        try {
+            return history.read(connection());
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "reading the migration history", e);
+        }
+    }
+
+    @Override
+    public Lock lock(Duration wait) {
+        try {
+            lock.acquire(connection(), wait);
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "taking the migration lock", e);
+        }
+        locked = true;
+        return this::unlock;
+    }
+
+    private void unlock() {
+        if (!locked) {
+            return;
+        }
+        locked = false;
+        try {
+            lock.release(connection);
+        } catch (SQLException e) {
+            closeQuietly(); // a session lock: closing the connection releases it anyway
+        }
+    }
+
+    @Override
+    public void prepare() {
+        requireLock("prepare");
+        Connection c = connection();
+        try {
+            c.setAutoCommit(false);
+            history.createOrAdopt(c);
+            c.commit();
+        } catch (SQLException e) {
+            new ScriptRunner(c).rollbackQuietly();
+            throw PostgresErrors.databaseError(config, "creating the migration history table", e);
+        } finally {
+            autoCommit();
+        }
+    }
+
+    @Override
+    public AppliedMigration apply(Migration migration, RunInfo run) {
+        requireLock("apply");
+        SqlScript script = migration.up().orElseThrow();
+        long started = System.nanoTime();
+        runScript(script, () -> history.insert(connection, migration, run, millisSince(started)));
+        return new AppliedMigration(migration.version(), migration.name(), script.checksum(), null,
+                millisSince(started), run.runId(), run.appliedBy());
+    }
+
+    @Override
+    public void rollback(Migration migration, RunInfo run) {
+        requireLock("rollback");
+        SqlScript down = migration.down().orElseThrow(() -> MigrateException.badInput(migration.label()
+                + " has no down file; it cannot be rolled back"));
+        runScript(down, () -> history.delete(connection, migration.version()));
+    }
+
+    private void runScript(SqlScript script, ScriptRunner.HistoryWrite historyWrite) {
+        try {
+            new ScriptRunner(connection()).run(script, historyWrite);
+        } catch (ScriptRunner.StatementFailed f) {
+            throw PostgresErrors.statementFailed(script, f.statement, f.error);
+        } catch (SQLException e) {
+            throw PostgresErrors.statementFailed(script, null, e);
+        }
+    }
+
+    /** Every migration in one transaction, rolled back at the end, so later ones see what earlier ones did. */
+    @Override
+    public List<StepResult> dryRun(List<Migration> migrations, boolean up, RunInfo run) {
+        requireLock("dryRun");
+        List<StepResult> steps = new ArrayList<>();
+        ScriptRunner runner = new ScriptRunner(connection());
+        try {
+            connection.setAutoCommit(false);
+            for (Migration m : migrations) {
+                SqlScript script = up ? m.up().orElseThrow() : m.down().orElseThrow();
+                long started = System.nanoTime();
+                if (!script.transactional()) {
+                    steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.SKIPPED, 0,
+                            "runs outside a transaction (" + SqlScript.NO_TRANSACTION_MARKER
+                                    + "), so a dry run cannot undo it; not executed"));
+                    continue;
+                }
+                try {
+                    runner.execute(script, up ? () -> history.insert(connection, m, run, millisSince(started))
+                            : () -> history.delete(connection, m.version()));
+                    steps.add(new StepResult(m.version().text(), m.name(), script.fileName(),
+                            up ? StepOutcome.WOULD_APPLY : StepOutcome.WOULD_ROLL_BACK, millisSince(started), null));
+                } catch (ScriptRunner.StatementFailed f) {
+                    steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.FAILED,
+                            millisSince(started), PostgresErrors.statementFailed(script, f.statement, f.error).getMessage()));
+                    break;
+                }
+            }
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "starting the dry run", e);
+        } finally {
+            runner.rollbackQuietly();
+            autoCommit();
+        }
+        return steps;
+    }
+
+    @Override
+    public void record(Migration migration, RunInfo run) {
+        requireLock("record");
+        try {
+            history.insert(connection(), migration, run, 0);
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "recording version " + migration.version().text(), e);
+        }
+    }
+
+    @Override
+    public void updateChecksum(Version version, String checksum) {
+        requireLock("updateChecksum");
+        try {
+            history.updateChecksum(connection(), version, checksum);
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "updating the checksum of version " + version.text(), e);
+        }
+    }
+
+    private void requireLock(String method) {
+        if (!locked) {
+            throw new IllegalStateException("PostgresTarget." + method + " needs the run lock; call lock() first");
+        }
+    }
+
+    private void autoCommit() {
+        try {
+            if (connection != null && !connection.isClosed()) {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "switching transaction mode", e);
+        }
+    }
+
+    private void closeQuietly() {
+        PostgresConfig.closeQuietly(connection);
+        connection = null;
+        locked = false;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+
+    private static long millisSince(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,228 @@
+package dev.cryoprotect.migrate.sync;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.database.postgres.PostgresConfig;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reads PostgreSQL tables for a sync over one connection: names are looked up in the catalog and quoted, never pasted
+ * into SQL; rows come in keyset pages ordered by primary key (or cursor, then key), each page streamed with a fetch
+ * size, so memory stays bounded whatever the table's size.
+ */
+public final class PostgresTableReader implements TableReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PostgresConfig config;
+    private final int pageRows;
+    private final int fetchSize;
+    private Connection connection;
+
+    public PostgresTableReader(PostgresConfig config, SyncOptions options) {
+        this.config = config;
+        this.pageRows = options.pageRows();
+        this.fetchSize = options.fetchSize();
+    }
+
+    private Connection connection() {
+        if (connection == null) {
+            connection = config.connect();
+        }
+        return connection;
+    }
+
+    @Override
+    public List<String> tables(String schema) {
+        try {
+            return new Catalog(connection()).tables(schema);
+        } catch (SQLException e) {
+            throw failed("listing the tables of schema " + schema, e);
+        }
+    }
+
+    @Override
+    public SourceTable describe(String schema, String table, Map<String, String> cursorColumns) {
+        try {
+            return new Catalog(connection()).describe(schema, table, cursorColumns);
+        } catch (SQLException e) {
+            throw failed("reading the definition of " + table, e);
+        }
+    }
+
+    @Override
+    public void read(SourceTable table, Pass pass, List<String> after, RowHandler handler) {
+        List<SourceTable.Column> order = new ArrayList<>();
+        if (pass == Pass.BY_CURSOR) {
+            order.add(table.cursor().orElseThrow());
+        }
+        order.addAll(table.primaryKey());
+        String filter = switch (pass) {
+            case ALL -> null;
+            case NULL_CURSOR -> SourceTable.quote(table.cursor().orElseThrow().name()) + " IS NULL";
+            case BY_CURSOR -> SourceTable.quote(table.cursor().orElseThrow().name()) + " IS NOT NULL";
+        };
+        String columns = table.columns().stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
+        List<String> positionColumns = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            // Aliased: an output column named like a table column would make ORDER BY ambiguous.
+            positionColumns.add(SourceTable.quote(order.get(i).name()) + "::text AS \"__sync_position_" + i + "\"");
+        }
+        String orderBy = order.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
+        String afterPosition = "(" + orderBy + ") > (" + order.stream().map(c -> "CAST(? AS " + c.sqlType() + ")")
+                .collect(Collectors.joining(", ")) + ")";
+        int keyFrom = pass == Pass.BY_CURSOR ? 1 : 0;
+        List<String> position = after;
+        try {
+            Connection c = connection();
+            c.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
+            try {
+                while (true) {
+                    List<String> where = new ArrayList<>();
+                    if (filter != null) {
+                        where.add(filter);
+                    }
+                    if (position != null) {
+                        where.add(afterPosition);
+                    }
+                    String sql = "SELECT " + columns + ", " + String.join(", ", positionColumns) + " FROM "
+                            + table.qualified() + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                            + " ORDER BY " + orderBy + " LIMIT " + pageRows;
+                    int rows = 0;
+                    try (PreparedStatement ps = c.prepareStatement(sql)) {
+                        ps.setFetchSize(fetchSize);
+                        for (int i = 0; position != null && i < position.size(); i++) {
+                            ps.setString(i + 1, position.get(i));
+                        }
+                        try (ResultSet rs = ps.executeQuery()) {
+                            int first = table.columns().size() + 1;
+                            while (rs.next()) {
+                                rows++;
+                                List<String> rowPosition = new ArrayList<>(order.size());
+                                for (int i = 0; i < order.size(); i++) {
+                                    rowPosition.add(rs.getString(first + i));
+                                }
+                                position = rowPosition;
+                                Object[] values = new Object[table.columns().size()];
+                                for (int i = 0; i < values.length; i++) {
+                                    values[i] = value(rs, i + 1, table.columns().get(i));
+                                }
+                                if (!handler.row(new SourceRow(key(rowPosition.subList(keyFrom, rowPosition.size())),
+                                        rowPosition, values))) {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                    if (rows < pageRows) {
+                        return;
+                    }
+                }
+            } finally {
+                c.commit();
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failed("reading " + table.name(), e);
+        }
+    }
+
+    @Override
+    public Set<String> present(SourceTable table, List<String> keys) {
+        List<SourceTable.Column> pk = table.primaryKey();
+        String keyText = pk.stream().map(c -> SourceTable.quote(c.name()) + "::text").collect(Collectors.joining(", "));
+        String keyColumns = pk.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
+        String tuple = "(" + pk.stream().map(c -> "CAST(? AS " + c.sqlType() + ")").collect(Collectors.joining(", ")) + ")";
+        String sql = "SELECT " + keyText + " FROM " + table.qualified() + " WHERE (" + keyColumns + ") IN ("
+                + String.join(", ", Collections.nCopies(keys.size(), tuple)) + ")";
+        Set<String> present = new HashSet<>();
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            int p = 1;
+            for (String key : keys) {
+                for (String value : parseKey(key)) {
+                    ps.setString(p++, value);
+                }
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<String> values = new ArrayList<>();
+                    for (int i = 1; i <= pk.size(); i++) {
+                        values.add(rs.getString(i));
+                    }
+                    present.add(key(values));
+                }
+            }
+        } catch (SQLException e) {
+            throw failed("checking which rows of " + table.name() + " still exist", e);
+        }
+        return present;
+    }
+
+    /** The column's value as JDBC gives it, normalised to a few Java types; null for SQL NULL. */
+    private static Object value(ResultSet rs, int index, SourceTable.Column column) throws SQLException {
+        Object value = switch (column.udtName()) {
+            case "int2", "int4" -> rs.getInt(index);
+            case "int8" -> rs.getLong(index);
+            case "float4", "float8" -> rs.getDouble(index);
+            case "numeric" -> rs.getBigDecimal(index);
+            case "bool" -> rs.getBoolean(index);
+            case "timestamptz" -> rs.getObject(index, OffsetDateTime.class);
+            case "timestamp" -> rs.getObject(index, LocalDateTime.class);
+            case "date" -> rs.getObject(index, LocalDate.class);
+            case "bytea" -> rs.getBytes(index);
+            default -> {
+                if (column.isArray()) {
+                    Array array = rs.getArray(index);
+                    yield array == null ? null : array.getArray();
+                }
+                yield rs.getString(index);
+            }
+        };
+        return rs.wasNull() ? null : value;
+    }
+
+    /** A row's key: the primary key's values as text, as canonical JSON (how Convex's sync_ids stores it). */
+    static String key(List<String> values) {
+        try {
+            return JSON.writeValueAsString(values);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> parseKey(String key) {
+        try {
+            return List.of(JSON.readValue(key, String[].class));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("malformed sync key " + key, e);
+        }
+    }
+
+    private MigrateException failed(String doing, SQLException e) {
+        boolean lost = e.getSQLState() != null && e.getSQLState().startsWith("08");
+        return new MigrateException(lost ? Failure.UNREACHABLE : Failure.MIGRATION_FAILED, "PostgreSQL at "
+                + config.describe() + " failed while " + doing + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+        PostgresConfig.closeQuietly(connection);
+        connection = null;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.cryoprotect.migrate.sync;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The read side of a sync: the source database's tables, streamed in a stable order so a run can resume after a
+ * stored position. Failures are {@link dev.cryoprotect.migrate.MigrateException}s (BAD_INPUT for a table that does
+ * not exist or cannot be synced, UNREACHABLE for a lost database).
+ */
+public interface TableReader extends AutoCloseable {
+
+    /** Every base table of the schema except the framework's own, by name. */
+    List<String> tables(String schema);
+
+    /**
+     * The table's definition.
+     *
+     * @param cursorColumns per-table cursor column; a table absent here uses {@code updated_at} when it has one, and a
+     *                      blank value means "no cursor: full pass"
+     */
+    SourceTable describe(String schema, String table, Map<String, String> cursorColumns);
+
+    /** Which rows a pass reads, and in which order. */
+    enum Pass {
+        /** Every row, by primary key (a table without a cursor). */
+        ALL,
+        /** Rows whose cursor is NULL, by primary key: they cannot be placed after a mark, so every run reads them. */
+        NULL_CURSOR,
+        /** Rows with a cursor value, by (cursor, primary key), after the given position. */
+        BY_CURSOR
+    }
+
+    /** One source row: its key (canonical JSON of the primary key), its position in the pass, its column values. */
+    record SourceRow(String key, List<String> position, Object[] values) {
+    }
+
+    /** Told each row in order; returns false to stop reading. */
+    interface RowHandler {
+        boolean row(SourceRow row);
+    }
+
+    /**
+     * Streams the rows of one pass in order, from just after {@code after} (a position from an earlier row, or null
+     * for the start). Values are the columns of {@link SourceTable#columns()}, as {@link RowConverter} takes them.
+     */
+    void read(SourceTable table, Pass pass, List<String> after, RowHandler handler);
+
+    /** Which of these keys still have a source row. */
+    Set<String> present(SourceTable table, List<String> keys);
+
+    @Override
+    void close();
+}

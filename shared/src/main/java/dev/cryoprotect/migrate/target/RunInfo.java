@@ -1,5 +1,0 @@
-package dev.cryoprotect.migrate.target;
-
-/** Who runs and which run this is, recorded with every history row. */
-public record RunInfo(String runId, String appliedBy) {
-}

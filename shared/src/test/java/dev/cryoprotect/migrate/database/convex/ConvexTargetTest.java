@@ -1,0 +1,242 @@
+package dev.cryoprotect.migrate.database.convex;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.convex.ConvexException;
+import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.source.DirectorySource;
+import dev.cryoprotect.migrate.source.InvalidMigrationsException;
+import dev.cryoprotect.migrate.testing.TargetContractTest;
+import dev.cryoprotect.migrate.testing.TestConvex;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The contract against the local Convex backend over HTTP, plus what only Convex has. */
+class ConvexTargetTest extends TargetContractTest {
+
+    @Override
+    protected void freshDatabase() {
+        TestConvex.reset();
+    }
+
+    @Override
+    protected DatabaseTarget newTarget() {
+        return new ConvexTarget(TestConvex.client(), ConvexTarget.Options.defaults().withLease(Duration.ofSeconds(20)));
+    }
+
+    @Override
+    protected void writeCreating(String version, String thing) {
+        files.write(version + "_create_" + thing + ".json", """
+                {"version": "%s", "schema": {"things": {"name": "string"}},
+                 "data": [{"type": "insert", "table": "things", "data": {"name": "%s"}}]}
+                """.formatted(version, thing));
+    }
+
+    @Override
+    protected void writeFailing(String version) {
+        // Declares a framework table with a shape the deployed schema rejects: passes the file checks, fails in Convex.
+        files.write(version + "_broken.json", """
+                {"version": "%s", "schema": {"things": {"name": "string"}, "migration_locks": {"bogus": "number"}},
+                 "data": [
+                   {"type": "insert", "table": "things", "data": {"name": "half_done"}},
+                   {"type": "insert", "table": "migration_locks", "data": {"bogus": 1}}
+                 ]}
+                """.formatted(version));
+    }
+
+    @Override
+    protected Set<String> things() {
+        return TestConvex.documents("things").stream().map(d -> (String) d.get("name")).collect(Collectors.toSet());
+    }
+
+    @Override
+    protected DatabaseTarget targetWithSecret(String secret) {
+        return new ConvexTarget(new ConvexClient(TestConvex.backend().url(), secret), ConvexTarget.Options.defaults());
+    }
+
+    @Override
+    protected Duration crashWhileHoldingTheLock() {
+        // A runner that took a 2 s lease and died: it never renews and never releases.
+        Map<?, ?> taken = (Map<?, ?>) TestConvex.client().mutation("migrations/runner:acquireLock",
+                Map.of("owner", "crashed-runner", "leaseMs", 2000.0));
+        assertEquals(Boolean.TRUE, taken.get("acquired"));
+        return Duration.ofSeconds(2);
+    }
+
+    @Override
+    protected String fileOf(String version) {
+        return files.dir().toFile().list((d, n) -> n.startsWith(version + "_") && n.endsWith(".json"))[0];
+    }
+
+    @Test
+    void int64BytesAndSpecialFloatsRoundTrip() {
+        files.write("001_values.json", """
+                {"version": "001",
+                 "schema": {"samples": {"big": "int64", "small": "int64", "raw": "bytes", "f": "any", "g": "number",
+                                        "h": "number", "tags": "string[]", "nested": {"n": "int64", "s": "string?"}}},
+                 "data": [{"type": "insert", "table": "samples", "data": {
+                   "big": "9223372036854775807", "small": {"$integer": "AAAAAAAAAIA="}, "raw": "AAEC/w==",
+                   "f": {"$float": "AAAAAAAA+H8="}, "g": {"$float": "AAAAAAAAAIA="}, "h": 1.5,
+                   "tags": ["ü", "日本"], "nested": {"n": -1}}}]}
+                """);
+        assertTrue(migrator().apply(null, false).success());
+        Map<String, Object> doc = TestConvex.documents("samples").get(0);
+        assertEquals(Long.MAX_VALUE, doc.get("big"));
+        assertEquals(Long.MIN_VALUE, doc.get("small"));
+        assertArrayEquals(new byte[]{0, 1, 2, (byte) 0xff}, (byte[]) doc.get("raw"));
+        assertTrue(Double.isNaN((Double) doc.get("f")));
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) doc.get("g")));
+        assertEquals(1.5, doc.get("h"));
+        assertEquals(List.of("ü", "日本"), doc.get("tags"));
+        assertEquals(Map.of("n", -1L), doc.get("nested"));
+    }
+
+    @Test
+    void updatesAndDeletesRollBackExactlyWithoutOriginalData() {
+        files.write("001_users.json", """
+                {"version": "001", "schema": {"users": {"email": "string", "role": "string?", "n": "int64?"}},
+                 "data": [{"type": "insert", "table": "users", "data": {"email": "a@x", "role": "admin", "n": 7}},
+                          {"type": "insert", "table": "users", "data": {"email": "b@x"}}]}
+                """);
+        files.write("002_change.json", """
+                {"version": "002",
+                 "data": [{"type": "update", "table": "users", "filter": {"email": "a@x"}, "data": {"role": "owner", "n": 8}},
+                          {"type": "update", "table": "users", "filter": {"email": "b@x"}, "data": {"role": "guest"}},
+                          {"type": "delete", "table": "users", "filter": {"role": "guest"}}]}
+                """);
+        migrator().apply(Version("001"), false);
+        Set<Map<String, Object>> before = userFields();
+        RunResult applied = migrator().apply(null, false);
+        assertTrue(applied.success(), applied.message());
+        assertEquals(Set.of(Map.of("email", "a@x", "role", "owner", "n", 8L)), userFields());
+        assertTrue(migrator().rollback(null, false).success());
+        assertEquals(before, userFields(), "b@x is back without a role field, a@x has its old role and n");
+    }
+
+    @Test
+    void aFailingOpNamesTheFileAndItsLine() {
+        writeFailing("001");
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals("001_broken.json", result.error().file());
+        assertEquals(4, result.error().line(), result.error().message());
+        assertTrue(result.error().message().contains("data op 1"), result.error().message());
+        assertTrue(result.error().message().contains("nothing of it remains"), result.error().message());
+        assertEquals(Set.of(), things());
+    }
+
+    @Test
+    void aSchemaViolationIsReportedWithFileAndOpIndexBeforeAnythingIsSent() {
+        writeCreating("001", "alpha");
+        files.write("002_bad.json", """
+                {"version": "002", "schema": {"things": {"count": "int64?"}},
+                 "data": [{"type": "insert", "table": "things", "data": {"name": "ok"}},
+                          {"type": "update", "table": "things", "filter": {"name": "ok"}, "data": {"count": 1.5}}]}
+                """);
+        InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class, () -> migrator().apply(null, false));
+        assertEquals(Failure.BAD_INPUT, e.failure());
+        assertTrue(e.getMessage().contains("002_bad.json:3: data[1] (update things): field 'count': expected int64"),
+                e.getMessage());
+        assertEquals(Set.of(), things(), "nothing ran, not even 001");
+    }
+
+    @Test
+    void tooLargeForOneMutationIsRefusedUnlessBatched() {
+        StringBuilder ops = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            ops.append(i == 0 ? "" : ",").append("{\"type\": \"insert\", \"table\": \"things\", \"data\": {\"name\": \"t")
+                    .append(i).append("\"}}");
+        }
+        files.write("001_many.json", "{\"version\": \"001\", \"schema\": {\"things\": {\"name\": \"string\"}}, \"data\": ["
+                + ops + "]}");
+        Map<String, Object> tight = Map.of("documentsRead", 1000.0, "documentsWritten", 30.0,
+                "bytesRead", 1e6, "bytesWritten", 1e6);
+        ConvexTarget.Options small = ConvexTarget.Options.defaults().withLimits(tight);
+        RunResult refused = Migrator.configure().source(new DirectorySource(dir))
+                .target(track(new ConvexTarget(TestConvex.client(), small))).load().apply(null, false);
+        assertFalse(refused.success());
+        assertTrue(refused.error().message().contains("version 001"), refused.error().message());
+        assertTrue(refused.error().message().contains("30 documents written"), refused.error().message());
+        assertEquals(Set.of(), things());
+
+        files.write("001_many.json", "{\"version\": \"001\", \"batched\": true, \"schema\": {\"things\": {\"name\": \"string\"}},"
+                + " \"data\": [" + ops + "]}");
+        ConvexTarget.Options batched = new ConvexTarget.Options(Duration.ofSeconds(20), Duration.ofMillis(200), tight,
+                10, 1 << 20, 8 << 20);
+        RunResult done = Migrator.configure().source(new DirectorySource(dir))
+                .target(track(new ConvexTarget(TestConvex.client(), batched))).load().apply(null, false);
+        assertTrue(done.success(), done.message());
+        assertEquals(40, things().size());
+        RunResult back = Migrator.configure().source(new DirectorySource(dir))
+                .target(track(new ConvexTarget(TestConvex.client(), batched))).load().rollback(null, false);
+        assertTrue(back.success(), back.message());
+        assertEquals(Set.of(), things());
+    }
+
+    @Test
+    void internalFunctionsNeedTheDeployKey() {
+        ConvexClient anonymous = new ConvexClient(TestConvex.backend().url(), null, Duration.ofSeconds(5), 0,
+                Duration.ofMillis(10));
+        ConvexException.TransportError e = assertThrows(ConvexException.TransportError.class,
+                () -> anonymous.query("migrations/runner:listApplied", Map.of()));
+        assertEquals(404, e.status());
+        ConvexClient wrongKey = new ConvexClient(TestConvex.backend().url(), "local|wrong-key-value", Duration.ofSeconds(5),
+                0, Duration.ofMillis(10));
+        ConvexException.TransportError bad = assertThrows(ConvexException.TransportError.class,
+                () -> wrongKey.query("migrations/runner:listApplied", Map.of()));
+        assertEquals(401, bad.status());
+        assertFalse(bad.getMessage().contains("wrong-key-value"), bad.getMessage());
+    }
+
+    @Test
+    void anUnreachableBackendIsReportedAfterRetries() {
+        writeCreating("001", "alpha");
+        ConvexClient nowhere = new ConvexClient("http://127.0.0.1:1", "secret-deploy-key", Duration.ofSeconds(2), 2,
+                Duration.ofMillis(10));
+        MigrateException e = assertThrows(MigrateException.class, () -> Migrator.configure()
+                .source(new DirectorySource(dir)).target(track(new ConvexTarget(nowhere, ConvexTarget.Options.defaults())))
+                .lockTimeout(Duration.ofSeconds(1)).load().apply(null, false));
+        assertEquals(Failure.UNREACHABLE, e.failure());
+        assertTrue(e.getMessage().contains("after 3 attempts"), e.getMessage());
+        assertFalse(e.getMessage().contains("secret-deploy-key"), e.getMessage());
+    }
+
+    @Test
+    void dryRunCoversSeveralMigrationsInOneMutation() {
+        writeCreating("001", "alpha");
+        files.write("002_rename.json", """
+                {"version": "002", "data": [{"type": "update", "table": "things", "filter": {"name": "alpha"},
+                 "data": {"name": "beta"}}]}
+                """);
+        RunResult dry = migrator().apply(null, true);
+        assertTrue(dry.success(), dry.message());
+        assertEquals(List.of("would_apply", "would_apply"), dry.steps().stream().map(s -> s.outcome().id()).toList());
+        assertTrue(dry.steps().get(1).message().contains("updated 1"), "002 saw 001's insert: " + dry.steps());
+        assertEquals(Set.of(), things());
+    }
+
+    private Set<Map<String, Object>> userFields() {
+        return TestConvex.documents("users").stream().map(d -> d.entrySet().stream()
+                        .filter(e -> !e.getKey().startsWith("_"))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)))
+                .collect(Collectors.toSet());
+    }
+
+    private static dev.cryoprotect.migrate.model.Version Version(String v) {
+        return dev.cryoprotect.migrate.model.Version.parse(v);
+    }
+}

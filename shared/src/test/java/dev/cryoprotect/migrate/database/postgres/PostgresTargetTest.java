@@ -1,0 +1,264 @@
+package dev.cryoprotect.migrate.database.postgres;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.model.MigrationState;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StatusReport;
+import dev.cryoprotect.migrate.report.StepResult;
+import dev.cryoprotect.migrate.source.DirectorySource;
+import dev.cryoprotect.migrate.testing.TargetContractTest;
+import dev.cryoprotect.migrate.testing.TestPostgres;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The contract, plus what only PostgreSQL has: line mapping, no-transaction files, the old history table, RLS. */
+class PostgresTargetTest extends TargetContractTest {
+    private String url;
+
+    @Override
+    protected void freshDatabase() {
+        url = TestPostgres.newDatabase();
+    }
+
+    @Override
+    protected DatabaseTarget newTarget() {
+        return new PostgresTarget(TestPostgres.config(url));
+    }
+
+    @Override
+    protected void writeCreating(String version, String thing) {
+        files.table(version, thing);
+    }
+
+    @Override
+    protected void writeFailing(String version) {
+        files.write(version + "_broken.sql", "CREATE TABLE half_done (id int);\nINSERT INTO nowhere VALUES (1);\n");
+        files.write(version + "_broken.down.sql", "DROP TABLE half_done;\n");
+    }
+
+    @Override
+    protected Set<String> things() {
+        Set<String> tables = new HashSet<>(TestPostgres.tables(url, "public"));
+        tables.remove("migrations");
+        return tables;
+    }
+
+    @Override
+    protected DatabaseTarget targetWithSecret(String secret) {
+        java.net.URI at = java.net.URI.create(url.substring("jdbc:".length()));
+        return new PostgresTarget(PostgresConfig.fromUrl("postgresql://postgres:" + secret + "@" + at.getHost() + ":"
+                + at.getPort() + at.getPath(), "public"));
+    }
+
+    @Override
+    protected Duration crashWhileHoldingTheLock() {
+        PostgresTarget holder = track(new PostgresTarget(TestPostgres.config(url)));
+        holder.lock(Duration.ofSeconds(5));
+        // The server ends the holder's session, as it does when the holder's process is killed.
+        assertEquals(List.of("t"), TestPostgres.query(url, "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                + " WHERE locktype = 'advisory' AND granted"));
+        return Duration.ofSeconds(1);
+    }
+
+    @Override
+    protected String fileOf(String version) {
+        return files.dir().toFile().list((d, n) -> n.startsWith(version + "_") && n.endsWith(".sql")
+                && !n.endsWith(".down.sql"))[0];
+    }
+
+    @Test
+    void aFailingStatementNamesItsFileLineAndTheServerMessage() {
+        files.write("001_users.sql", """
+                -- users of the app
+                CREATE TABLE users (
+                  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                  email text NOT NULL
+                );
+
+                CREATE INDEX users_email ON users (email);
+                INSERT INTO users (email)
+                VALUES ('a@example.com'),
+                       (no_such_column);
+                """);
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals("001_users.sql", result.error().file());
+        assertEquals(10, result.error().line(), result.error().message());
+        assertTrue(result.error().message().startsWith("001_users.sql:10: ERROR: column \"no_such_column\" does not exist"),
+                result.error().message());
+        assertTrue(result.error().message().contains("rolled back"), result.error().message());
+        assertEquals(Set.of(), things(), "no partial schema");
+        assertEquals(List.of("0"), TestPostgres.query(url, "SELECT count(*) FROM migrations"), "no history row");
+    }
+
+    @Test
+    void anErrorWithoutPositionPointsAtTheStatementsFirstLine() {
+        files.write("001_dup.sql", "CREATE TABLE a (id int);\n\n\nCREATE TABLE\n  a (id int);\n");
+        RunResult result = migrator().apply(null, false);
+        assertEquals(4, result.error().line(), result.error().message());
+        assertTrue(result.error().message().contains("already exists"), result.error().message());
+        assertEquals(Set.of(), things());
+    }
+
+    @Test
+    void noTransactionFilesRunOutsideATransaction() {
+        files.table("001", "items");
+        files.write("002_items_index.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY items_id ON items (id);\n");
+        files.write("002_items_index.down.sql", "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY items_id;\n");
+        RunResult result = migrator().apply(null, false);
+        assertTrue(result.success(), result.message());
+        assertEquals(List.of("items_id"), TestPostgres.query(url, "SELECT indexname FROM pg_indexes WHERE indexname = 'items_id'"));
+        RunResult dry = migrator().rollback(null, true);
+        assertEquals("skipped", dry.steps().get(0).outcome().id());
+        assertTrue(migrator().rollback(null, false).success());
+        assertEquals(List.of(), TestPostgres.query(url, "SELECT indexname FROM pg_indexes WHERE indexname = 'items_id'"));
+    }
+
+    @Test
+    void rollbackWithoutADownFileRefusesBeforeRunningAnything() {
+        files.table("001", "alpha");
+        files.write("002_no_way_back.sql", "CREATE TABLE beta (id int);\n");
+        files.table("003", "gamma");
+        migrator().apply(null, false);
+        MigrateException e = assertThrows(MigrateException.class,
+                () -> migrator().rollback(dev.cryoprotect.migrate.model.Version.parse("000"), false));
+        assertEquals(Failure.BAD_INPUT, e.failure());
+        assertTrue(e.getMessage().contains("002_no_way_back.sql has no down file"), e.getMessage());
+        assertEquals(Set.of("alpha", "beta", "gamma"), things(), "003 was not rolled back either");
+    }
+
+    @Test
+    void anOldShapeHistoryTableIsAdoptedWithItsRows() {
+        TestPostgres.execute(url, "CREATE TABLE migrations (version varchar(255) PRIMARY KEY, name varchar(255),"
+                + " applied_at timestamp DEFAULT now())");
+        TestPostgres.execute(url, "INSERT INTO migrations (version, name) VALUES ('001', 'create_alpha')");
+        TestPostgres.execute(url, "CREATE TABLE alpha (id int PRIMARY KEY)");
+        files.table("001", "alpha");
+        files.table("002", "beta");
+
+        StatusReport before = migrator().status();
+        assertEquals("001", before.currentVersion());
+        assertEquals(MigrationState.APPLIED, before.migrations().get(0).state());
+        assertNull(before.migrations().get(0).appliedChecksum());
+
+        RunResult result = migrator().apply(null, false);
+        assertEquals(List.of("002"), result.steps().stream().map(StepResult::version).toList());
+        assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+        assertEquals(List.of("applied_at", "applied_by", "checksum", "execution_time_ms", "name", "run_id", "version"),
+                TestPostgres.query(url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'migrations'"
+                        + " ORDER BY column_name"));
+        RunResult repaired = migrator().repair();
+        assertEquals(List.of("001"), repaired.steps().stream().map(StepResult::version).toList());
+        assertEquals(List.of("2"), TestPostgres.query(url, "SELECT count(checksum) FROM migrations"));
+    }
+
+    @Test
+    void aHistoryTableWithIntegerVersionsIsAdoptedToo() {
+        TestPostgres.execute(url, "CREATE TABLE migrations (version integer PRIMARY KEY, name text, applied_at timestamptz)");
+        TestPostgres.execute(url, "INSERT INTO migrations VALUES (1, 'create_alpha', now())");
+        TestPostgres.execute(url, "CREATE TABLE alpha (id int PRIMARY KEY)");
+        files.table("001", "alpha");
+        files.table("002", "beta");
+        assertTrue(migrator().apply(null, false).success());
+        assertTrue(migrator().rollback(null, false).success());
+        assertTrue(migrator().rollback(null, false).success());
+        assertEquals(List.of(), TestPostgres.query(url, "SELECT version FROM migrations"));
+        assertEquals(Set.of(), things());
+    }
+
+    @Test
+    void aNewHistoryTableHasRowLevelSecurity() {
+        files.table("001", "alpha");
+        migrator().apply(null, false);
+        assertEquals(List.of("t"), TestPostgres.query(url,
+                "SELECT relrowsecurity FROM pg_class WHERE oid = 'public.migrations'::regclass"));
+    }
+
+    @Test
+    void theHistoryCanLiveInAnotherSchema() {
+        files.table("001", "alpha");
+        PostgresTarget t = new PostgresTarget(PostgresConfig.fromUrl(url, "supabase_migrations"));
+        try (t) {
+            Migrator.configure().source(new DirectorySource(dir)).target(t).load().apply(null, false);
+        }
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM supabase_migrations.migrations"));
+    }
+
+    @Test
+    void aSupabaseMigrationWithAuthUidInAnRlsPolicyApplies() {
+        files.write("001_profiles.sql", """
+                CREATE TABLE public.profiles (
+                  id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
+                  username text UNIQUE,
+                  avatar_id uuid DEFAULT extensions.uuid_generate_v4(),
+                  updated_at timestamptz DEFAULT now()
+                );
+                ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+                CREATE POLICY "Users see their own profile" ON public.profiles
+                  FOR SELECT TO authenticated USING (auth.uid() = id);
+                CREATE POLICY "Users update their own profile" ON public.profiles
+                  FOR UPDATE TO authenticated USING ((select auth.uid()) = id);
+                CREATE INDEX profiles_username_trgm ON public.profiles USING gin (username gin_trgm_ops);
+                CREATE OR REPLACE FUNCTION public.handle_new_user() RETURNS trigger
+                LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+                BEGIN
+                  INSERT INTO public.profiles (id, username) VALUES (new.id, new.raw_user_meta_data ->> 'username');
+                  RETURN new;
+                END;
+                $$;
+                CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
+                  FOR EACH ROW EXECUTE PROCEDURE public.handle_new_user();
+                GRANT SELECT, UPDATE ON public.profiles TO authenticated;
+                """);
+        RunResult result = migrator().apply(null, false);
+        assertTrue(result.success(), result.message());
+
+        TestPostgres.execute(url, "INSERT INTO auth.users (id, email, raw_user_meta_data) VALUES"
+                + " ('11111111-1111-1111-1111-111111111111', 'a@example.com', '{\"username\": \"alice\"}'),"
+                + " ('22222222-2222-2222-2222-222222222222', 'b@example.com', '{\"username\": \"bob\"}')");
+        // As the authenticated role with alice's JWT claims (as PostgREST sets them), RLS shows alice's row only.
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+             java.sql.Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SET LOCAL ROLE authenticated");
+            st.execute("SELECT set_config('request.jwt.claims', '{\"sub\": \"11111111-1111-1111-1111-111111111111\","
+                    + " \"role\": \"authenticated\"}', true)");
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT username, auth.role() FROM public.profiles")) {
+                assertTrue(rs.next());
+                assertEquals("alice", rs.getString(1));
+                assertEquals("authenticated", rs.getString(2));
+                assertFalse(rs.next(), "bob's row is hidden by the policy");
+            }
+            c.rollback();
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseIsReportedWithoutThePassword() {
+        files.table("001", "alpha");
+        PostgresTarget t = new PostgresTarget(PostgresConfig.fromUrl(
+                "postgresql://postgres:s3cr3t-pa55@127.0.0.1:1/postgres", "public"));
+        MigrateException e = assertThrows(MigrateException.class, () -> Migrator.configure()
+                .source(new DirectorySource(dir)).target(t).lockTimeout(Duration.ofSeconds(1)).load().apply(null, false));
+        assertEquals(Failure.UNREACHABLE, e.failure());
+        assertTrue(e.getMessage().contains("127.0.0.1:1"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
+        assertFalse(t.describe().contains("s3cr3t"), t.describe());
+        assertTrue(t.describe().contains("127.0.0.1:1"), t.describe());
+    }
+}

@@ -1,0 +1,120 @@
+package dev.cryoprotect.migrate.sync;
+
+import dev.cryoprotect.migrate.model.TableSchema;
+import dev.cryoprotect.migrate.testing.Fixtures;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The documented type mapping (README, "Sync"), one value at a time, with and without a declared schema. */
+@Tag("fast")
+class RowConverterTest {
+
+    private static SourceTable.Column column(String name, String udt) {
+        return new SourceTable.Column(name, udt, udt);
+    }
+
+    /** Converts one value of a column of type {@code udt} with the default mapping. */
+    private static Object convert(String udt, Object value) throws RowConverter.Rejected {
+        SourceTable table = new SourceTable("public", "t", List.of(column("v", udt)), List.of(), Optional.empty());
+        return new RowConverter(table, Optional.empty()).document(new Object[]{value}).get("v");
+    }
+
+    private static TableSchema declared(String fields) {
+        return Fixtures.set("001_t.json", "{\"version\": \"001\", \"schema\": {\"t\": " + fields + "}}")
+                .declaredSchema().get("t");
+    }
+
+    @Test
+    void numbersBecomeConvexNumbersWhenExact() throws Exception {
+        assertEquals(7.0, convert("int4", 7));
+        assertEquals(-3.0, convert("int2", -3));
+        assertEquals(9007199254740992.0, convert("int8", 9007199254740992L));
+        assertEquals(0.1, convert("numeric", new BigDecimal("0.1")));
+        assertEquals(Double.NaN, convert("float8", Double.NaN));
+        assertEquals(Double.NEGATIVE_INFINITY, convert("float4", Double.NEGATIVE_INFINITY));
+    }
+
+    @Test
+    void numbersWithoutAnExactConvexNumberRejectTheRowSayingWhatToDeclare() {
+        RowConverter.Rejected big = assertThrows(RowConverter.Rejected.class, () -> convert("int8", 9007199254740993L));
+        assertTrue(big.getMessage().contains("column v: int8 value 9007199254740993") && big.getMessage()
+                .contains("\"int64\""), big.getMessage());
+        RowConverter.Rejected precise = assertThrows(RowConverter.Rejected.class,
+                () -> convert("numeric", new BigDecimal("1.23456789012345678901")));
+        assertTrue(precise.getMessage().contains("declare the field \"string\""), precise.getMessage());
+    }
+
+    @Test
+    void timesBecomeEpochMillisecondsInUtc() throws Exception {
+        assertEquals(1.0e12, convert("timestamptz", OffsetDateTime.of(2001, 9, 9, 3, 46, 40, 0, ZoneOffset.ofHours(2))));
+        assertEquals(1.0e12, convert("timestamp", LocalDateTime.of(2001, 9, 9, 1, 46, 40)));
+        assertEquals(86_400_000.0, convert("date", LocalDate.of(1970, 1, 2)));
+        assertEquals(-86_400_000.0, convert("date", LocalDate.of(1969, 12, 31)));
+    }
+
+    @Test
+    void jsonBecomesObjectsAndArraysButKeysConvexForbidsRejectTheRow() throws Exception {
+        assertEquals(Map.of("a", List.of(1.0, "x")), convert("jsonb", "{\"a\": [1, \"x\"]}"));
+        assertEquals(java.util.Arrays.asList(true, null), convert("json", "[true, null]"));
+        assertThrows(RowConverter.Rejected.class, () -> convert("jsonb", "{\"$id\": 1}"));
+        assertThrows(RowConverter.Rejected.class, () -> convert("jsonb", "{\"\": 1}"));
+        assertEquals(Map.of("_note", 1.0), convert("jsonb", "{\"_note\": 1}"), "only top-level fields may not start with _");
+    }
+
+    @Test
+    void bytesBooleansTextAndArrays() throws Exception {
+        assertArrayEquals(new byte[]{1, 2}, (byte[]) convert("bytea", new byte[]{1, 2}));
+        assertEquals(true, convert("bool", true));
+        assertEquals("9b2f0d1e-0000-4000-8000-000000000000", convert("uuid", "9b2f0d1e-0000-4000-8000-000000000000"));
+        List<Object> withNull = new ArrayList<>(List.of(1.0));
+        withNull.add(null);
+        assertEquals(withNull, convert("_int4", new Object[]{1, null}));
+        assertEquals(List.of("a", "b"), convert("_text", new Object[]{"a", "b"}));
+    }
+
+    @Test
+    void nullOmitsTheFieldByDefault() throws Exception {
+        SourceTable table = new SourceTable("public", "t", List.of(column("v", "text")), List.of(), Optional.empty());
+        assertEquals(Map.of(), new RowConverter(table, Optional.empty()).document(new Object[]{null}));
+    }
+
+    @Test
+    void aDeclaredTableDecidesTypesAndWhichColumnsAreWritten() throws Exception {
+        SourceTable table = new SourceTable("public", "t", List.of(column("big", "int8"), column("amount", "numeric"),
+                column("note", "text"), column("secret", "text"), column("maybe", "text")), List.of(), Optional.empty());
+        RowConverter converter = new RowConverter(table, Optional.of(declared(
+                "{\"big\": \"int64\", \"amount\": \"string\", \"note\": \"string?\", \"maybe\": \"null|string\"}")));
+        assertEquals(List.of("secret"), converter.skippedColumns());
+        Map<String, Object> doc = converter.document(new Object[]{9007199254740993L, new BigDecimal("1.230000000000000000001"),
+                null, "not written", null});
+        assertEquals(9007199254740993L, doc.get("big"));
+        assertEquals("1.230000000000000000001", doc.get("amount"));
+        assertFalse(doc.containsKey("note"), "an optional field is omitted for NULL");
+        assertFalse(doc.containsKey("secret"));
+        assertTrue(doc.containsKey("maybe") && doc.get("maybe") == null, "null where the type allows it");
+    }
+
+    @Test
+    void nullInARequiredDeclaredFieldRejectsTheRow() {
+        SourceTable table = new SourceTable("public", "t", List.of(column("name", "text")), List.of(), Optional.empty());
+        RowConverter converter = new RowConverter(table, Optional.of(declared("{\"name\": \"string\"}")));
+        RowConverter.Rejected e = assertThrows(RowConverter.Rejected.class, () -> converter.document(new Object[]{null}));
+        assertEquals("column name is NULL but the declared field is required", e.getMessage());
+    }
+}
