@@ -41,6 +41,7 @@ public final class Migrator {
     private final boolean outOfOrder;
     private final String appliedBy;
     private final java.util.function.Consumer<StepEvent> listener;
+    private final java.util.function.Consumer<String> warnings;
 
     private Migrator(Builder b) {
         this.source = Objects.requireNonNull(b.source, "source");
@@ -49,15 +50,21 @@ public final class Migrator {
         this.outOfOrder = b.outOfOrder;
         this.appliedBy = b.appliedBy;
         this.listener = b.listener;
+        this.warnings = b.warnings;
     }
 
     public static Builder configure() {
         return new Builder();
     }
 
-    /** Reads and validates the migration files (throws {@link MigrateException} BAD_INPUT listing every problem). */
+    /**
+     * Reads and validates the migration files (throws {@link MigrateException} BAD_INPUT listing every problem); what
+     * loading noticed without refusing (skipped files, absorbed BEGIN/COMMIT) goes to the warnings listener.
+     */
     public MigrationSet migrations() {
-        return MigrationLoader.load(source);
+        MigrationSet set = MigrationLoader.load(source);
+        set.warnings().forEach(warnings);
+        return set;
     }
 
     public StatusReport status() {
@@ -203,6 +210,45 @@ public final class Migrator {
         }
     }
 
+    /**
+     * Records in this tool's history every version that only another tool's history has (the Supabase CLI's
+     * {@code supabase_migrations.schema_migrations}), without running anything: {@code baseline --from-supabase-cli}.
+     */
+    public RunResult adoptForeignHistory() {
+        MigrationSet set = migrations();
+        RunInfo run = newRun();
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+            target.prepare();
+            List<AppliedMigration> history = target.applied();
+            List<StepResult> steps = new ArrayList<>();
+            List<String> withoutFile = new ArrayList<>();
+            String source = null;
+            for (AppliedMigration row : history) {
+                if (!row.foreign()) {
+                    continue;
+                }
+                source = row.recordedIn();
+                var migration = set.find(row.version()).filter(m -> m.touches(target.database()));
+                if (migration.isEmpty()) {
+                    withoutFile.add(row.version().text());
+                    continue;
+                }
+                target.record(migration.get(), run);
+                step(steps, run, "baseline", false, new StepResult(row.version().text(), migration.get().name(),
+                        migration.get().part(target.database()).orElseThrow().fileName(), StepOutcome.BASELINED, 0,
+                        "adopted from " + row.recordedIn()));
+            }
+            String current = Planner.currentVersion(history);
+            String message = steps.isEmpty() && withoutFile.isEmpty() ? "nothing to adopt on " + target.database().id()
+                    + ": no version is recorded only by another tool"
+                    : "adopted " + steps.size() + " version(s) from " + source + " into the history of "
+                    + target.database().id() + (withoutFile.isEmpty() ? "" : "; versions without a file are left as"
+                    + " they are: " + String.join(", ", withoutFile));
+            return new RunResult(target.database().id(), "baseline", false, run.runId(), current, current, steps, true,
+                    message, null);
+        }
+    }
+
     private void step(List<StepResult> steps, RunInfo run, String operation, boolean dryRun, StepResult step) {
         steps.add(step);
         listener.accept(new StepEvent(run.runId(), target.database().id(), operation, dryRun, step));
@@ -263,6 +309,7 @@ public final class Migrator {
         private boolean outOfOrder;
         private String appliedBy = "migrate";
         private java.util.function.Consumer<StepEvent> listener = event -> { };
+        private java.util.function.Consumer<String> warnings = warning -> { };
 
         public Builder source(MigrationSource source) {
             this.source = source;
@@ -295,6 +342,12 @@ public final class Migrator {
         /** Told about every step as it finishes (the structured run log). */
         public Builder listener(java.util.function.Consumer<StepEvent> listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /** Told what loading the files noticed without refusing, one line each. */
+        public Builder warnings(java.util.function.Consumer<String> warnings) {
+            this.warnings = warnings;
             return this;
         }
 

@@ -28,10 +28,7 @@ public final class Orchestrator {
 
     /** How every database's {@link Migrator} is configured. */
     public record Settings(MigrationSource source, Duration lockTimeout, boolean outOfOrder, String appliedBy,
-                           Consumer<StepEvent> listener) {
-        public Settings withOutOfOrder(boolean allowed) {
-            return new Settings(source, lockTimeout, allowed, appliedBy, listener);
-        }
+                           Consumer<StepEvent> listener, Consumer<String> warnings) {
     }
 
     private final List<DatabaseTarget> targets;
@@ -45,7 +42,8 @@ public final class Orchestrator {
 
     private Migrator migrator(DatabaseTarget target) {
         return Migrator.configure().source(settings.source()).target(target).lockTimeout(settings.lockTimeout())
-                .outOfOrder(settings.outOfOrder()).appliedBy(settings.appliedBy()).listener(settings.listener()).load();
+                .outOfOrder(settings.outOfOrder()).appliedBy(settings.appliedBy()).listener(settings.listener())
+                .warnings(settings.warnings()).load();
     }
 
     /** Every database side by side. */
@@ -69,6 +67,10 @@ public final class Orchestrator {
 
     public List<RunResult> repair() {
         return each(targets, Migrator::repair);
+    }
+
+    public List<RunResult> adoptForeignHistory() {
+        return each(targets, Migrator::adoptForeignHistory);
     }
 
     public List<RunResult> baseline(Version version) {

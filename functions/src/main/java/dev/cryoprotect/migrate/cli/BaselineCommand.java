@@ -1,17 +1,25 @@
 package dev.cryoprotect.migrate.cli;
 
+import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "baseline", description = "Mark an existing database as already at --version: record the migrations"
-        + " up to it without running them.")
+        + " up to it without running them. With --from-supabase-cli, adopt the versions 'supabase db push' recorded.")
 final class BaselineCommand extends DatabaseCommand {
-    @Option(names = "--version", paramLabel = "VERSION", required = true, description = "The version the database is at.")
+    @Option(names = "--version", paramLabel = "VERSION", description = "The version the database is at.")
     Version version;
+    @Option(names = "--from-supabase-cli", description = "Record the versions that only the Supabase CLI's history"
+            + " (supabase_migrations.schema_migrations) has, without running them.")
+    boolean fromSupabaseCli;
 
     @Override
     public Integer call() {
-        return print(wiring().baseline(databases(), version), output()::runs);
+        if ((version == null) == !fromSupabaseCli) {
+            throw MigrateException.badInput("baseline needs exactly one of --version VERSION and --from-supabase-cli");
+        }
+        return print(fromSupabaseCli ? wiring().adoptSupabaseCliHistory(databases())
+                : wiring().baseline(databases(), version), output()::runs);
     }
 }

@@ -1,7 +1,6 @@
 package dev.cryoprotect.migrate.cli;
 
 import dev.cryoprotect.migrate.database.convex.ConvexSchemaRenderer;
-import dev.cryoprotect.migrate.source.MigrationLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,7 +17,7 @@ final class ConvexSchemaCommand extends FilesCommand {
 
     @Override
     public Integer call() throws IOException {
-        String schema = ConvexSchemaRenderer.render(MigrationLoader.load(filesOnly().source()));
+        String schema = ConvexSchemaRenderer.render(filesOnly().loadMigrations());
         if (out == null) {
             cli.out.print(schema);
         } else {

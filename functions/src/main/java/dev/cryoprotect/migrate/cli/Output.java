@@ -71,6 +71,16 @@ final class Output {
                 out.println(line.toString().stripTrailing());
             }
         }
+        for (StatusReport report : table.databases().values()) {
+            List<String> foreign = report.migrations().stream().filter(e -> e.recordedIn() != null)
+                    .map(e -> e.version()).toList();
+            if (!foreign.isEmpty()) {
+                out.println(report.database() + ": " + String.join(", ", foreign) + (foreign.size() == 1 ? " is" : " are")
+                        + " applied according to " + report.migrations().stream().filter(e -> e.recordedIn() != null)
+                        .findFirst().orElseThrow().recordedIn() + " only; 'migrate baseline --from-supabase-cli'"
+                        + " records " + (foreign.size() == 1 ? "it" : "them") + " here too");
+            }
+        }
         if (table.convexSchema() != null) {
             out.println("convex schema: " + (table.convexSchema().upToDate()
                     ? table.convexSchema().file() + " matches the migrations" : table.convexSchema().message()));

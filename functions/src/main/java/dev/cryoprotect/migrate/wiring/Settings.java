@@ -3,6 +3,7 @@ package dev.cryoprotect.migrate.wiring;
 import dev.cryoprotect.migrate.MigrateException;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -26,7 +27,7 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
 
     public static Settings fromEnvironment(Map<String, String> env) {
         return new Settings(
-                Path.of(env.getOrDefault("MIGRATIONS_DIR", "migrations")),
+                env.containsKey("MIGRATIONS_DIR") ? Path.of(env.get("MIGRATIONS_DIR")) : defaultMigrationsDir(),
                 blankToNull(env.get("MIGRATIONS_BUCKET")),
                 env.getOrDefault("MIGRATIONS_PREFIX", "migrations/"),
                 env.getOrDefault("REPORTS_PREFIX", "migration_logs/"),
@@ -73,6 +74,13 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
         return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, databaseUrl,
                 databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, historySchema,
                 lockTimeout, convexLease, awsEndpoint, region, who);
+    }
+
+    /** ./migrations, or a Supabase CLI project's supabase/migrations when only that one exists. */
+    private static Path defaultMigrationsDir() {
+        Path plain = Path.of("migrations");
+        Path supabase = Path.of("supabase", "migrations");
+        return !Files.isDirectory(plain) && Files.isDirectory(supabase) ? supabase : plain;
     }
 
     /** The Convex URL checked for a scheme and host; credentials inside it are never echoed. */

@@ -9,6 +9,7 @@ import dev.cryoprotect.migrate.database.convex.ConvexSchemaRenderer;
 import dev.cryoprotect.migrate.database.convex.ConvexTarget;
 import dev.cryoprotect.migrate.database.postgres.PostgresConfig;
 import dev.cryoprotect.migrate.database.postgres.PostgresTarget;
+import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.report.StatusTable;
@@ -54,6 +55,7 @@ public final class Wiring {
     private S3Client s3;
     private SecretsManagerClient secrets;
     private String databaseUrl;
+    private boolean embedded;
     private Optional<ConvexClient> convex;
 
     /**
@@ -65,7 +67,12 @@ public final class Wiring {
         this.settings = settings;
         this.local = local;
         this.steps = steps;
-        this.notices = notices;
+        java.util.Set<String> said = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        this.notices = notice -> {
+            if (said.add(notice)) { // files load once per database and verb; say each thing once
+                notices.accept(notice);
+            }
+        };
         this.aws = new AwsClients(settings);
     }
 
@@ -81,7 +88,7 @@ public final class Wiring {
         if (convexSchema == null) {
             return Outcome.ok(table);
         }
-        Optional<String> drift = ConvexSchemaRenderer.drift(MigrationLoader.load(source()), convexSchema);
+        Optional<String> drift = ConvexSchemaRenderer.drift(loadMigrations(), convexSchema);
         return Outcome.ok(StatusTable.of(List.copyOf(table.databases().values()),
                 new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null))));
     }
@@ -102,6 +109,11 @@ public final class Wiring {
         return Outcome.runs(withOrchestrator(databases, false, o -> o.baseline(version)));
     }
 
+    /** Adopts the versions only the Supabase CLI's history records ({@code baseline --from-supabase-cli}). */
+    public Outcome<List<RunResult>> adoptSupabaseCliHistory(DatabaseSelection databases) {
+        return Outcome.runs(withOrchestrator(databases, false, Orchestrator::adoptForeignHistory));
+    }
+
     public Outcome<UniversalResult> universal(DatabaseSelection databases, Version target, boolean dryRun) {
         return Outcome.universal(withOrchestrator(databases, false, o -> o.universal(target, dryRun)));
     }
@@ -117,8 +129,8 @@ public final class Wiring {
     public Outcome<SyncSummary> sync(SyncOptions options, SyncEngine.Progress progress) {
         Optional<ConvexClient> client = convex(!options.dryRun());
         try (PostgresTableReader reader = new PostgresTableReader(postgres(), options)) {
-            return Outcome.sync(new SyncEngine(reader, client.map(ConvexSyncSink::new).orElse(null),
-                    MigrationLoader.load(source()), options, progress).run());
+            return Outcome.sync(new SyncEngine(reader, client.map(ConvexSyncSink::new).orElse(null), loadMigrations(),
+                    options, progress).run());
         }
     }
 
@@ -127,13 +139,20 @@ public final class Wiring {
         List<DatabaseTarget> targets = targets(databases);
         try {
             return action.apply(new Orchestrator(targets, new Orchestrator.Settings(source(), settings.lockTimeout(),
-                    outOfOrder, settings.appliedBy(), steps)));
+                    outOfOrder, settings.appliedBy(), steps, notices)));
         } finally {
             targets.forEach(DatabaseTarget::close);
         }
     }
 
     // ---- the parts ---------------------------------------------------------------------------------------------
+
+    /** The migration files, loaded and checked; what loading noticed goes to the notices. */
+    public MigrationSet loadMigrations() {
+        MigrationSet set = MigrationLoader.load(source());
+        set.warnings().forEach(notices);
+        return set;
+    }
 
     /** s3://bucket/prefix when a bucket is set, else the local folder. */
     public MigrationSource source() {
@@ -168,7 +187,8 @@ public final class Wiring {
 
     /** Supabase: the URL, else the secret, else the local database; without any, bad input. */
     public PostgresConfig postgres() {
-        return PostgresConfig.fromUrl(databaseUrl(), settings.historySchema());
+        PostgresConfig config = PostgresConfig.fromUrl(databaseUrl(), settings.historySchema());
+        return embedded ? config.asEmbedded() : config;
     }
 
     private synchronized String databaseUrl() {
@@ -180,6 +200,7 @@ public final class Wiring {
             } else {
                 databaseUrl = local.postgresUrl().orElseThrow(() -> MigrateException.badInput(
                         "no database configured: set SUPABASE_DB_URL (or DATABASE_SECRET_ARN)"));
+                embedded = true;
             }
         }
         return databaseUrl;

@@ -86,10 +86,12 @@ class MigrateCliTest {
 
     @Test
     void badInputExitsTwoAndNamesTheFile() {
-        files.write("001_Bad_Name.sql", "SELECT 1;");
+        files.write("001_first.sql", "SELECT 1;");
+        files.write("001_also_first.sql", "SELECT 1;");
         CliRun run = run("apply");
         assertEquals(2, run.exitCode(), run.toString());
-        assertTrue(run.err().contains("001_Bad_Name.sql: name 'Bad_Name' is not snake_case"), run.err());
+        assertTrue(run.err().contains("001_first.sql: version 001 is already used by 001_also_first.sql"), run.err());
+        assertEquals(List.of(), TestPostgres.tables(url, "public"), "nothing ran, not even the history table");
     }
 
     @Test
@@ -247,6 +249,29 @@ class MigrateCliTest {
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.err().contains("002_c.down.sql already exists"), run.err());
         assertFalse(Files.exists(dir.resolve("002_c.sql")), "nothing of the new migration was written");
+    }
+
+    /** Run from a Supabase CLI project's root, with no options: its supabase/migrations folder is found. */
+    @Test
+    void aSupabaseCliProjectsFolderIsFoundAndStrayFilesAreSkippedWithOneWarning() throws Exception {
+        Path migrations = Files.createDirectories(dir.resolve("project/supabase/migrations"));
+        Files.writeString(migrations.resolve("20240214114147_auth-hook.sql"), "create table hooks (id int);\n");
+        Files.writeString(migrations.resolve("20240301000000_AddProfiles.sql"), "begin;\ncreate table profiles (id int);\ncommit;\n");
+        Files.writeString(migrations.resolve("README.md"), "# how we migrate\n");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "dev.cryoprotect.migrate.app.Main", "apply", "--database-url", url)
+                .directory(dir.resolve("project").toFile());
+        pb.environment().put("USE_CONVEX", "false");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out + err);
+        assertTrue(out.contains("applied 2 migrations to supabase (none -> 20240301000000)"), out);
+        assertEquals(1, err.lines().filter(l -> l.equals("notice: skipped README.md: not a migration file"
+                + " (<digits>_<name>.sql, .down.sql or .json)")).count(), err);
+        assertEquals(1, err.lines().filter(l -> l.startsWith("notice: 20240301000000_AddProfiles.sql: its own BEGIN/COMMIT"
+                + " (lines 1, 3) are absorbed")).count(), err);
+        assertEquals(List.of("auth-hook", "AddProfiles"), TestPostgres.query(url, "SELECT name FROM migrations ORDER BY version"));
     }
 
     @Test

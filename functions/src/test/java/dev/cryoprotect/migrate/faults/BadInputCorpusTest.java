@@ -107,11 +107,15 @@ class BadInputCorpusTest {
         c.add(new FileCase("unterminated dollar quote", file("001_a.sql", "DO $x$ BEGIN\n"), "unterminated dollar-quoted string"));
         c.add(new FileCase("unterminated block comment", file("001_a.sql", "/* never closed\nSELECT 1;"), "unterminated block comment"));
         c.add(new FileCase("unterminated quoted identifier", file("001_a.sql", "SELECT \"a;\n"), "unterminated quoted identifier"));
-        c.add(new FileCase("file name without a version", file("create_users.sql", "SELECT 1;"), "not a migration file name"));
-        c.add(new FileCase("two-digit version", file("01_a.sql", "SELECT 1;"), "at least 3 digits"));
-        c.add(new FileCase("upper-case name", file("001_Users.sql", "SELECT 1;"), "not snake_case"));
-        c.add(new FileCase("dash in the name", file("001_add-users.sql", "SELECT 1;"), "not snake_case"));
-        c.add(new FileCase("quote and semicolon in the name", file("001_a';drop.sql", "SELECT 1;"), "not snake_case"));
+        c.add(new FileCase("a name over 100 characters", file("001_" + "n".repeat(101) + ".sql", "SELECT 1;"),
+                "longer than 100 characters"));
+        c.add(new FileCase("a lone COMMIT", file("001_a.sql", "CREATE TABLE a (id int);\nCOMMIT;\n"), "COMMIT without a BEGIN"));
+        c.add(new FileCase("a ROLLBACK", file("001_a.sql", "CREATE TABLE a (id int);\nROLLBACK;\n"), "would end the transaction"));
+        c.add(new FileCase("COMMIT AND CHAIN", file("001_a.sql", "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT AND CHAIN;\n"),
+                "COMMIT AND CHAIN"));
+        c.add(new FileCase("a BEGIN never committed", file("001_a.sql", "BEGIN;\nCREATE TABLE a (id int);\n"), "BEGIN has no COMMIT"));
+        c.add(new FileCase("COPY data without its end line", file("001_a.sql", "CREATE TABLE a (id int);\nCOPY a (id) FROM stdin;\n1\n"),
+                "unterminated COPY data"));
         c.add(new FileCase("two names for one version", files("001_a.sql", "SELECT 1;", "001_b.sql", "SELECT 1;"), "already used by"));
         c.add(new FileCase("one version spelled two ways", files("001_a.sql", "SELECT 1;", "0001_a.json", "{\"version\": \"0001\"}"), "spell it the same way"));
         c.add(new FileCase("down file without up file", file("001_a.down.sql", "SELECT 1;"), "without its up file"));

@@ -90,7 +90,7 @@ class StateMachineTest {
         try (DatabaseTarget pg = new PostgresTarget(TestPostgres.config(url));
              DatabaseTarget cx = new ConvexTarget(TestConvex.client(), ConvexTarget.Options.defaults())) {
             new Orchestrator(List.of(pg, cx), new Orchestrator.Settings(new DirectorySource(migrations),
-                    Duration.ofSeconds(10), false, "test", e -> { })).apply(Version.parse("001"), false);
+                    Duration.ofSeconds(10), false, "test", e -> { }, w -> { })).apply(Version.parse("001"), false);
         }
         new MigrationFiles(migrations)
                 .write("004_audit.sql", "CREATE TABLE audit (id int);\n")

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Set;
 
 /** SHA-256 checksums, as lower-case hex. */
 public final class Checksums {
@@ -13,6 +14,17 @@ public final class Checksums {
     /** A file's text with line endings normalised, so a checkout on Windows does not look like an edit. */
     public static String sha256(String text) {
         return sha256(text.replace("\r\n", "\n").replace('\r', '\n').getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The checksums a recorded one may have and still mean "this file, unchanged": the file's own, and those of the
+     * same text with no final newline or exactly one. An editor adding or dropping the last newline is not an edit.
+     */
+    public static Set<String> equivalents(String text) {
+        String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
+        String core = normalised.replaceFirst("\n+$", "");
+        return java.util.stream.Stream.of(normalised, core, core + "\n").map(Checksums::sha256)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** Bytes as they are. */

@@ -12,11 +12,12 @@ import java.util.Map;
  *
  * @param batched the file opted into batched execution ({@code "batched": true}), for data ops too large for one mutation
  */
-public record ConvexMigration(String fileName, String checksum, Version version, String name, String description,
-                              Map<String, TableSchema> schema, List<DataOp> ops, List<IndexDef> indexes,
-                              boolean batched) {
+public record ConvexMigration(String fileName, String checksum, java.util.Set<String> equivalentChecksums,
+                              Version version, String name, String description, Map<String, TableSchema> schema,
+                              List<DataOp> ops, List<IndexDef> indexes, boolean batched) {
 
     public ConvexMigration {
+        equivalentChecksums = java.util.Set.copyOf(equivalentChecksums);
         schema = Collections.unmodifiableMap(new LinkedHashMap<>(schema));
         ops = List.copyOf(ops);
         indexes = List.copyOf(indexes);
@@ -43,7 +44,8 @@ public record ConvexMigration(String fileName, String checksum, Version version,
     }
 
     public ConvexMigration withOps(List<DataOp> newOps) {
-        return new ConvexMigration(fileName, checksum, version, name, description, schema, newOps, indexes, batched);
+        return new ConvexMigration(fileName, checksum, equivalentChecksums, version, name, description, schema, newOps,
+                indexes, batched);
     }
 
     /** An index on a table's fields, rendered as {@code .index(name, [fields])}. */

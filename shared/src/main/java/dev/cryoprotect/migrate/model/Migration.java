@@ -12,8 +12,10 @@ public record Migration(Version version, String name, Optional<SqlScript> up, Op
     /** The file a database runs for this version, or empty when this version does not touch that database. */
     public Optional<MigrationPart> part(Database database) {
         return switch (database) {
-            case SUPABASE -> up.map(s -> new MigrationPart(database, s.fileName(), s.checksum()));
-            case CONVEX -> convex.map(c -> new MigrationPart(database, c.fileName(), c.checksum()));
+            case SUPABASE -> up.map(s -> new MigrationPart(database, s.fileName(), s.checksum(),
+                    Checksums.equivalents(s.text())));
+            case CONVEX -> convex.map(c -> new MigrationPart(database, c.fileName(), c.checksum(),
+                    c.equivalentChecksums()));
         };
     }
 

@@ -2,19 +2,27 @@ package dev.cryoprotect.migrate.model;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Every migration from a source, ordered by version, plus the Convex schema declared cumulatively by their JSON files.
+ *
+ * @param warnings what loading noticed but did not refuse (skipped files, absorbed BEGIN/COMMIT), one line each
  */
 public record MigrationSet(List<Migration> migrations, Map<String, TableSchema> declaredSchema,
-                           List<ConvexMigration.IndexDef> declaredIndexes) {
+                           List<ConvexMigration.IndexDef> declaredIndexes, List<String> warnings) {
+
+    public MigrationSet(List<Migration> migrations, Map<String, TableSchema> declaredSchema,
+                        List<ConvexMigration.IndexDef> declaredIndexes) {
+        this(migrations, declaredSchema, declaredIndexes, List.of());
+    }
 
     public MigrationSet {
+        warnings = List.copyOf(warnings);
         List<Migration> sorted = new ArrayList<>(migrations);
         sorted.sort(Comparator.comparing(Migration::version));
         migrations = List.copyOf(sorted);

@@ -14,8 +14,22 @@ public record SqlScript(String fileName, String text, String checksum, boolean t
         statements = List.copyOf(statements);
     }
 
-    /** One statement and where it starts in the file, for mapping a server error back to a line. */
-    public record SqlStatement(String sql, int startLine) {
+    /**
+     * One statement and where it starts in the file, for mapping a server error back to a line.
+     *
+     * @param copyData     for {@code COPY ... FROM stdin}: the data lines that followed it, up to (without) the
+     *                     {@code \.} line, each ending in a newline; null for every other statement
+     * @param copyDataLine the file line of the first data line (0 without data)
+     */
+    public record SqlStatement(String sql, int startLine, String copyData, int copyDataLine) {
+        public SqlStatement(String sql, int startLine) {
+            this(sql, startLine, null, 0);
+        }
+
+        public boolean isCopyFromStdin() {
+            return copyData != null;
+        }
+
         /** The file line of a 1-based character position inside this statement, as PostgreSQL reports it. */
         public int lineOf(int position) {
             int line = startLine;

@@ -38,7 +38,7 @@ public final class Planner {
             if (row == null) {
                 state = highestApplied != null && m.version().compareTo(highestApplied) < 0
                         ? MigrationState.OUT_OF_ORDER : MigrationState.PENDING;
-            } else if (row.checksum() != null && !row.checksum().equals(part.checksum())) {
+            } else if (!part.matches(row.checksum())) {
                 state = MigrationState.CHANGED;
             } else {
                 state = MigrationState.APPLIED;
@@ -153,7 +153,8 @@ public final class Planner {
                                      AppliedMigration row, String fileChecksum) {
         return new StatusEntry(version, name, file, state,
                 row == null || row.appliedAt() == null ? null : row.appliedAt().toString(),
-                row == null ? null : row.appliedBy(), row == null ? null : row.checksum(), fileChecksum);
+                row == null ? null : row.appliedBy(), row == null ? null : row.checksum(), fileChecksum,
+                row == null ? null : row.recordedIn());
     }
 
     private static String abbreviate(String checksum) {

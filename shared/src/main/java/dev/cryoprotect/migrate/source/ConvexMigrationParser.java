@@ -8,10 +8,11 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cryoprotect.migrate.model.ConvexMigration;
+import dev.cryoprotect.migrate.model.Checksums;
 import dev.cryoprotect.migrate.model.ConvexMigration.DataOp;
 import dev.cryoprotect.migrate.model.ConvexMigration.IndexDef;
 import dev.cryoprotect.migrate.model.ConvexMigration.OpType;
+import dev.cryoprotect.migrate.model.ConvexMigration;
 import dev.cryoprotect.migrate.model.FieldType;
 import dev.cryoprotect.migrate.model.TableSchema;
 import dev.cryoprotect.migrate.model.Version;
@@ -89,7 +90,8 @@ final class ConvexMigrationParser {
         if (problems.size() > before) {
             return null;
         }
-        return new ConvexMigration(file, checksum, version, name, description, schema, ops, indexes, batched);
+        return new ConvexMigration(file, checksum, Checksums.equivalents(text), version, name, description, schema, ops,
+                indexes, batched);
     }
 
     private void checkVersionAndName(JsonNode root, Version version, String name) {

@@ -13,7 +13,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Migration files in one local directory (not its subdirectories). */
+/**
+ * Migration files in one local directory (not its subdirectories). A link is followed only to a file inside the
+ * directory: one leading elsewhere could carry a local file (a secret) into a remote database and its logs.
+ */
 public final class DirectorySource implements MigrationSource {
     private final Path directory;
 
@@ -29,11 +32,15 @@ public final class DirectorySource implements MigrationSource {
         }
         List<SourceFile> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            Path home = directory.toRealPath();
             for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (Files.isSymbolicLink(entry)) {
+                    checkLink(entry, name, home);
+                }
                 if (!Files.isRegularFile(entry)) {
                     continue;
                 }
-                String name = entry.getFileName().toString();
                 if (Files.size(entry) > MAX_FILE_BYTES) {
                     throw new MigrateException(Failure.BAD_INPUT, name + ": file is larger than "
                             + MAX_FILE_BYTES / (1024 * 1024) + " MiB; split it into several migrations", name, null, null);
@@ -45,6 +52,24 @@ public final class DirectorySource implements MigrationSource {
         }
         return files;
     }
+
+    /** A link must resolve to a file inside the folder; a broken one named like a migration is an error too. */
+    private static void checkLink(Path entry, String name, Path home) throws IOException {
+        if (!Files.exists(entry)) {
+            if (LOOKS_LIKE_MIGRATION.matcher(name).matches()) {
+                throw new MigrateException(Failure.BAD_INPUT, name + " is a link to a file that does not exist;"
+                        + " restore its target or delete the link", name, null, null);
+            }
+            return;
+        }
+        if (!entry.toRealPath().startsWith(home)) {
+            throw new MigrateException(Failure.BAD_INPUT, name + " is a link to a file outside the migrations folder;"
+                    + " copy the file into the folder instead", name, null, null);
+        }
+    }
+
+    private static final java.util.regex.Pattern LOOKS_LIKE_MIGRATION = java.util.regex.Pattern.compile(
+            "[0-9]+_.*\\.(sql|json)");
 
     @Override
     public boolean exists(String name) {

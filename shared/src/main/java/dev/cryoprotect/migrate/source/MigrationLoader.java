@@ -2,11 +2,12 @@ package dev.cryoprotect.migrate.source;
 
 import dev.cryoprotect.migrate.model.Checksums;
 import dev.cryoprotect.migrate.model.ConvexDocuments;
-import dev.cryoprotect.migrate.model.ConvexMigration;
 import dev.cryoprotect.migrate.model.ConvexMigration.DataOp;
 import dev.cryoprotect.migrate.model.ConvexMigration.IndexDef;
+import dev.cryoprotect.migrate.model.ConvexMigration;
 import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
 import dev.cryoprotect.migrate.model.SqlScript;
 import dev.cryoprotect.migrate.model.TableSchema;
 import dev.cryoprotect.migrate.model.Version;
@@ -32,9 +33,11 @@ import java.util.regex.Pattern;
  * so a run never starts on files it only partly understood.
  */
 public final class MigrationLoader {
-    /** {@code NNN_name.sql}, {@code NNN_name.down.sql}, {@code NNN_name.json}. */
-    private static final Pattern FILE = Pattern.compile("([0-9]+)_(.+?)(\\.down\\.sql|\\.sql|\\.json)");
-    private static final Pattern SNAKE_CASE = Pattern.compile("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+    /**
+     * The Supabase CLI's rule, {@code <digits>_<anything>.sql}, plus this tool's {@code .down.sql} and {@code .json}
+     * for the same version. The name may hold hyphens, capitals and dots ({@code 20240214114147_auth-hook.sql}).
+     */
+    private static final Pattern FILE = Pattern.compile("([0-9]+)_(.*?)(\\.down\\.sql|\\.sql|\\.json)");
     public static final int MAX_NAME_LENGTH = 100;
 
     private MigrationLoader() {
@@ -50,28 +53,21 @@ public final class MigrationLoader {
         List<MigrationSource.SourceFile> sorted = new ArrayList<>(files);
         sorted.sort(Comparator.comparing(MigrationSource.SourceFile::name));
 
+        List<String> warnings = new ArrayList<>();
         for (MigrationSource.SourceFile file : sorted) {
-            String lower = file.name().toLowerCase(Locale.ROOT);
-            if (file.name().startsWith(".") || !(lower.endsWith(".sql") || lower.endsWith(".json"))) {
-                continue; // READMEs, editor files: not migrations
+            if (file.name().startsWith(".")) {
+                continue; // .gitkeep, editor files
             }
             Matcher m = FILE.matcher(file.name());
             if (!m.matches()) {
-                problems.add(new Problem(file.name(), null,
-                        "not a migration file name: expected NNN_snake_name.sql, NNN_snake_name.down.sql or NNN_snake_name.json"));
+                warnings.add("skipped " + file.name() + ": not a migration file (<digits>_<name>.sql, .down.sql or"
+                        + " .json)");
                 continue;
             }
             String versionText = m.group(1);
             String name = m.group(2);
-            if (versionText.length() < 3) {
-                problems.add(new Problem(file.name(), null, "version '" + versionText
-                        + "' must have at least 3 digits (for example " + "0".repeat(3 - versionText.length()) + versionText + ")"));
-                continue;
-            }
-            if (!SNAKE_CASE.matcher(name).matches() || name.length() > MAX_NAME_LENGTH) {
-                problems.add(new Problem(file.name(), null, "name '" + name
-                        + "' is not snake_case (lower-case letters, digits and single underscores, starting with a letter, at most "
-                        + MAX_NAME_LENGTH + " characters)"));
+            if (name.length() > MAX_NAME_LENGTH) {
+                problems.add(new Problem(file.name(), null, "name is longer than " + MAX_NAME_LENGTH + " characters"));
                 continue;
             }
             String text = decode(file, problems);
@@ -91,8 +87,8 @@ public final class MigrationLoader {
                 continue;
             }
             switch (m.group(3)) {
-                case ".sql" -> slot.up = sqlScript(file.name(), text, problems);
-                case ".down.sql" -> slot.down = sqlScript(file.name(), text, problems);
+                case ".sql" -> slot.up = sqlScript(file.name(), text, problems, warnings);
+                case ".down.sql" -> slot.down = sqlScript(file.name(), text, problems, warnings);
                 default -> slot.convex = ConvexMigrationParser.parse(file.name(), text, Checksums.sha256(text), version,
                         name, problems);
             }
@@ -125,7 +121,7 @@ public final class MigrationLoader {
         if (!problems.isEmpty()) {
             throw new InvalidMigrationsException(problems);
         }
-        return new MigrationSet(migrations, schema, indexes);
+        return new MigrationSet(migrations, schema, indexes, warnings);
     }
 
     /**
@@ -184,11 +180,25 @@ public final class MigrationLoader {
         return schema.isEmpty() ? " (no tables are declared yet)" : " (declared: " + String.join(", ", schema.keySet()) + ")";
     }
 
-    private static SqlScript sqlScript(String file, String text, List<Problem> problems) {
+    /**
+     * The file split into statements. In a transactional file its own BEGIN/COMMIT pair is absorbed (a warning says
+     * so) and any other transaction control is a problem: the file must not end the transaction it runs in.
+     */
+    private static SqlScript sqlScript(String file, String text, List<Problem> problems, List<String> warnings) {
         try {
             String firstLine = text.lines().findFirst().orElse("").strip();
             boolean transactional = !firstLine.equalsIgnoreCase(SqlScript.NO_TRANSACTION_MARKER);
-            return new SqlScript(file, text, Checksums.sha256(text), transactional, SqlSplitter.split(text));
+            List<SqlStatement> statements = SqlSplitter.split(text);
+            if (transactional) {
+                TransactionControl.Result checked = TransactionControl.check(file, statements);
+                if (!checked.problems().isEmpty()) {
+                    problems.addAll(checked.problems());
+                    return null;
+                }
+                warnings.addAll(checked.notices());
+                statements = checked.statements();
+            }
+            return new SqlScript(file, text, Checksums.sha256(text), transactional, statements);
         } catch (SqlSplitter.UnterminatedException e) {
             problems.add(new Problem(file, e.line(), e.getMessage()));
             return null;

@@ -9,8 +9,9 @@ import java.util.Locale;
 /**
  * Splits a PostgreSQL script into statements the way psql does: semicolons end a statement except inside quotes
  * ('...', E'...', "..."), dollar quotes ($$...$$, $tag$...$tag$), comments (--, nested /* *&#47;) and SQL-standard
- * function bodies (BEGIN ATOMIC ... END). Each statement keeps its starting line, so a server error position can be
- * mapped back to a line of the file.
+ * function bodies (BEGIN ATOMIC ... END). A {@code COPY ... FROM stdin} statement takes the data lines after it, up to
+ * a line {@code \.}, as pg_dump writes them. Each statement keeps its starting line, so a server error position can
+ * be mapped back to a line of the file.
  */
 public final class SqlSplitter {
 
@@ -74,9 +75,13 @@ public final class SqlSplitter {
                 skipDollarQuoted(dollarTagAt(pos));
             } else if (c == ';' && blockDepth == 0) {
                 if (start >= 0) {
-                    statements.add(new SqlStatement(sql.substring(start, pos + 1), startLine));
+                    String text = sql.substring(start, pos + 1);
+                    pos++;
+                    statements.add(firstWords.size() > 0 && firstWords.get(0).equals("COPY") && COPY_FROM_STDIN
+                            .matcher(withoutComments(text)).find() ? copyStatement(text, startLine) : new SqlStatement(text, startLine));
+                } else {
+                    pos++;
                 }
-                pos++;
                 start = -1;
                 routine = false;
                 firstWords.clear();
@@ -109,6 +114,40 @@ public final class SqlSplitter {
             statements.add(new SqlStatement(sql.substring(start), startLine));
         }
         return statements;
+    }
+
+    /** {@code COPY ... FROM STDIN}, whatever follows (options such as {@code WITH (FORMAT csv)}). */
+    private static final java.util.regex.Pattern COPY_FROM_STDIN = java.util.regex.Pattern.compile(
+            "(?is)^COPY\\s.*\\bFROM\\s+STDIN\\b");
+
+    /** The COPY statement with its data: the lines after it up to a line {@code \.}, which it consumes too. */
+    private SqlStatement copyStatement(String text, int startLine) throws UnterminatedException {
+        int copyLine = line;
+        while (pos < sql.length() && sql.charAt(pos) != '\n') {
+            pos++; // the rest of the COPY line: psql reads data from the next line on
+        }
+        if (pos < sql.length()) {
+            pos++;
+            line++;
+        }
+        int dataLine = line;
+        StringBuilder data = new StringBuilder();
+        while (pos < sql.length()) {
+            int end = sql.indexOf('\n', pos);
+            String row = sql.substring(pos, end < 0 ? sql.length() : end);
+            pos = end < 0 ? sql.length() : end + 1;
+            line++;
+            if (row.equals("\\.") || row.equals("\\.\r")) {
+                return new SqlStatement(text, startLine, data.toString(), dataLine);
+            }
+            data.append(row.endsWith("\r") ? row.substring(0, row.length() - 1) : row).append('\n');
+        }
+        throw new UnterminatedException("COPY data (no line \\. ends it)", copyLine);
+    }
+
+    /** The statement with its comments blanked, for looking at its words. */
+    private static String withoutComments(String text) {
+        return text.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("--[^\n]*", " ").strip();
     }
 
     private char peek(int ahead) {

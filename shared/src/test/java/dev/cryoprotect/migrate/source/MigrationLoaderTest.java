@@ -111,23 +111,38 @@ class MigrationLoaderTest {
     }
 
     @Test
-    void aNameThatIsNotSnakeCaseIsRefused() {
-        file("003_AddTeams.sql", "SELECT 1;");
+    void namesAreReadAsTheSupabaseCliReadsThem() {
+        file("003_AddTeams.sql", "SELECT 1;").file("20240214114147_auth-hook.sql", "SELECT 2;")
+                .file("004_add.profiles.v2.sql", "SELECT 3;").file("1_first.sql", "SELECT 4;")
+                .file("004_add.profiles.v2.down.sql", "SELECT 5;");
+        MigrationSet set = load();
+        assertEquals(List.of("1", "003", "004", "20240214114147"), set.migrations().stream()
+                .map(m -> m.version().text()).toList());
+        assertEquals(List.of("first", "AddTeams", "add.profiles.v2", "auth-hook"), set.migrations().stream()
+                .map(m -> m.name()).toList());
+        assertTrue(set.migrations().get(2).down().isPresent(), "the down file pairs by version and name");
+        assertEquals(List.of(), set.warnings());
+    }
+
+    @Test
+    void strayFilesAreSkippedWithAOneLineWarningAndBlockNothing() {
+        file("add_teams.sql", "SELECT 1;").file("README.md", "# notes").file("chembl_fix.sql", "UPDATE x SET y = 1;")
+                .file("001_a.sql", "SELECT 1;").file(".gitkeep", "").file("001_a.SQL", "SELECT 1;");
+        MigrationSet set = load();
+        assertEquals(List.of("001"), set.migrations().stream().map(m -> m.version().text()).toList());
+        assertEquals(List.of("skipped 001_a.SQL: not a migration file (<digits>_<name>.sql, .down.sql or .json)",
+                "skipped README.md: not a migration file (<digits>_<name>.sql, .down.sql or .json)",
+                "skipped add_teams.sql: not a migration file (<digits>_<name>.sql, .down.sql or .json)",
+                "skipped chembl_fix.sql: not a migration file (<digits>_<name>.sql, .down.sql or .json)"),
+                set.warnings());
+    }
+
+    @Test
+    void twoFilesClaimingOneVersionAreRefusedNamingBoth() {
+        file("001_create-users.sql", "SELECT 1;").file("001_create_users.sql", "SELECT 2;");
         Problem p = onlyProblem();
-        assertEquals("003_AddTeams.sql", p.file());
-        assertTrue(p.message().contains("not snake_case"), p.message());
-    }
-
-    @Test
-    void aFileNameWithoutAVersionIsRefused() {
-        file("add_teams.sql", "SELECT 1;");
-        assertTrue(onlyProblem().message().contains("NNN_snake_name.sql"));
-    }
-
-    @Test
-    void aVersionWithFewerThanThreeDigitsIsRefused() {
-        file("1_first.sql", "SELECT 1;");
-        assertTrue(onlyProblem().message().contains("at least 3 digits"));
+        assertEquals("001_create_users.sql", p.file());
+        assertTrue(p.message().contains("already used by 001_create-users.sql"), p.message());
     }
 
     @Test
@@ -266,7 +281,7 @@ class MigrationLoaderTest {
 
     @Test
     void everyProblemIsReportedAtOnce() {
-        file("001_Bad.sql", "x").file("002_ok.json", "{").file("003_orphan.down.sql", "x");
+        file("001_a.sql", "x").file("001_b.sql", "x").file("002_ok.json", "{").file("003_orphan.down.sql", "x");
         InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class, this::load);
         assertEquals(3, e.problems().size(), e.getMessage());
         assertTrue(e.getMessage().startsWith("3 problems in migration files (nothing was run)"), e.getMessage());

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Tag("fast")
 class SqlSplitterTest {
@@ -59,5 +61,38 @@ class SqlSplitterTest {
         SqlSplitter.UnterminatedException e = assertThrows(SqlSplitter.UnterminatedException.class,
                 () -> SqlSplitter.split("SELECT 1;\nDO $$ BEGIN\n"));
         assertEquals(2, e.line());
+    }
+
+    @Test
+    void copyFromStdinTakesItsDataLinesUpToTheEndMarker() throws Exception {
+        String dump = """
+                SET statement_timeout = 0;
+                COPY public.countries (id, name) FROM stdin;
+                1	Austria
+                2	Belgium; with a semicolon
+                \\.
+
+                SELECT pg_catalog.setval('public.countries_id_seq', 2, true);
+                COPY public.notes (id, body) FROM STDIN WITH (FORMAT csv);
+                1,"a ""quoted"" note"
+                \\.
+                """;
+        List<SqlStatement> statements = SqlSplitter.split(dump);
+        assertEquals(4, statements.size());
+        SqlStatement copy = statements.get(1);
+        assertEquals("COPY public.countries (id, name) FROM stdin;", copy.sql());
+        assertEquals("1\tAustria\n2\tBelgium; with a semicolon\n", copy.copyData());
+        assertEquals(3, copy.copyDataLine());
+        assertEquals(7, statements.get(2).startLine());
+        assertEquals("1,\"a \"\"quoted\"\" note\"\n", statements.get(3).copyData());
+        assertFalse(statements.get(0).isCopyFromStdin());
+    }
+
+    @Test
+    void copyDataWithoutItsEndMarkerIsUnterminated() {
+        SqlSplitter.UnterminatedException e = assertThrows(SqlSplitter.UnterminatedException.class,
+                () -> SqlSplitter.split("SELECT 1;\nCOPY t (a) FROM stdin;\n1\n2\n"));
+        assertEquals(2, e.line());
+        assertTrue(e.getMessage().contains("COPY data"), e.getMessage());
     }
 }

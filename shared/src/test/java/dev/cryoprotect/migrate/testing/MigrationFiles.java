@@ -27,6 +27,14 @@ public final class MigrationFiles {
         return this;
     }
 
+    public String read(String name) {
+        try {
+            return Files.readString(dir.resolve(name), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public MigrationFiles delete(String name) {
         try {
             Files.delete(dir.resolve(name));

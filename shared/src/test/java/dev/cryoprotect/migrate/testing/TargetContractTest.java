@@ -278,7 +278,7 @@ public abstract class TargetContractTest {
     void aChangedAppliedFileBlocksApplyUntilRepaired() {
         writeCreating("001", "alpha");
         migrator().apply(null, false);
-        files.append(fileOf("001"), "\n");
+        files.append(fileOf("001"), " ");
         writeCreating("002", "beta");
         assertEquals(MigrationState.CHANGED, migrator().status().migrations().get(0).state());
         MigrateException e = assertThrows(MigrateException.class, () -> migrator().apply(null, false));
@@ -292,6 +292,17 @@ public abstract class TargetContractTest {
         assertEquals(MigrationState.APPLIED, migrator().status().migrations().get(0).state());
         assertTrue(migrator().apply(null, false).success());
         assertEquals(Set.of("alpha", "beta"), things());
+    }
+
+    @Test
+    void aFileWhoseOnlyChangeIsTheFinalNewlineIsNotChanged() {
+        writeCreating("001", "alpha");
+        migrator().apply(null, false);
+        files.append(fileOf("001"), "\n");
+        assertEquals(MigrationState.APPLIED, migrator().status().migrations().get(0).state());
+        files.write(fileOf("001"), files.read(fileOf("001")).replaceFirst("\n+$", ""));
+        assertEquals(MigrationState.APPLIED, migrator().status().migrations().get(0).state(), "nor is dropping it");
+        assertTrue(migrator().apply(null, false).success());
     }
 
     @Test

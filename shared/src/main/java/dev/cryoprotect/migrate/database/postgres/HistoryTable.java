@@ -89,6 +89,11 @@ final class HistoryTable {
             if (!columns.contains("applied_at")) {
                 st.execute("ALTER TABLE " + qualified + " ADD COLUMN applied_at timestamptz DEFAULT now()");
             }
+            if (List.of("integer", "smallint").contains(versionType(c))) {
+                // The old system's integer versions cannot hold a 14-digit Supabase CLI timestamp: widen, keeping rows.
+                st.execute("ALTER TABLE " + qualified + " ALTER COLUMN version TYPE bigint");
+                numericVersions = null;
+            }
             st.execute("ALTER TABLE " + qualified + " ADD COLUMN IF NOT EXISTS checksum text, "
                     + "ADD COLUMN IF NOT EXISTS execution_time_ms bigint, ADD COLUMN IF NOT EXISTS run_id text, "
                     + "ADD COLUMN IF NOT EXISTS applied_by text");
@@ -165,17 +170,21 @@ final class HistoryTable {
     /** Whether an adopted table keeps versions in a number column. */
     private boolean numericVersions(Connection c) throws SQLException {
         if (numericVersions == null) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT data_type FROM information_schema.columns"
-                    + " WHERE table_schema = ? AND table_name = ? AND column_name = 'version'")) {
-                ps.setString(1, config.historySchema());
-                ps.setString(2, config.historyTable());
-                try (ResultSet rs = ps.executeQuery()) {
-                    numericVersions = rs.next()
-                            && List.of("integer", "bigint", "smallint", "numeric").contains(rs.getString(1));
-                }
-            }
+            numericVersions = List.of("integer", "bigint", "smallint", "numeric").contains(versionType(c));
         }
         return numericVersions;
+    }
+
+    /** The version column's data type, or "" when the table does not exist yet. */
+    private String versionType(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT data_type FROM information_schema.columns"
+                + " WHERE table_schema = ? AND table_name = ? AND column_name = 'version'")) {
+            ps.setString(1, config.historySchema());
+            ps.setString(2, config.historyTable());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        }
     }
 
     static String quote(String identifier) {

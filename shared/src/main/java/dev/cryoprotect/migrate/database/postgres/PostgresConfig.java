@@ -12,8 +12,11 @@ import java.util.regex.Pattern;
  * How to reach the database and where the history table lives. Accepts a JDBC URL ({@code jdbc:postgresql://...}) or
  * the {@code postgresql://user:password@host:5432/db} URL that Supabase shows. The password is kept out of
  * {@link #toString()} and {@link #describe()}.
+ *
+ * @param embedded the local embedded database (errors then say what it cannot do, such as missing extensions)
  */
-public record PostgresConfig(String jdbcUrl, String user, String password, String historySchema, String historyTable) {
+public record PostgresConfig(String jdbcUrl, String user, String password, String historySchema, String historyTable,
+                             boolean embedded) {
     private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password=)[^&;]*");
 
     public PostgresConfig {
@@ -32,7 +35,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         }
         String trimmed = url.strip();
         if (trimmed.startsWith("jdbc:postgresql:")) {
-            return new PostgresConfig(trimmed, null, null, historySchema, "migrations");
+            return new PostgresConfig(trimmed, null, null, historySchema, "migrations", false);
         }
         if (!trimmed.startsWith("postgres://") && !trimmed.startsWith("postgresql://")) {
             throw MigrateException.badInput("database URL must start with postgresql://, postgres:// or jdbc:postgresql://");
@@ -52,7 +55,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
             String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
                     + (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/postgres" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-            return new PostgresConfig(jdbc, user, password, historySchema, "migrations");
+            return new PostgresConfig(jdbc, user, password, historySchema, "migrations", false);
         } catch (URISyntaxException e) {
             // The message of URISyntaxException quotes the input, which may hold the password: do not pass it on.
             throw MigrateException.badInput("database URL is not a valid URL (check that special characters in the"
@@ -95,7 +98,12 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
     }
 
     public PostgresConfig withHistoryTable(String table) {
-        return new PostgresConfig(jdbcUrl, user, password, historySchema, table);
+        return new PostgresConfig(jdbcUrl, user, password, historySchema, table, embedded);
+    }
+
+    /** The same database, known to be the local embedded one. */
+    public PostgresConfig asEmbedded() {
+        return new PostgresConfig(jdbcUrl, user, password, historySchema, historyTable, true);
     }
 
     /** Host, port and database, as far as the URL says, without credentials. */

@@ -8,9 +8,17 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.sql.SQLException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Turns PostgreSQL errors into messages for people: the file and line a server error points at, never a password. */
 final class PostgresErrors {
+    /** Where PostgreSQL says which data row of a COPY failed: "COPY countries, line 3, column id: ...". */
+    private static final Pattern COPY_LINE = Pattern.compile("COPY [^,]+, line (\\d+)");
+    /** PostgreSQL's "extension "vector" is not available" (and the older "could not open extension control file"). */
+    private static final Pattern MISSING_EXTENSION = Pattern.compile(
+            "extension \"([^\"]+)\" is not available|could not open extension control file \".*/([^/\"]+)\\.control\"");
+
     private PostgresErrors() {
     }
 
@@ -18,7 +26,8 @@ final class PostgresErrors {
      * A failed statement of {@code script} (null: the history write after it), with the file line its error position
      * points at, the server's message, and what became of the migration.
      */
-    static MigrateException statementFailed(SqlScript script, SqlStatement statement, SQLException e) {
+    static MigrateException statementFailed(PostgresConfig config, SqlScript script, SqlStatement statement,
+                                            SQLException e) {
         if (isConnectionLost(e)) {
             return new MigrateException(Failure.MIGRATION_FAILED, script.fileName() + ": lost the connection to"
                     + " PostgreSQL while running it" + (script.transactional() ? "; the server rolls the migration back"
@@ -28,6 +37,10 @@ final class PostgresErrors {
         ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
         if (statement != null) {
             line = server != null && server.getPosition() > 0 ? statement.lineOf(server.getPosition()) : statement.startLine();
+            Matcher copyLine = server == null || server.getWhere() == null ? null : COPY_LINE.matcher(server.getWhere());
+            if (statement.isCopyFromStdin() && copyLine != null && copyLine.find()) {
+                line = statement.copyDataLine() + Integer.parseInt(copyLine.group(1)) - 1; // the data row's own line
+            }
         }
         StringBuilder message = new StringBuilder(script.fileName());
         if (line != null) {
@@ -37,10 +50,40 @@ final class PostgresErrors {
         if (statement == null) {
             message.append(" (while recording the history row)");
         }
+        String sqlState = e.getSQLState() == null ? "" : e.getSQLState();
+        Matcher missing = server == null ? null : MISSING_EXTENSION.matcher(server.getMessage());
+        if (missing != null && missing.find()) {
+            String extension = missing.group(1) != null ? missing.group(1) : missing.group(2);
+            message.append(". ").append(config.embedded()
+                    ? "The embedded database cannot provide extension \"" + extension + "\"; run against a database"
+                    + " that has it: --database-url to a 'supabase start' database"
+                    + " (postgresql://postgres:postgres@127.0.0.1:54322/postgres) or a Supabase branch"
+                    : "Install extension \"" + extension + "\" on that server (on Supabase: Database >"
+                    + " Extensions), or run against a database that has it");
+        } else if (sqlState.equals("25001")) {
+            message.append(". This statement cannot run inside a transaction: put '")
+                    .append(SqlScript.NO_TRANSACTION_MARKER).append("' on the first line of the file");
+        }
         message.append(script.transactional()
                 ? ". The migration was rolled back; nothing of it remains."
                 : ". The file runs outside a transaction: statements before this one stay applied.");
         return new MigrateException(Failure.MIGRATION_FAILED, message.toString(), script.fileName(), line, e);
+    }
+
+    /** A statement of a transactional file committed the transaction it ran in; what ran up to it is now permanent. */
+    static MigrateException transactionEnded(SqlScript script, SqlStatement statement) {
+        return new MigrateException(Failure.MIGRATION_FAILED, script.fileName() + ":" + statement.startLine()
+                + ": this statement ended the transaction the file runs in, committing every statement up to it (lines 1-"
+                + statement.startLine() + "). The rest of the file did not run and no history row was written: the"
+                + " database now holds part of this migration. Undo those statements by hand, or finish the file, then"
+                + " record it with 'migrate baseline' or rerun it", script.fileName(), statement.startLine(), null);
+    }
+
+    /** The final COMMIT got no answer: the outcome is unknown until someone looks. */
+    static MigrateException commitUncertain(SqlScript script, SQLException e) {
+        return new MigrateException(Failure.UNREACHABLE, script.fileName() + ": lost the connection to PostgreSQL"
+                + " while committing it: the migration and its history row either both landed or neither did; run"
+                + " 'migrate status' to see which (" + e.getMessage() + ")", script.fileName(), null, e);
     }
 
     /** An error outside a migration's own statements: reading or writing the history, taking the lock. */

@@ -19,12 +19,14 @@ import java.util.List;
 
 /**
  * Supabase (PostgreSQL) over JDBC. One connection per target: the session advisory lock lives on it, so a killed
- * process releases the lock when the server sees the connection drop. The pieces: {@link HistoryTable},
- * {@link AdvisoryLock}, {@link ScriptRunner}, {@link PostgresErrors}.
+ * process releases the lock when the server sees the connection drop. The pieces: {@link HistoryTable} (kept in step
+ * with {@link SupabaseCliHistory} where the Supabase CLI's table exists), {@link AdvisoryLock}, {@link ScriptRunner},
+ * {@link PostgresErrors}.
  */
 public final class PostgresTarget implements DatabaseTarget {
     private final PostgresConfig config;
     private final HistoryTable history;
+    private final SupabaseCliHistory cliHistory = new SupabaseCliHistory();
     private final AdvisoryLock lock;
     private Connection connection;
     private boolean locked;
@@ -53,10 +55,18 @@ public final class PostgresTarget implements DatabaseTarget {
         return connection;
     }
 
+    /** This tool's history, plus the versions only the Supabase CLI's table records (marked as such). */
     @Override
     public List<AppliedMigration> applied() {
         try {
-            return history.read(connection());
+            List<AppliedMigration> rows = new ArrayList<>(history.read(connection()));
+            for (AppliedMigration cli : cliHistory.read(connection)) {
+                if (rows.stream().noneMatch(r -> r.version().equals(cli.version()))) {
+                    rows.add(cli);
+                }
+            }
+            rows.sort((a, b) -> a.version().compareTo(b.version()));
+            return rows;
         } catch (SQLException e) {
             throw PostgresErrors.databaseError(config, "reading the migration history", e);
         }
@@ -106,7 +116,7 @@ public final class PostgresTarget implements DatabaseTarget {
         requireLock("apply");
         SqlScript script = migration.up().orElseThrow();
         long started = System.nanoTime();
-        runScript(script, () -> history.insert(connection, migration, run, millisSince(started)));
+        runScript(script, () -> recordApplied(migration, run, millisSince(started)));
         return new AppliedMigration(migration.version(), migration.name(), script.checksum(), null,
                 millisSince(started), run.runId(), run.appliedBy());
     }
@@ -116,16 +126,20 @@ public final class PostgresTarget implements DatabaseTarget {
         requireLock("rollback");
         SqlScript down = migration.down().orElseThrow(() -> MigrateException.badInput(migration.label()
                 + " has no down file; it cannot be rolled back"));
-        runScript(down, () -> history.delete(connection, migration.version()));
+        runScript(down, () -> recordRolledBack(migration.version()));
     }
 
     private void runScript(SqlScript script, ScriptRunner.HistoryWrite historyWrite) {
         try {
             new ScriptRunner(connection()).run(script, historyWrite);
         } catch (ScriptRunner.StatementFailed f) {
-            throw PostgresErrors.statementFailed(script, f.statement, f.error);
+            throw PostgresErrors.statementFailed(config, script, f.statement, f.error);
+        } catch (ScriptRunner.TransactionEnded e) {
+            throw PostgresErrors.transactionEnded(script, e.statement);
+        } catch (ScriptRunner.CommitUncertain e) {
+            throw PostgresErrors.commitUncertain(script, e.error);
         } catch (SQLException e) {
-            throw PostgresErrors.statementFailed(script, null, e);
+            throw PostgresErrors.statementFailed(config, script, null, e);
         }
     }
 
@@ -147,13 +161,20 @@ public final class PostgresTarget implements DatabaseTarget {
                     continue;
                 }
                 try {
-                    runner.execute(script, up ? () -> history.insert(connection, m, run, millisSince(started))
-                            : () -> history.delete(connection, m.version()));
+                    runner.execute(script, up ? () -> recordApplied(m, run, millisSince(started))
+                            : () -> recordRolledBack(m.version()));
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(),
                             up ? StepOutcome.WOULD_APPLY : StepOutcome.WOULD_ROLL_BACK, millisSince(started), null));
                 } catch (ScriptRunner.StatementFailed f) {
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.FAILED,
-                            millisSince(started), PostgresErrors.statementFailed(script, f.statement, f.error).getMessage()));
+                            millisSince(started), PostgresErrors.statementFailed(config, script, f.statement, f.error)
+                            .getMessage()));
+                    break;
+                } catch (ScriptRunner.TransactionEnded e) {
+                    // Cannot happen for files the loader accepted; said loudly if it ever does.
+                    steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.FAILED,
+                            millisSince(started), "the dry run could not undo this: "
+                            + PostgresErrors.transactionEnded(script, e.statement).getMessage()));
                     break;
                 }
             }
@@ -170,10 +191,26 @@ public final class PostgresTarget implements DatabaseTarget {
     public void record(Migration migration, RunInfo run) {
         requireLock("record");
         try {
-            history.insert(connection(), migration, run, 0);
+            connection().setAutoCommit(false);
+            recordApplied(migration, run, 0);
+            connection.commit();
         } catch (SQLException e) {
+            new ScriptRunner(connection).rollbackQuietly();
             throw PostgresErrors.databaseError(config, "recording version " + migration.version().text(), e);
+        } finally {
+            autoCommit();
         }
+    }
+
+    /** A version's history rows: this tool's, and the Supabase CLI's where that table exists. */
+    private void recordApplied(Migration migration, RunInfo run, long executionMs) throws SQLException {
+        history.insert(connection, migration, run, executionMs);
+        cliHistory.insert(connection, migration);
+    }
+
+    private void recordRolledBack(Version version) throws SQLException {
+        history.delete(connection, version);
+        cliHistory.delete(connection, version);
     }
 
     @Override

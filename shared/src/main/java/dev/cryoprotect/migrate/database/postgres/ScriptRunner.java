@@ -2,7 +2,12 @@ package dev.cryoprotect.migrate.database.postgres;
 
 import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
 import dev.cryoprotect.migrate.model.SqlScript;
+import org.postgresql.PGConnection;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -10,7 +15,9 @@ import java.sql.Statement;
 /**
  * Runs one SQL file's statements, then its history write, on one connection: inside one transaction for a
  * transactional file (a failure leaves neither), statement by statement in autocommit for a
- * {@code -- migrate:no-transaction} file.
+ * {@code -- migrate:no-transaction} file. {@code COPY ... FROM stdin} data goes through pgjdbc's CopyManager, in the
+ * same transaction. After every statement of a transactional file the server must still report the transaction open;
+ * if a statement ended it, the run stops there and says what was committed.
  */
 final class ScriptRunner {
     /** The history row change that belongs to the script, run right after its last statement. */
@@ -31,6 +38,28 @@ final class ScriptRunner {
         }
     }
 
+    /** A statement of a transactional file ended its transaction: what ran up to and including it is committed. */
+    static final class TransactionEnded extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient SqlStatement statement;
+
+        TransactionEnded(SqlStatement statement) {
+            super("transaction ended by the statement on line " + statement.startLine());
+            this.statement = statement;
+        }
+    }
+
+    /** The COMMIT at the end did not come back: the migration and its history row landed together, or neither did. */
+    static final class CommitUncertain extends Exception {
+        private static final long serialVersionUID = 1L;
+        final SQLException error;
+
+        CommitUncertain(SQLException error) {
+            super(error);
+            this.error = error;
+        }
+    }
+
     private final Connection connection;
 
     ScriptRunner(Connection connection) {
@@ -38,14 +67,22 @@ final class ScriptRunner {
     }
 
     /** Runs the script and its history write, committing at the end of a transactional file. */
-    void run(SqlScript script, HistoryWrite historyWrite) throws StatementFailed, SQLException {
+    void run(SqlScript script, HistoryWrite historyWrite)
+            throws StatementFailed, TransactionEnded, CommitUncertain, SQLException {
         connection.setAutoCommit(!script.transactional());
         try {
             execute(script, historyWrite);
             if (script.transactional()) {
-                connection.commit();
+                try {
+                    connection.commit();
+                } catch (SQLException e) {
+                    if (PostgresErrors.isConnectionLost(e)) {
+                        throw new CommitUncertain(e);
+                    }
+                    throw new StatementFailed(null, e); // refused at commit (a deferred constraint): rolled back
+                }
             }
-        } catch (StatementFailed | SQLException e) {
+        } catch (StatementFailed | TransactionEnded | CommitUncertain e) {
             if (script.transactional()) {
                 rollbackQuietly();
             }
@@ -56,11 +93,20 @@ final class ScriptRunner {
     }
 
     /** Runs the script and its history write in the transaction already open on the connection; never commits. */
-    void execute(SqlScript script, HistoryWrite historyWrite) throws StatementFailed {
+    void execute(SqlScript script, HistoryWrite historyWrite) throws StatementFailed, TransactionEnded {
         for (SqlStatement statement : script.statements()) {
-            try (Statement st = connection.createStatement()) {
-                st.setEscapeProcessing(false); // the SQL goes to the server as written
-                st.execute(statement.sql());
+            try {
+                if (statement.isCopyFromStdin()) {
+                    copyIn(statement);
+                } else {
+                    try (Statement st = connection.createStatement()) {
+                        st.setEscapeProcessing(false); // the SQL goes to the server as written
+                        st.execute(statement.sql());
+                    }
+                }
+                if (script.transactional() && transactionState() == TransactionState.IDLE) {
+                    throw new TransactionEnded(statement);
+                }
             } catch (SQLException e) {
                 throw new StatementFailed(statement, e);
             }
@@ -70,6 +116,20 @@ final class ScriptRunner {
         } catch (SQLException e) {
             throw new StatementFailed(null, e);
         }
+    }
+
+    private void copyIn(SqlStatement statement) throws SQLException {
+        try {
+            connection.unwrap(PGConnection.class).getCopyAPI().copyIn(statement.sql(),
+                    new StringReader(statement.copyData()));
+        } catch (IOException e) {
+            throw new SQLException("reading the COPY data failed: " + e.getMessage(), "58030", e);
+        }
+    }
+
+    /** What the server last said about the transaction: open, failed, or none (idle). */
+    private TransactionState transactionState() throws SQLException {
+        return connection.unwrap(BaseConnection.class).getTransactionState();
     }
 
     void rollbackQuietly() {

@@ -1,0 +1,213 @@
+package dev.cryoprotect.migrate.database.postgres;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.Migrator;
+import dev.cryoprotect.migrate.model.MigrationState;
+import dev.cryoprotect.migrate.model.SqlScript;
+import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
+import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StatusEntry;
+import dev.cryoprotect.migrate.report.StatusReport;
+import dev.cryoprotect.migrate.source.DirectorySource;
+import dev.cryoprotect.migrate.testing.MigrationFiles;
+import dev.cryoprotect.migrate.testing.TestPostgres;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What real Supabase migration folders contain, on real PostgreSQL: COPY data, transaction control, extensions, the Supabase CLI's history. */
+class SupabaseConformanceTest {
+    @TempDir
+    Path dir;
+    private MigrationFiles files;
+    private String url;
+    private final List<PostgresTarget> targets = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        files = new MigrationFiles(dir);
+        url = TestPostgres.newDatabase();
+    }
+
+    @AfterEach
+    void close() {
+        targets.forEach(PostgresTarget::close);
+    }
+
+    private Migrator migrator(PostgresConfig config) {
+        PostgresTarget target = new PostgresTarget(config);
+        targets.add(target);
+        return Migrator.configure().source(new DirectorySource(dir)).target(target).lockTimeout(Duration.ofSeconds(5))
+                .appliedBy("conformance").load();
+    }
+
+    private Migrator migrator() {
+        return migrator(TestPostgres.config(url));
+    }
+
+    @Test
+    void copyFromStdinLoadsItsRowsInTheMigrationsTransaction() {
+        files.write("001_countries.sql", """
+                CREATE TABLE public.countries (id int PRIMARY KEY, name text NOT NULL, note text);
+                COPY public.countries (id, name, note) FROM stdin;
+                1\tAustria\t\\N
+                2\tBelgium\thas a ; semicolon
+                \\.
+                CREATE INDEX countries_name ON public.countries (name);
+                """);
+        RunResult result = migrator().apply(null, false);
+        assertTrue(result.success(), result.message());
+        assertEquals(List.of("Austria|null", "Belgium|has a ; semicolon"),
+                TestPostgres.query(url, "SELECT name || '|' || coalesce(note, 'null') FROM countries ORDER BY id"));
+    }
+
+    @Test
+    void aBadCopyRowIsReportedAtItsOwnLineAndNothingRemains() {
+        files.write("001_countries.sql", """
+                CREATE TABLE public.countries (id int PRIMARY KEY, name text NOT NULL);
+                COPY public.countries (id, name) FROM stdin;
+                1\tAustria
+                two\tBelgium
+                \\.
+                """);
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals(4, result.error().line(), result.error().message());
+        assertTrue(result.error().message().startsWith("001_countries.sql:4: ERROR: invalid input syntax for type integer"),
+                result.error().message());
+        assertTrue(result.error().message().contains("nothing of it remains"), result.error().message());
+        assertEquals(List.of(), TestPostgres.query(url, "SELECT to_regclass('public.countries')::text WHERE to_regclass('public.countries') IS NOT NULL"));
+    }
+
+    @Test
+    void aWrappedFileRunsAsOneTransactionWithItsHistoryRowAndADryRunLeavesNothing() {
+        files.write("001_wrapped.sql", "begin;\ncreate table a (id int primary key);\ninsert into a values (1);\ncommit;\n");
+        files.write("002_wrapped_failing.sql", "BEGIN;\nCREATE TABLE b (id int);\nINSERT INTO nowhere VALUES (1);\nCOMMIT;\n");
+        RunResult dry = migrator().apply(Version.parse("001"), true);
+        assertTrue(dry.success(), dry.message());
+        assertEquals(List.of(), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList(),
+                "the dry run left nothing behind");
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals(3, result.error().line());
+        assertEquals(List.of("a"), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList(),
+                "001 applied whole, 002 left nothing (its own COMMIT never ran)");
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
+    }
+
+    @Test
+    void ifAStatementEverEndsTheTransactionTheRunStopsAndSaysWhatWasCommitted() throws Exception {
+        // The loader refuses files like this; the runner's guard is the second line of defence.
+        SqlScript script = new SqlScript("001_sneaky.sql", "", "x", true, List.of(
+                new SqlStatement("CREATE TABLE kept (id int);", 1), new SqlStatement("COMMIT;", 2),
+                new SqlStatement("CREATE TABLE never (id int);", 3)));
+        try (Connection c = TestPostgres.config(url).connect()) {
+            ScriptRunner.TransactionEnded e = assertThrows(ScriptRunner.TransactionEnded.class,
+                    () -> new ScriptRunner(c).run(script, () -> { }));
+            assertEquals(2, e.statement.startLine());
+            String message = PostgresErrors.transactionEnded(script, e.statement).getMessage();
+            assertTrue(message.startsWith("001_sneaky.sql:2: this statement ended the transaction"), message);
+            assertTrue(message.contains("lines 1-2") && !message.contains("nothing of it remains"), message);
+        }
+        assertEquals(List.of("kept"), TestPostgres.tables(url, "public"), "what ran before it stayed; the rest never ran");
+    }
+
+    @Test
+    void aStatementThatCannotRunInATransactionSaysHowToRunIt() {
+        files.write("001_index.sql", "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n");
+        RunResult result = migrator().apply(null, false);
+        assertEquals(2, result.error().line());
+        assertTrue(result.error().message().contains("cannot run inside a transaction: put '-- migrate:no-transaction'"
+                + " on the first line"), result.error().message());
+    }
+
+    @Test
+    void aMissingExtensionIsOneClearMessageNamingItAndTheWayOut() {
+        files.write("001_ext.sql", "-- needs an extension\nCREATE EXTENSION IF NOT EXISTS plv8 WITH SCHEMA extensions;\n");
+        RunResult embedded = migrator(TestPostgres.config(url).asEmbedded()).apply(null, false);
+        assertEquals(2, embedded.error().line());
+        String message = embedded.error().message();
+        assertTrue(message.contains("extension \"plv8\" is not available"), message);
+        assertTrue(message.contains("The embedded database cannot provide extension \"plv8\""), message);
+        assertTrue(message.contains("--database-url") && message.contains("127.0.0.1:54322"), message);
+        RunResult remote = migrator().apply(null, false);
+        assertTrue(remote.error().message().contains("Install extension \"plv8\" on that server"), remote.error().message());
+    }
+
+    @Test
+    void theSupabaseCliHistoryIsReadAdoptedAndKeptInStep() {
+        TestPostgres.execute(url, "CREATE SCHEMA supabase_migrations; CREATE TABLE supabase_migrations.schema_migrations"
+                + " (version text PRIMARY KEY, statements text[], name text)");
+        TestPostgres.execute(url, "INSERT INTO supabase_migrations.schema_migrations VALUES"
+                + " ('20240101000000', '{\"create table a (id int)\"}', 'create_a'),"
+                + " ('20240102000000', '{\"create table b (id int)\"}', 'create-b')");
+        TestPostgres.execute(url, "CREATE TABLE a (id int); CREATE TABLE b (id int)");
+        files.write("20240101000000_create_a.sql", "create table a (id int);\n");
+        files.write("20240102000000_create-b.sql", "create table b (id int);\n");
+        files.write("20240103000000_create_c.sql", "create table c (id int);\n");
+        files.write("20240103000000_create_c.down.sql", "drop table c;\n");
+
+        StatusReport status = migrator().status();
+        assertEquals(List.of(MigrationState.APPLIED, MigrationState.APPLIED, MigrationState.PENDING),
+                status.migrations().stream().map(StatusEntry::state).toList());
+        assertEquals("supabase_migrations.schema_migrations", status.migrations().get(0).recordedIn());
+        assertNull(status.migrations().get(2).recordedIn());
+
+        RunResult applied = migrator().apply(null, false);
+        assertEquals(List.of("20240103000000"), applied.steps().stream().map(s -> s.version()).toList());
+        assertEquals(List.of("20240101000000", "20240102000000", "20240103000000"), TestPostgres.query(url,
+                "SELECT version FROM supabase_migrations.schema_migrations ORDER BY version"), "the CLI's table agrees");
+        assertEquals(List.of("create_c|{\"create table c (id int);\"}"), TestPostgres.query(url,
+                "SELECT name || '|' || statements::text FROM supabase_migrations.schema_migrations"
+                        + " WHERE version = '20240103000000'"));
+
+        RunResult adopted = migrator().adoptForeignHistory();
+        assertEquals(List.of("20240101000000", "20240102000000"), adopted.steps().stream().map(s -> s.version()).toList());
+        assertEquals(List.of("20240101000000", "20240102000000", "20240103000000"),
+                TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+        assertTrue(migrator().status().migrations().stream().allMatch(e -> e.recordedIn() == null));
+
+        assertTrue(migrator().rollback(null, false).success());
+        assertEquals(List.of("20240101000000", "20240102000000"), TestPostgres.query(url,
+                "SELECT version FROM supabase_migrations.schema_migrations ORDER BY version"));
+    }
+
+    @Test
+    void anIntegerVersionColumnIsWidenedSoATimestampVersionFits() {
+        TestPostgres.execute(url, "CREATE TABLE migrations (version integer PRIMARY KEY, name text, applied_at timestamptz)");
+        TestPostgres.execute(url, "INSERT INTO migrations VALUES (1, 'create_alpha', now())");
+        TestPostgres.execute(url, "CREATE TABLE alpha (id int)");
+        files.write("001_create_alpha.sql", "CREATE TABLE alpha (id int);\n");
+        files.write("20240214114147_auth-hook.sql", "CREATE TABLE beta (id int);\n");
+        RunResult result = migrator().apply(null, false);
+        assertTrue(result.success(), result.message());
+        assertEquals(List.of("bigint"), TestPostgres.query(url, "SELECT data_type FROM information_schema.columns"
+                + " WHERE table_name = 'migrations' AND column_name = 'version'"));
+        assertEquals(List.of("1", "20240214114147"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+    }
+
+    @Test
+    void aRefusedFileRunsNothing() {
+        files.write("001_a.sql", "CREATE TABLE a (id int);\n");
+        files.write("002_b.sql", "CREATE TABLE b (id int);\nCOMMIT;\n");
+        MigrateException e = assertThrows(MigrateException.class, () -> migrator().apply(null, false));
+        assertEquals(Failure.BAD_INPUT, e.failure());
+        assertTrue(e.getMessage().contains("002_b.sql:2: COMMIT without a BEGIN"), e.getMessage());
+        assertEquals(List.of(), TestPostgres.tables(url, "public"));
+    }
+}

@@ -1,0 +1,105 @@
+package dev.cryoprotect.migrate.source;
+
+import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
+import dev.cryoprotect.migrate.model.SqlScript;
+import dev.cryoprotect.migrate.testing.Fixtures;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Transaction control inside a file, as the loader reads it: absorbed, or refused before anything runs. */
+@Tag("fast")
+class TransactionControlTest {
+
+    private static SqlScript up(String text) {
+        return Fixtures.set("001_x.sql", text).migrations().get(0).up().orElseThrow();
+    }
+
+    private static List<String> sql(SqlScript script) {
+        return script.statements().stream().map(SqlStatement::sql).toList();
+    }
+
+    private static Problem refused(String text) {
+        InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class, () -> Fixtures.set("001_x.sql", text));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        Problem p = e.problems().get(0);
+        assertEquals("001_x.sql", p.file());
+        assertTrue(p.message().contains("Nothing was run. Remove it") && p.message().contains("-- migrate:no-transaction"),
+                p.message());
+        return p;
+    }
+
+    @Test
+    void aBeginCommitWrapperIsAbsorbedAndSaidOnce() {
+        var set = Fixtures.set("001_x.sql", "-- wrapped\nbegin;\ncreate table a (id int);\ninsert into a values (1);\ncommit;\n");
+        assertEquals(List.of("create table a (id int);", "insert into a values (1);"),
+                sql(set.migrations().get(0).up().orElseThrow()));
+        assertEquals(List.of("001_x.sql: its own BEGIN/COMMIT (lines 2, 5) are absorbed: the file already runs in one"
+                + " transaction together with its history row"), set.warnings());
+    }
+
+    @Test
+    void everySpellingOfTheWrapperIsAbsorbed() {
+        for (String[] pair : new String[][]{{"BEGIN;", "COMMIT;"}, {"BEGIN WORK;", "END;"}, {"start transaction;", "commit work;"},
+                {"BEGIN TRANSACTION;", "END TRANSACTION;"}, {"begin;", "commit and no chain;"}}) {
+            assertEquals(List.of("SELECT 1;"), sql(up(pair[0] + "\nSELECT 1;\n" + pair[1] + "\n")), String.join(" ", pair));
+        }
+    }
+
+    @Test
+    void transactionModesOfTheWrapperAreKept() {
+        assertEquals(List.of("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ WRITE", "SELECT 1;"),
+                sql(up("BEGIN ISOLATION LEVEL SERIALIZABLE, READ WRITE;\nSELECT 1;\nCOMMIT;\n")));
+    }
+
+    @Test
+    void savepointsAndFunctionBodiesStay() {
+        String text = """
+                SAVEPOINT before_backfill;
+                UPDATE a SET n = 1;
+                ROLLBACK TO SAVEPOINT before_backfill;
+                RELEASE SAVEPOINT before_backfill;
+                CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END; $$;
+                CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;
+                DO $$ BEGIN PERFORM 1; END $$;
+                """;
+        assertEquals(7, up(text).statements().size());
+    }
+
+    @Test
+    void aLoneCommitIsRefusedWithItsLine() {
+        Problem p = refused("CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\n");
+        assertEquals(2, p.line());
+        assertTrue(p.message().startsWith("COMMIT without a BEGIN would commit the transaction"), p.message());
+    }
+
+    @Test
+    void rollbackAbortChainAndPreparedTransactionsAreRefused() {
+        assertEquals(2, refused("SELECT 1;\nROLLBACK;\n").line());
+        assertEquals(1, refused("ABORT;\n").line());
+        assertTrue(refused("BEGIN;\nSELECT 1;\nCOMMIT AND CHAIN;\nSELECT 2;\nCOMMIT;\n").message()
+                .startsWith("COMMIT AND CHAIN"));
+        assertTrue(refused("BEGIN;\nSELECT 1;\nPREPARE TRANSACTION 'x';\n").message().contains("prepared transaction"));
+        assertTrue(refused("begin;\nselect 1;\nrollback;\n").message().startsWith("ROLLBACK would end"));
+    }
+
+    @Test
+    void aBeginWithoutCommitAndANestedBeginAreRefused() {
+        assertTrue(refused("BEGIN;\nSELECT 1;\n").message().startsWith("BEGIN has no COMMIT"));
+        Problem nested = refused("BEGIN;\nBEGIN;\nSELECT 1;\nCOMMIT;\nCOMMIT;\n");
+        assertEquals(2, nested.line());
+    }
+
+    @Test
+    void aNoTransactionFileManagesItsOwnTransactions() {
+        SqlScript script = up("-- migrate:no-transaction\nBEGIN;\nSELECT 1;\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON a (n);\n");
+        assertFalse(script.transactional());
+        assertEquals(4, script.statements().size());
+    }
+}
