@@ -79,7 +79,9 @@ public final class Migrator {
         MigrationSet set = migrations();
         RunInfo run = newRun();
         try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
-            target.prepare();
+            if (!dryRun) {
+                target.prepare(); // a dry run changes nothing, not even the history table: dryRun() makes it for itself
+            }
             List<AppliedMigration> history = target.applied();
             String initial = Planner.currentVersion(history);
             List<Migration> plan = Planner.toApply(set, target.database(), history, targetVersion, outOfOrder);
@@ -116,7 +118,9 @@ public final class Migrator {
         MigrationSet set = migrations();
         RunInfo run = newRun();
         try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
-            target.prepare();
+            if (!dryRun) {
+                target.prepare();
+            }
             List<AppliedMigration> history = target.applied();
             String initial = Planner.currentVersion(history);
             List<Migration> plan = Planner.toRollback(set, target.database(), history, targetVersion);

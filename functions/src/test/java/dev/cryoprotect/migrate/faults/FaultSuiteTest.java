@@ -234,6 +234,37 @@ class FaultSuiteTest {
         assertEquals(List.of("0"), TestPostgres.query(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"));
     }
 
+    /** A file with its own BEGIN/COMMIT, killed in the middle: nothing of it remains, and the next apply runs it. */
+    @Test
+    void killNineInsideAWrappedFileLeavesNothingOfIt() throws Exception {
+        MigrationFiles files = new MigrationFiles(dir);
+        files.write("001_first.sql", "CREATE TABLE t1 (id int PRIMARY KEY);\n");
+        files.write("002_wrapped.sql", "begin;\ncreate table w (id int);\ninsert into w values (1);\n"
+                + "select pg_sleep(2);\ninsert into w values (2);\ncommit;\n");
+        Process p = start("apply", "--migrations", dir.toString(), "--database-url", url, "--database", "supabase");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (TestPostgres.query(url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'select pg_sleep(2)%'"
+                + " AND state = 'active'").equals(List.of("0"))) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "the apply never reached the sleep");
+            Thread.sleep(20);
+        }
+        p.destroyForcibly(); // SIGKILL while the server runs the file's third statement
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        while (!TestPostgres.query(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate'")
+                .equals(List.of("0"))) {
+            assertTrue(System.nanoTime() < deadline, "the killed run's session never ended");
+            Thread.sleep(50); // the server notices the dead client when the statement ends, and rolls back
+        }
+        assertEquals(List.of(1), supabaseVersions());
+        assertEquals(List.of("t1"), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList(),
+                "nothing of 002 remains");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, CliAccess.run(new String[]{"apply", "--migrations", dir.toString(), "--database-url", url,
+                "--database", "supabase"}, env, out, err), out + "\n" + err);
+        assertEquals(List.of("2"), TestPostgres.query(url, "SELECT count(*) FROM w"));
+    }
+
     private int applied(String database) {
         return database.equals("supabase") ? supabaseVersions().size() : convexVersions().size();
     }

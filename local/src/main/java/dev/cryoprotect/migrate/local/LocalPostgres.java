@@ -1,8 +1,10 @@
 package dev.cryoprotect.migrate.local;
 
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -47,6 +49,7 @@ public final class LocalPostgres {
                 }
                 removeStalePidFile();
                 EmbeddedPostgres server = EmbeddedPostgres.builder()
+                        .setPgBinaryResolver(LocalPostgres::binaries)
                         .setDataDirectory(dataDir())
                         .setCleanDataDirectory(false)
                         .setRegisterShutdownHook(false) // keep running after this command exits
@@ -68,6 +71,16 @@ public final class LocalPostgres {
             throw new LocalDatabaseException("the local PostgreSQL in " + home
                     + " started but refused the bootstrap: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The server's binaries: on Linux x86_64 the build's copy with extensions added (pgvector; see
+     * local/build-pg-binaries.sh), else zonky's own.
+     */
+    public static InputStream binaries(String system, String architecture) throws IOException {
+        InputStream extended = "Linux".equals(system) && "x86_64".equals(architecture)
+                ? LocalPostgres.class.getResourceAsStream("postgres-linux-x86_64-supabase.txz") : null;
+        return extended != null ? extended : DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, architecture);
     }
 
     /** The port of a server that is running on this data directory and answering, if any. */

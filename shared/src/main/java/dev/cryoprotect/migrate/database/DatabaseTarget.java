@@ -60,7 +60,8 @@ public interface DatabaseTarget extends AutoCloseable {
 
     /**
      * Runs the migrations (forward when {@code up}, else their rollbacks) in order and then undoes everything, so the
-     * database is left exactly as it was. Stops at the first failure, which is reported as a
+     * database is left exactly as it was: called without {@link #prepare()}, it makes whatever history it needs inside
+     * what it undoes. Stops at the first failure, which is reported as a
      * {@link dev.cryoprotect.migrate.model.StepOutcome#FAILED} step. Needs the lock.
      */
     List<StepResult> dryRun(List<Migration> migrations, boolean up, RunInfo run);

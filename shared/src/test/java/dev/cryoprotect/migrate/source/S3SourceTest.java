@@ -65,10 +65,10 @@ class S3SourceTest extends MigrationSourceContractTest {
 
     @Test
     void aBadFileInS3IsNamedLikeALocalOne() {
-        put("migrations/001_Bad.sql", "SELECT 1;");
+        put("migrations/001_Bad.sql", "SELECT 1;\nCOMMIT;\n");
         InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class,
                 () -> MigrationLoader.load(new S3Source(s3, bucket, "migrations/")));
-        assertTrue(e.getMessage().contains("001_Bad.sql"), e.getMessage());
+        assertTrue(e.getMessage().contains("001_Bad.sql:2: COMMIT without a BEGIN"), e.getMessage());
     }
 
     @Test

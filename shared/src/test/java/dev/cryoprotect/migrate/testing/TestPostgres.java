@@ -1,6 +1,7 @@
 package dev.cryoprotect.migrate.testing;
 
 import dev.cryoprotect.migrate.database.postgres.PostgresConfig;
+import dev.cryoprotect.migrate.local.LocalPostgres;
 import dev.cryoprotect.migrate.local.SupabaseBootstrap;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -29,7 +30,7 @@ public final class TestPostgres {
     private static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
-                server = EmbeddedPostgres.builder().start();
+                server = EmbeddedPostgres.builder().setPgBinaryResolver(LocalPostgres::binaries).start();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
             }

@@ -167,6 +167,11 @@ final class HistoryTable {
         }
     }
 
+    /** Looks at the table's shape again next time (after a rolled-back transaction that created or changed it). */
+    void forgetShape() {
+        numericVersions = null;
+    }
+
     /** Whether an adopted table keeps versions in a number column. */
     private boolean numericVersions(Connection c) throws SQLException {
         if (numericVersions == null) {

@@ -8,6 +8,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,27 @@ final class PostgresErrors {
     private static final Pattern MISSING_EXTENSION = Pattern.compile(
             "extension \"([^\"]+)\" is not available|could not open extension control file \".*/([^/\"]+)\\.control\"");
 
+    /** Schemas and types that only exist once an extension is installed, as Supabase projects use them. */
+    private static final Map<String, String> EXTENSION_OBJECTS = Map.of("schema \"net\"", "pg_net",
+            "schema \"cron\"", "pg_cron", "schema \"vault\"", "supabase_vault", "schema \"pgsodium\"", "pgsodium",
+            "schema \"graphql\"", "pg_graphql", "schema \"pgmq\"", "pgmq", "type \"vector\"", "vector",
+            "type \"extensions.vector\"", "vector");
+
     private PostgresErrors() {
+    }
+
+    /** The extension a server message says is missing, directly or through an object only it provides; else null. */
+    private static String missingExtension(String serverMessage) {
+        Matcher missing = MISSING_EXTENSION.matcher(serverMessage);
+        if (missing.find()) {
+            return missing.group(1) != null ? missing.group(1) : missing.group(2);
+        }
+        for (Map.Entry<String, String> object : EXTENSION_OBJECTS.entrySet()) {
+            if (serverMessage.startsWith(object.getKey() + " does not exist")) {
+                return object.getValue();
+            }
+        }
+        return null;
     }
 
     /**
@@ -51,15 +72,18 @@ final class PostgresErrors {
             message.append(" (while recording the history row)");
         }
         String sqlState = e.getSQLState() == null ? "" : e.getSQLState();
-        Matcher missing = server == null ? null : MISSING_EXTENSION.matcher(server.getMessage());
-        if (missing != null && missing.find()) {
-            String extension = missing.group(1) != null ? missing.group(1) : missing.group(2);
+        String extension = server == null ? null : missingExtension(server.getMessage());
+        if (extension != null) {
             message.append(". ").append(config.embedded()
                     ? "The embedded database cannot provide extension \"" + extension + "\"; run against a database"
                     + " that has it: --database-url to a 'supabase start' database"
                     + " (postgresql://postgres:postgres@127.0.0.1:54322/postgres) or a Supabase branch"
                     : "Install extension \"" + extension + "\" on that server (on Supabase: Database >"
                     + " Extensions), or run against a database that has it");
+        } else if (sqlState.equals("55P04")) {
+            message.append(". The file runs in one transaction (its own BEGIN/COMMIT blocks are merged into it), so a"
+                    + " value added to an enum cannot be used in the same file: put '").append(SqlScript.NO_TRANSACTION_MARKER)
+                    .append("' on the first line to run its own transactions as written, or move the use to the next file");
         } else if (sqlState.equals("25001")) {
             message.append(". This statement cannot run inside a transaction: put '")
                     .append(SqlScript.NO_TRANSACTION_MARKER).append("' on the first line of the file");

@@ -151,6 +151,7 @@ public final class PostgresTarget implements DatabaseTarget {
         ScriptRunner runner = new ScriptRunner(connection());
         try {
             connection.setAutoCommit(false);
+            history.createOrAdopt(connection); // inside the transaction that is rolled back: a dry run leaves no table
             for (Migration m : migrations) {
                 SqlScript script = up ? m.up().orElseThrow() : m.down().orElseThrow();
                 long started = System.nanoTime();
@@ -161,6 +162,7 @@ public final class PostgresTarget implements DatabaseTarget {
                     continue;
                 }
                 try {
+                    runner.resetSession(); // as between files of a real run
                     runner.execute(script, up ? () -> recordApplied(m, run, millisSince(started))
                             : () -> recordRolledBack(m.version()));
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(),
@@ -182,6 +184,7 @@ public final class PostgresTarget implements DatabaseTarget {
             throw PostgresErrors.databaseError(config, "starting the dry run", e);
         } finally {
             runner.rollbackQuietly();
+            history.forgetShape(); // what the rolled-back transaction saw of the table is gone with it
             autoCommit();
         }
         return steps;

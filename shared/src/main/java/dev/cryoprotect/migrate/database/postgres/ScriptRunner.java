@@ -17,7 +17,8 @@ import java.sql.Statement;
  * transactional file (a failure leaves neither), statement by statement in autocommit for a
  * {@code -- migrate:no-transaction} file. {@code COPY ... FROM stdin} data goes through pgjdbc's CopyManager, in the
  * same transaction. After every statement of a transactional file the server must still report the transaction open;
- * if a statement ended it, the run stops there and says what was committed.
+ * if a statement ended it, the run stops there and says what was committed. Every file starts from a clean session:
+ * a pg_dump preamble's {@code set_config('search_path', '', false)} must not reach the next file.
  */
 final class ScriptRunner {
     /** The history row change that belongs to the script, run right after its last statement. */
@@ -89,6 +90,24 @@ final class ScriptRunner {
             throw e;
         } finally {
             connection.setAutoCommit(true);
+            resetSessionQuietly();
+        }
+    }
+
+    /** Settings a file made for its session (SET, set_config(..., false), SET ROLE) go back to their defaults. */
+    void resetSession() throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("RESET ALL");
+        }
+    }
+
+    private void resetSessionQuietly() {
+        try {
+            if (!connection.isClosed()) {
+                resetSession();
+            }
+        } catch (SQLException ignored) {
+            // a lost connection has no session left to reset
         }
     }
 

@@ -158,7 +158,7 @@ class PostgresTargetTest extends TargetContractTest {
         assertEquals(List.of("002"), result.steps().stream().map(StepResult::version).toList());
         assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
         assertEquals(List.of("applied_at", "applied_by", "checksum", "execution_time_ms", "name", "run_id", "version"),
-                TestPostgres.query(url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'migrations'"
+                TestPostgres.query(url, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'migrations'"
                         + " ORDER BY column_name"));
         RunResult repaired = migrator().repair();
         assertEquals(List.of("001"), repaired.steps().stream().map(StepResult::version).toList());

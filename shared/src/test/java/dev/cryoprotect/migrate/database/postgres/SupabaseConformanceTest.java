@@ -136,6 +136,21 @@ class SupabaseConformanceTest {
                 + " on the first line"), result.error().message());
     }
 
+    /** pgvector, the extension Supabase projects use most, is built into the embedded binaries (Linux x86_64). */
+    @Test
+    void pgvectorWorksInTheEmbeddedDatabase() {
+        files.write("001_embeddings.sql", """
+                create extension if not exists vector with schema extensions;
+                create table documents (id bigserial primary key, body text, embedding extensions.vector(3));
+                insert into documents (body, embedding) values ('a', '[1,2,3]'), ('b', '[1,2,4]');
+                create index on documents using hnsw (embedding vector_cosine_ops);
+                """);
+        RunResult result = migrator().apply(null, false);
+        assertTrue(result.success(), result.message());
+        assertEquals(List.of("b"), TestPostgres.query(url,
+                "SELECT body FROM documents ORDER BY embedding <-> '[1,2,4]'::extensions.vector LIMIT 1"));
+    }
+
     @Test
     void aMissingExtensionIsOneClearMessageNamingItAndTheWayOut() {
         files.write("001_ext.sql", "-- needs an extension\nCREATE EXTENSION IF NOT EXISTS plv8 WITH SCHEMA extensions;\n");
@@ -147,6 +162,27 @@ class SupabaseConformanceTest {
         assertTrue(message.contains("--database-url") && message.contains("127.0.0.1:54322"), message);
         RunResult remote = migrator().apply(null, false);
         assertTrue(remote.error().message().contains("Install extension \"plv8\" on that server"), remote.error().message());
+    }
+
+    @Test
+    void usingAnObjectOfAMissingExtensionNamesTheExtension() {
+        files.write("001_webhook.sql", """
+                create table orders (id int primary key);
+                create function notify_order() returns trigger language plpgsql as $$
+                begin
+                  perform net.http_post(url := 'https://example.com/hook', body := jsonb_build_object('id', new.id));
+                  return new;
+                end $$;
+                create trigger on_order after insert on orders for each row execute function notify_order();
+                insert into orders values (1);
+                """);
+        RunResult result = migrator(TestPostgres.config(url).asEmbedded()).apply(null, false);
+        assertEquals(8, result.error().line(), result.error().message());
+        assertTrue(result.error().message().contains("schema \"net\" does not exist"), result.error().message());
+        assertTrue(result.error().message().contains("cannot provide extension \"pg_net\""), result.error().message());
+        files.write("001_webhook.sql", "select cron.schedule('nightly', '0 3 * * *', 'select 1');\n");
+        assertTrue(migrator(TestPostgres.config(url).asEmbedded()).apply(null, false).error().message()
+                .contains("extension \"pg_cron\""));
     }
 
     @Test
@@ -197,7 +233,7 @@ class SupabaseConformanceTest {
         RunResult result = migrator().apply(null, false);
         assertTrue(result.success(), result.message());
         assertEquals(List.of("bigint"), TestPostgres.query(url, "SELECT data_type FROM information_schema.columns"
-                + " WHERE table_name = 'migrations' AND column_name = 'version'"));
+                + " WHERE table_schema = 'public' AND table_name = 'migrations' AND column_name = 'version'"));
         assertEquals(List.of("1", "20240214114147"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
     }
 

@@ -1,0 +1,2 @@
+-- migrate:no-transaction
+drop index concurrently if exists public.cities_name_idx;

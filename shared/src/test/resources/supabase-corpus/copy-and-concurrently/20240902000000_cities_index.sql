@@ -1,0 +1,2 @@
+-- migrate:no-transaction
+create index concurrently if not exists cities_name_idx on public.cities (name);

@@ -1,0 +1,1 @@
+UPDATE molecules SET name = trim(name);

@@ -1,0 +1,1 @@
+create index profiles_username_idx on public.profiles using gin (username extensions.gin_trgm_ops);
