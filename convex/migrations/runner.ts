@@ -78,6 +78,17 @@ function checksumMismatch(version: string, recorded: string, sent: string): neve
   });
 }
 
+/** A version whose rollback started must be rolled back to the end before anything else is done with it. */
+function refuseIfRollingBack(version: string, rollingBack: boolean) {
+  if (rollingBack) {
+    throw new ConvexError({
+      code: "ROLLING_BACK",
+      version,
+      message: `version ${version} is being rolled back (a rollback stopped part way); finish the rollback first`,
+    });
+  }
+}
+
 type MigrationArgs = { version: string; name: string; description?: string; checksum: string; ops: DataOp[] };
 
 /** Applies one whole migration and records it; returns what it did. Shared by apply and dry run. */
@@ -85,12 +96,15 @@ async function applyOne(db: Db, m: MigrationArgs, runId: string, appliedBy: stri
     : Promise<OpCounts & { status: string }> {
   const existing = await historyRow(db, m.version);
   if (existing !== null) {
+    refuseIfRollingBack(m.version, existing.state === "rolling_back");
     if (existing.checksum !== m.checksum) {
       checksumMismatch(m.version, existing.checksum, m.checksum);
     }
     return { status: "already_applied", inserted: 0, updated: 0, deleted: 0 };
   }
-  if ((await progressRow(db, m.version)) !== null) {
+  const progress = await progressRow(db, m.version);
+  if (progress !== null) {
+    refuseIfRollingBack(m.version, progress.rolling_back === true);
     throw new ConvexError({
       code: "BATCH_IN_PROGRESS",
       version: m.version,
@@ -117,6 +131,9 @@ async function rollbackSome(db: Db, version: string, limits: Limits, untilDone: 
   }
   if (history !== null && history.state !== "rolling_back") {
     await db.patch(history._id, { state: "rolling_back" });
+  }
+  if (progress !== null && progress.rolling_back !== true) {
+    await db.patch(progress._id, { rolling_back: true }); // its undone batches can no longer be continued
   }
   const budget = new Budget(limits, version);
   const remap = await IdRemap.open(appDb(db), version, budget);
@@ -176,7 +193,11 @@ export const listApplied = internalQuery({
         version: r.version, name: r.name, checksum: r.checksum, applied_at: r.applied_at, run_id: r.run_id,
         applied_by: r.applied_by, state: r.state ?? "applied", baselined: r.baselined ?? false,
       })),
-      batchesInProgress: inProgress.map((p) => ({ version: p.version, next_index: p.next_index })),
+      batchesInProgress: inProgress.map((p) => ({
+        version: p.version, name: p.name ?? "", checksum: p.checksum, next_index: p.next_index,
+        batches: p.batches ?? 0, started_at: p.started_at, total_ops: p.total_ops ?? null,
+        total_batches: p.total_batches ?? null, rolling_back: p.rolling_back ?? false,
+      })),
     };
   },
 });
@@ -197,7 +218,7 @@ export const acquireLock = internalMutation({
       });
       return { acquired: true, expiredHolder };
     }
-    return { acquired: false, holder: lock.owner, expiresAt: lock.expires_at };
+    return { acquired: false, holder: lock.owner, acquiredAt: lock.acquired_at, expiresAt: lock.expires_at };
   },
 });
 
@@ -244,12 +265,14 @@ export const applyMigration = internalMutation({
 export const applyBatch = internalMutation({
   args: {
     ...migrationValidator, fromIndex: v.number(), isLast: v.boolean(), owner: v.string(), runId: v.string(),
-    appliedBy: v.string(), limits: limitsValidator,
+    appliedBy: v.string(), limits: limitsValidator, totalOps: v.optional(v.number()),
+    totalBatches: v.optional(v.number()),
   },
   handler: async (ctx, args) => {
     await requireLease(ctx.db, args.owner);
     const existing = await historyRow(ctx.db, args.version);
     if (existing !== null) {
+      refuseIfRollingBack(args.version, existing.state === "rolling_back");
       if (existing.checksum !== args.checksum) {
         checksumMismatch(args.version, existing.checksum, args.checksum);
       }
@@ -261,9 +284,12 @@ export const applyBatch = internalMutation({
         return { status: "resync", nextIndex: 0, inserted: 0, updated: 0, deleted: 0 };
       }
       const id = await ctx.db.insert("migration_progress", {
-        version: args.version, checksum: args.checksum, next_index: 0, next_seq: 0, started_at: Date.now(),
+        version: args.version, name: args.name, checksum: args.checksum, next_index: 0, next_seq: 0,
+        started_at: Date.now(), batches: 0, total_ops: args.totalOps, total_batches: args.totalBatches,
       });
       progress = (await ctx.db.get(id))!;
+    } else if (progress.rolling_back === true) {
+      refuseIfRollingBack(args.version, true);
     } else if (progress.checksum !== args.checksum) {
       checksumMismatch(args.version, progress.checksum, args.checksum);
     }
@@ -283,7 +309,10 @@ export const applyBatch = internalMutation({
       });
       return { status: "applied", nextIndex, ...counts };
     }
-    await ctx.db.patch(progress._id, { next_index: nextIndex, next_seq: inverse.nextSeq });
+    await ctx.db.patch(progress._id, {
+      next_index: nextIndex, next_seq: inverse.nextSeq, batches: (progress.batches ?? 0) + 1,
+      total_ops: args.totalOps ?? progress.total_ops, total_batches: args.totalBatches ?? progress.total_batches,
+    });
     return { status: "in_progress", nextIndex, ...counts };
   },
 });

@@ -63,13 +63,20 @@ export const migrationTables = {
     updated_at: v.number(),
   }).index("by_table", ["source_table"]),
 
-  // Progress of a batched migration that spans several mutations, so a rerun continues where it stopped.
+  // Progress of a batched migration that spans several mutations, so a rerun continues where it stopped. While it
+  // exists the version is PARTIAL: `batches` of its `total_batches` chunks committed, up to op `next_index` of
+  // `total_ops`. Once a rollback has started undoing it, `rolling_back` is set and it can no longer be continued.
   migration_progress: defineTable({
     version: v.string(),
     checksum: v.string(),
     next_index: v.number(),
     next_seq: v.number(),
     started_at: v.number(),
+    batches: v.optional(v.number()),
+    name: v.optional(v.string()),
+    total_ops: v.optional(v.number()),
+    total_batches: v.optional(v.number()),
+    rolling_back: v.optional(v.boolean()),
   }).index("by_version", ["version"]),
 };
 

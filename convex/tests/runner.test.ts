@@ -202,6 +202,57 @@ test("batched execution records progress, so a rerun resumes where it stopped", 
   assert.deepEqual(await b.docs("migrations"), []);
 });
 
+test("a partly applied batched migration is listed with its progress; a rollback undoes exactly its batches", async () => {
+  const b = backend();
+  await withLock(b);
+  await b.mutation("applyMigration", migration("001", seedUsers));
+  const chunk = (from: number, n: number, isLast: boolean): Args => {
+    const ops: Args[] = [];
+    for (let i = from; i < from + n; i++) {
+      ops.push({ index: i, type: "insert", table: "users", data: { name: "u" + i, email: `u${i}@x.com` } });
+    }
+    return { ...migration("010", ops), fromIndex: from, isLast, totalOps: 30, totalBatches: 3 };
+  };
+  await b.mutation("applyBatch", chunk(0, 10, false));
+  await b.mutation("applyBatch", chunk(10, 10, false));
+  // Killed here: two of three batches are in the table and the history shows them.
+  const listed = await b.query("listApplied");
+  assert.deepEqual(listed.applied.map((r: any) => r.version), ["001"]);
+  assert.deepEqual(listed.batchesInProgress.map((p: any) => [p.version, p.name, p.batches, p.total_batches,
+    p.next_index, p.total_ops, p.rolling_back]), [["010", "m010", 2, 3, 20, 30, false]]);
+  assert.equal((await b.docs("users")).length, 22);
+
+  // A rollback that stops after its first step marks the version; continuing the apply is then refused.
+  const small = { documentsRead: 1000, documentsWritten: 4, bytesRead: 1 << 20, bytesWritten: 1 << 20 };
+  assert.equal((await b.mutation("rollbackMigration", { version: "010", owner: "runner-a", limits: small })).status,
+    "in_progress");
+  assert.equal((await b.query("listApplied")).batchesInProgress[0].rolling_back, true);
+  await rejects(b.mutation("applyBatch", chunk(20, 10, true)), "ROLLING_BACK");
+  await rejects(b.mutation("applyMigration", migration("010", [])), "ROLLING_BACK");
+  for (let steps = 0, status = "in_progress"; status !== "rolled_back"; steps++) {
+    status = (await b.mutation("rollbackMigration", { version: "010", owner: "runner-a", limits: small })).status;
+    assert.ok(steps < 50, "rollback makes progress");
+  }
+  assert.deepEqual((await b.docs("users")).map((u) => u.email).sort(), ["a@x.com", "l@x.com"]);
+  assert.deepEqual(await b.docs("migration_progress"), []);
+  assert.deepEqual((await b.docs("migration_inverse")).filter((c) => c.version === "010"), []);
+});
+
+test("an applied version whose rollback stopped part way is not re-applied as 'already applied'", async () => {
+  const b = backend();
+  await withLock(b);
+  const ops: Args[] = [];
+  for (let i = 0; i < 12; i++) {
+    ops.push({ index: i, type: "insert", table: "users", data: { name: "u" + i, email: `u${i}@x.com` } });
+  }
+  await b.mutation("applyMigration", migration("011", ops));
+  const small = { documentsRead: 1000, documentsWritten: 4, bytesRead: 1 << 20, bytesWritten: 1 << 20 };
+  await b.mutation("rollbackMigration", { version: "011", owner: "runner-a", limits: small });
+  assert.equal((await b.query("listApplied")).applied[0].state, "rolling_back");
+  await rejects(b.mutation("applyMigration", migration("011", ops)), "ROLLING_BACK");
+  assert.ok((await b.docs("users")).length < 12, "part of it is undone");
+});
+
 test("baseline records without running; repair replaces the checksum", async () => {
   const b = backend();
   await withLock(b);

@@ -76,23 +76,40 @@ public final class Migrator {
 
     /** Applies pending migrations up to {@code targetVersion} (all when null); a dry run leaves no trace. */
     public RunResult apply(Version targetVersion, boolean dryRun) {
+        return apply(targetVersion, dryRun, false);
+    }
+
+    /**
+     * As {@link #apply(Version, boolean)}; with {@code resume}, first finishes what an interrupted run left: a
+     * PARTIAL apply is completed, a ROLLING_BACK rollback is finished. Without it such a version refuses the run.
+     */
+    public RunResult apply(Version targetVersion, boolean dryRun, boolean resume) {
         MigrationSet set = migrations();
         RunInfo run = newRun();
-        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
             if (!dryRun) {
                 target.prepare(); // a dry run changes nothing, not even the history table: dryRun() makes it for itself
             }
             List<AppliedMigration> history = target.applied();
             String initial = Planner.currentVersion(history);
+            List<StepResult> steps = new ArrayList<>();
+            if (resume && !dryRun && !Planner.unfinished(history).isEmpty()) {
+                MigrateException failure = finishUnfinished(set, history, run, steps, true);
+                if (failure != null) {
+                    return failed("apply", run, initial, steps, failure);
+                }
+                history = target.applied();
+            }
             List<Migration> plan = Planner.toApply(set, target.database(), history, targetVersion, outOfOrder);
             if (plan.isEmpty()) {
-                return done("apply", dryRun, run, initial, List.of(), "nothing to apply: " + target.database().id()
-                        + " is up to date" + (initial.isEmpty() ? "" : " at version " + initial));
+                String current = Planner.currentVersion(history);
+                return done("apply", dryRun, run, initial, steps, (steps.isEmpty() ? "" : "finished " + steps.size()
+                        + " interrupted migration(s); ") + "nothing to apply: " + target.database().id()
+                        + " is up to date" + (current.isEmpty() ? "" : " at version " + current));
             }
             if (dryRun) {
                 return dryRunResult("apply", run, initial, target.dryRun(plan, true, run));
             }
-            List<StepResult> steps = new ArrayList<>();
             for (Migration m : plan) {
                 MigrationPart part = m.part(target.database()).orElseThrow();
                 long started = System.nanoTime();
@@ -112,26 +129,90 @@ public final class Migrator {
     }
 
     /**
+     * Ends every unfinished version, oldest first: {@code forward} completes a PARTIAL apply, otherwise it is undone;
+     * a ROLLING_BACK rollback is always finished. Returns the failure that stopped it, or null.
+     */
+    private MigrateException finishUnfinished(MigrationSet set, List<AppliedMigration> history, RunInfo run,
+                                              List<StepResult> steps, boolean forward) {
+        for (AppliedMigration row : Planner.unfinished(history)) {
+            Migration m = set.find(row.version()).filter(x -> x.touches(target.database())).orElse(null);
+            if (m == null) {
+                return new MigrateException(Failure.HISTORY_CONFLICT, "version " + row.version().text() + " ("
+                        + row.name() + ") stopped part way but no file has it any more; restore the file to finish or"
+                        + " undo it");
+            }
+            boolean complete = forward && row.state() == AppliedMigration.State.PARTIAL;
+            MigrationPart part = m.part(target.database()).orElseThrow();
+            if (complete && !part.matches(row.checksum())) {
+                // Continuing an edited file from where the old one stopped would run neither file as written.
+                MigrateException e = Planner.unfinishedConflict(set, target.database(), "finish the interrupted apply"
+                        + " on", List.of(row));
+                step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(), part.fileName(),
+                        StepOutcome.FAILED, 0, e.getMessage()));
+                return e;
+            }
+            String file = complete ? part.fileName() : downFileOf(m);
+            long started = System.nanoTime();
+            try {
+                if (complete) {
+                    target.apply(m, run);
+                } else {
+                    target.rollback(m, run);
+                }
+                step(steps, run, complete ? "apply" : "rollback", false, new StepResult(m.version().text(), m.name(),
+                        file, complete ? StepOutcome.APPLIED : StepOutcome.ROLLED_BACK, millisSince(started),
+                        complete ? "finished an apply that had stopped part way"
+                                : row.state() == AppliedMigration.State.PARTIAL ? "undid an apply that had stopped part way"
+                                : "finished a rollback that had stopped part way"));
+            } catch (MigrateException e) {
+                step(steps, run, complete ? "apply" : "rollback", false, new StepResult(m.version().text(), m.name(),
+                        file, StepOutcome.FAILED, millisSince(started), e.getMessage()));
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Rolls back the latest applied migration, or every one above {@code targetVersion} (0 for all), newest first.
      */
     public RunResult rollback(Version targetVersion, boolean dryRun) {
+        return rollback(targetVersion, dryRun, false);
+    }
+
+    /**
+     * As {@link #rollback(Version, boolean)}; with {@code resume}, first ends what an interrupted run left: a
+     * ROLLING_BACK rollback is finished and a PARTIAL apply undone. Without a target that is all it does.
+     */
+    public RunResult rollback(Version targetVersion, boolean dryRun, boolean resume) {
         MigrationSet set = migrations();
         RunInfo run = newRun();
-        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
             if (!dryRun) {
                 target.prepare();
             }
             List<AppliedMigration> history = target.applied();
             String initial = Planner.currentVersion(history);
+            List<StepResult> steps = new ArrayList<>();
+            if (resume && !dryRun && !Planner.unfinished(history).isEmpty()) {
+                MigrateException failure = finishUnfinished(set, history, run, steps, false);
+                if (failure != null) {
+                    return failed("rollback", run, initial, steps, failure);
+                }
+                if (targetVersion == null) {
+                    return done("rollback", false, run, initial, steps, "finished " + steps.size()
+                            + " interrupted migration(s) on " + target.database().id());
+                }
+                history = target.applied();
+            }
             List<Migration> plan = Planner.toRollback(set, target.database(), history, targetVersion);
             if (plan.isEmpty()) {
-                return done("rollback", dryRun, run, initial, List.of(), "nothing to roll back on "
+                return done("rollback", dryRun, run, initial, steps, "nothing to roll back on "
                         + target.database().id() + (initial.isEmpty() ? "" : ": at version " + initial));
             }
             if (dryRun) {
                 return dryRunResult("rollback", run, initial, target.dryRun(plan, false, run));
             }
-            List<StepResult> steps = new ArrayList<>();
             for (Migration m : plan) {
                 String file = downFileOf(m);
                 long started = System.nanoTime();
@@ -157,7 +238,7 @@ public final class Migrator {
     public RunResult repair() {
         MigrationSet set = migrations();
         RunInfo run = newRun();
-        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
             target.prepare();
             List<AppliedMigration> history = target.applied();
             List<StepResult> steps = new ArrayList<>();
@@ -174,10 +255,19 @@ public final class Migrator {
                 }
             }
             String current = Planner.currentVersion(history);
-            String message = steps.isEmpty() ? "nothing to repair on " + target.database().id()
-                    : "repaired " + steps.size() + " checksum" + (steps.size() == 1 ? "" : "s") + " on " + target.database().id();
+            List<AppliedMigration> unfinished = Planner.unfinished(history);
+            String message = !steps.isEmpty() ? "repaired " + steps.size() + " checksum" + (steps.size() == 1 ? "" : "s")
+                    + " on " + target.database().id()
+                    : unfinished.isEmpty() ? "nothing to repair on " + target.database().id()
+                    : "no checksum to repair on " + target.database().id();
             if (!missing.isEmpty()) {
                 message += "; applied versions without a file are left as they are: " + String.join(", ", missing);
+            }
+            if (!unfinished.isEmpty()) {
+                // Repair records checksums; an interrupted apply or rollback needs --resume, and must not be hidden.
+                message += "; " + Planner.unfinishedConflict(set, target.database(), "repair", unfinished).getMessage()
+                        .replace("cannot repair " + target.database().id() + " while a migration is unfinished; nothing"
+                                + " was run:\n  ", "still unfinished: ").replace("\n  ", "; ");
             }
             return new RunResult(target.database().id(), "repair", false, run.runId(), current, current, steps, true,
                     message, null);
@@ -193,7 +283,7 @@ public final class Migrator {
         RunInfo run = newRun();
         Migration at = set.find(version).orElseThrow(() ->
                 MigrateException.badInput("baseline --version " + version.text() + ": no migration file has that version"));
-        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
             target.prepare();
             List<AppliedMigration> history = target.applied();
             if (!history.isEmpty()) {
@@ -221,7 +311,7 @@ public final class Migrator {
     public RunResult adoptForeignHistory() {
         MigrationSet set = migrations();
         RunInfo run = newRun();
-        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout)) {
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
             target.prepare();
             List<AppliedMigration> history = target.applied();
             List<StepResult> steps = new ArrayList<>();

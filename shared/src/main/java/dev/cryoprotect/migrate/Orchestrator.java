@@ -56,13 +56,23 @@ public final class Orchestrator {
     }
 
     public List<RunResult> apply(Version target, boolean dryRun) {
-        return each(targets, m -> m.apply(target, dryRun));
+        return apply(target, dryRun, false);
+    }
+
+    /** With {@code resume}, each database first finishes what an interrupted run left (see {@link Migrator}). */
+    public List<RunResult> apply(Version target, boolean dryRun, boolean resume) {
+        return each(targets, m -> m.apply(target, dryRun, resume));
     }
 
     public List<RunResult> rollback(Version target, boolean dryRun) {
+        return rollback(target, dryRun, false);
+    }
+
+    /** Newest layer (Convex) first; with {@code resume}, each first finishes an interrupted rollback or undoes a partial apply. */
+    public List<RunResult> rollback(Version target, boolean dryRun, boolean resume) {
         List<DatabaseTarget> newestLayerFirst = new ArrayList<>(targets);
         Collections.reverse(newestLayerFirst);
-        return each(newestLayerFirst, m -> m.rollback(target, dryRun));
+        return each(newestLayerFirst, m -> m.rollback(target, dryRun, resume));
     }
 
     public List<RunResult> repair() {

@@ -12,9 +12,12 @@ final class ApplyCommand extends DatabaseCommand {
     boolean dryRun;
     @Option(names = "--out-of-order", description = "Also apply pending versions lower than the highest applied one.")
     boolean outOfOrder;
+    @Option(names = "--resume", description = "First finish what an interrupted run left: complete a PARTIAL apply,"
+            + " finish a ROLLING_BACK rollback. Without it such a state stops the run with exit code 5.")
+    boolean resume;
 
     @Override
     public Integer call() {
-        return print(wiring().apply(databases(), target, dryRun, outOfOrder), output()::runs);
+        return print(wiring().apply(databases(), target, dryRun, outOfOrder, resume), output()::runs);
     }
 }

@@ -44,7 +44,13 @@ final class InvokeCommand implements Callable<Integer> {
             throw MigrateException.badInput("unknown function '" + function + "' (expected one of "
                     + String.join(", ", functions.names()) + ")");
         }
-        byte[] payload = event.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(event));
+        byte[] payload;
+        try {
+            payload = event.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(event));
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw MigrateException.badInput("cannot read the event file " + event + ": " + (e instanceof
+                    java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+        }
         LocalFunctions.Response response = functions.invoke(function, payload, environment(), line -> {
             cli.err.println(line);
             cli.err.flush();

@@ -7,6 +7,7 @@ import dev.cryoprotect.migrate.convex.ConvexValues;
 import dev.cryoprotect.migrate.model.MigrationState;
 import dev.cryoprotect.migrate.model.StepOutcome;
 import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StatusEntry;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.StepResult;
@@ -72,6 +73,14 @@ final class Output {
             }
         }
         for (StatusReport report : table.databases().values()) {
+            for (StatusEntry e : report.migrations()) {
+                if (e.detail() != null) { // an unfinished apply or rollback: how far it got and the way out
+                    out.println(report.database() + ": " + e.version() + " (" + e.name() + ") is " + e.state() + ": "
+                            + e.detail());
+                }
+            }
+        }
+        for (StatusReport report : table.databases().values()) {
             List<String> foreign = report.migrations().stream().filter(e -> e.recordedIn() != null)
                     .map(e -> e.version()).toList();
             if (!foreign.isEmpty()) {
@@ -86,7 +95,7 @@ final class Output {
                     ? table.convexSchema().file() + " matches the migrations" : table.convexSchema().message()));
         }
         if (table.databases().values().stream().anyMatch(r -> !r.ok())) {
-            out.println("apply is blocked: see the CHANGED, MISSING or OUT_OF_ORDER rows above");
+            out.println("apply is blocked: see the PARTIAL, ROLLING_BACK, CHANGED, MISSING or OUT_OF_ORDER rows above");
         }
         out.flush();
     }

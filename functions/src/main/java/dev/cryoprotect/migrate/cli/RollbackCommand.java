@@ -12,9 +12,12 @@ final class RollbackCommand extends DatabaseCommand {
     Version target;
     @Option(names = "--dry-run", description = "Run the down files and roll them back: report what would fail, change nothing.")
     boolean dryRun;
+    @Option(names = "--resume", description = "First end what an interrupted run left: finish a ROLLING_BACK rollback,"
+            + " undo a PARTIAL apply (exactly the batches that ran). Alone, that is all it does.")
+    boolean resume;
 
     @Override
     public Integer call() {
-        return print(wiring().rollback(databases(), target, dryRun), output()::runs);
+        return print(wiring().rollback(databases(), target, dryRun, resume), output()::runs);
     }
 }

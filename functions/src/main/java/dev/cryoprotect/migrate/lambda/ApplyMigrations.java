@@ -13,6 +13,7 @@ public final class ApplyMigrations extends MigrationHandler {
 
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
-        return container.wiring().apply(request.database(), request.target(), request.dryRun(), request.outOfOrder());
+        return container.wiring().apply(request.database(), request.target(), request.dryRun(), request.outOfOrder(),
+                request.resume());
     }
 }

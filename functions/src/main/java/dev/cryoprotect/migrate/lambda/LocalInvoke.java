@@ -1,7 +1,9 @@
 package dev.cryoprotect.migrate.lambda;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.wiring.LocalFunctions;
+import dev.cryoprotect.migrate.wiring.Outcome;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -46,7 +48,13 @@ public final class LocalInvoke implements LocalFunctions {
         env.put("AWS_LAMBDA_FUNCTION_NAME", function);
         ByteArrayOutputStream response = new ByteArrayOutputStream();
         try {
-            handler.apply(new Container(env, log)).handleRequest(new ByteArrayInputStream(event), response, null);
+            Container container;
+            try {
+                container = new Container(env, log);
+            } catch (MigrateException e) { // a configuration mistake: answered as the deployed function answers it
+                throw MigrationHandler.failure(Outcome.failure(e));
+            }
+            handler.apply(container).handleRequest(new ByteArrayInputStream(event), response, null);
             return new Response(response.toString(StandardCharsets.UTF_8), 0);
         } catch (HandlerException e) {
             return new Response(errorPayload(e), e.failure().exitCode());

@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The shape every handler shares: parse the event, run one verb of the {@link Wiring}, answer with the JSON the CLI
@@ -24,15 +25,18 @@ import java.util.UUID;
 public abstract class MigrationHandler implements RequestStreamHandler {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Container container;
+    private final Supplier<Container> containers;
 
-    /** The Lambda runtime's constructor: a container shared by every invoke. */
+    /**
+     * The Lambda runtime's constructor: a container shared by every invoke, built on the first one, so a
+     * configuration mistake is that invoke's BAD_INPUT answer rather than a failed cold start with a stack trace.
+     */
     protected MigrationHandler() {
-        this(Container.shared());
+        this.containers = Container::shared;
     }
 
     protected MigrationHandler(Container container) {
-        this.container = container;
+        this.containers = () -> container;
     }
 
     /** What this function does with one request. */
@@ -44,15 +48,19 @@ public abstract class MigrationHandler implements RequestStreamHandler {
                 : UUID.randomUUID().toString();
         LambdaEvent.Source source = LambdaEvent.Source.DIRECT;
         Outcome<?> outcome;
+        Container container = null;
         try {
+            container = containers.get();
             JsonNode event = readEvent(input);
             source = LambdaEvent.sourceOf(event);
             outcome = handle(MigrationRequest.from(LambdaEvent.parse(event).input()), container);
         } catch (MigrateException e) {
             outcome = Outcome.failure(e);
         }
-        String report = container.reports().write(runId, outcome.body());
-        container.log().event(outcome.ok() ? "invoke_succeeded" : "invoke_failed", outcome.ok() ? "INFO" : "ERROR",
+        String report = container == null ? null : container.reports().write(runId, outcome.body());
+        JsonLog log = container != null ? container.log() : new JsonLog(System.out::println,
+                System.getenv().getOrDefault("AWS_LAMBDA_FUNCTION_NAME", "unconfigured"));
+        log.event(outcome.ok() ? "invoke_succeeded" : "invoke_failed", outcome.ok() ? "INFO" : "ERROR",
                 getClass().getSimpleName() + (outcome.ok() ? " succeeded" : " failed: " + outcome.error().message())
                         + (report == null ? "" : "; report " + report));
         if (source == LambdaEvent.Source.API_GATEWAY) {
@@ -62,9 +70,14 @@ public abstract class MigrationHandler implements RequestStreamHandler {
             return;
         }
         if (!outcome.ok()) {
-            throw HandlerException.of(outcome.error().failure(), JSON.writeValueAsString(outcome.body()));
+            throw failure(outcome);
         }
         JSON.writeValue(output, outcome.body());
+    }
+
+    /** A failed outcome as the exception a direct invoke throws: its class names the kind, its message the body. */
+    static HandlerException failure(Outcome<?> outcome) throws IOException {
+        return HandlerException.of(outcome.error().failure(), JSON.writeValueAsString(outcome.body()));
     }
 
     private static JsonNode readEvent(InputStream input) {

@@ -12,17 +12,19 @@ import java.util.Set;
 
 /**
  * A handler's input, mirroring the CLI's options: {@code target}, {@code dryRun}, {@code database}, {@code outOfOrder},
- * {@code name}, {@code kind}, {@code tables}, {@code limit}, {@code prune}. Unknown fields are refused, so a typo never silently
+ * {@code name}, {@code kind}, {@code tables}, {@code limit}, {@code prune}, {@code resume}. Unknown fields are refused, so a typo never silently
  * becomes "apply everything".
  */
 public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection database, boolean outOfOrder, String name,
-                               String kind, List<String> tables, Integer limit, boolean prune) {
+                               String kind, List<String> tables, Integer limit, boolean prune,
+                               boolean resume) {
     private static final Set<String> FIELDS = Set.of("target", "dryRun", "database", "outOfOrder", "name", "kind",
-            "tables", "limit", "prune", "sync");
+            "tables", "limit", "prune", "sync", "resume");
 
     public static MigrationRequest from(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
-            return new MigrationRequest(null, false, DatabaseSelection.ALL, false, null, "both", List.of(), null, false);
+            return new MigrationRequest(null, false, DatabaseSelection.ALL, false, null, "both", List.of(), null, false,
+                    false);
         }
         if (!input.isObject()) {
             throw MigrateException.badInput("the event must be a JSON object such as {\"target\": \"003\", \"dryRun\": true}");
@@ -37,7 +39,7 @@ public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection
         return new MigrationRequest(version(input, "target"), bool(input, "dryRun"),
                 DatabaseSelection.parse(text(input, "database", "all")),
                 bool(input, "outOfOrder"), text(input, "name", null), text(input, "kind", "both"), tables(input),
-                limit(input), bool(input, "prune"));
+                limit(input), bool(input, "prune"), bool(input, "resume"));
     }
 
     private static Version version(JsonNode input, String field) {

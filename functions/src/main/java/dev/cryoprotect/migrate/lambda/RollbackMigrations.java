@@ -13,6 +13,6 @@ public final class RollbackMigrations extends MigrationHandler {
 
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
-        return container.wiring().rollback(request.database(), request.target(), request.dryRun());
+        return container.wiring().rollback(request.database(), request.target(), request.dryRun(), request.resume());
     }
 }

@@ -22,6 +22,10 @@ public final class SecretValues {
 
     /** A database URL as plain text, {@code {"url": ...}}, or the RDS shape {@code {"username","password","host","port","dbname"}}. */
     public static String databaseUrl(String value) {
+        return ConfigValues.databaseUrl("the database secret", databaseUrlOf(value));
+    }
+
+    private static String databaseUrlOf(String value) {
         return read(value, "the database secret", List.of("url", "uri", "connectionString", "SUPABASE_DB_URL"), json -> {
             if (json.hasNonNull("host") && json.hasNonNull("username")) {
                 return "postgresql://" + enc(json.get("username").asText())
@@ -35,9 +39,10 @@ public final class SecretValues {
 
     /** A Convex deploy key as plain text, or {@code {"deployKey": ...}} / {@code {"CONVEX_DEPLOY_KEY": ...}}. */
     public static String deployKey(String value) {
-        return read(value, "the Convex deploy key secret", List.of("deployKey", "CONVEX_DEPLOY_KEY", "key"), json -> {
+        String key = read(value, "the Convex deploy key secret", List.of("deployKey", "CONVEX_DEPLOY_KEY", "key"), json -> {
             throw MigrateException.badInput("the Convex deploy key secret's JSON has no deployKey field");
         });
+        return ConfigValues.token("the Convex deploy key secret", key, ConfigValues.DEPLOY_KEY_FORM, true);
     }
 
     /** Plain text as it is; a JSON object's first field of {@code fields}, else what {@code otherwise} makes of it. */

@@ -2,7 +2,6 @@ package dev.cryoprotect.migrate.wiring;
 
 import dev.cryoprotect.migrate.MigrateException;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +11,8 @@ import java.util.Map;
  * Every setting the core is wired from, whichever edge runs it. {@link #fromEnvironment} is the one place that reads
  * the environment variables; the CLI then applies its options on top, the Lambda handlers use it as it is. Secrets are
  * held as values or as Secrets Manager ARNs (fetched when first needed) and never appear in {@link #toString()}.
+ * Values that cannot be right (a URL without scheme, a key with a pasted line ending) are refused here as BAD_INPUT
+ * naming the variable; see {@link ConfigValues}.
  *
  * @param migrationsDir   the local folder of migration files, used when no bucket is set
  * @param databaseUrl     Supabase's PostgreSQL URL, or null (then the secret, else the local default where there is one)
@@ -27,21 +28,23 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
 
     public static Settings fromEnvironment(Map<String, String> env) {
         return new Settings(
-                env.containsKey("MIGRATIONS_DIR") ? Path.of(env.get("MIGRATIONS_DIR")) : defaultMigrationsDir(),
-                blankToNull(env.get("MIGRATIONS_BUCKET")),
+                env.containsKey("MIGRATIONS_DIR") ? path("MIGRATIONS_DIR", env.get("MIGRATIONS_DIR"))
+                        : defaultMigrationsDir(),
+                ConfigValues.token("MIGRATIONS_BUCKET", env.get("MIGRATIONS_BUCKET"), "an S3 bucket name", false),
                 env.getOrDefault("MIGRATIONS_PREFIX", "migrations/"),
                 env.getOrDefault("REPORTS_PREFIX", "migration_logs/"),
-                blankToNull(env.get("SUPABASE_DB_URL")),
-                blankToNull(env.get("DATABASE_SECRET_ARN")),
+                ConfigValues.databaseUrl("SUPABASE_DB_URL", env.get("SUPABASE_DB_URL")),
+                ConfigValues.token("DATABASE_SECRET_ARN", env.get("DATABASE_SECRET_ARN"), ARN_FORM, false),
                 !"false".equalsIgnoreCase(env.getOrDefault("USE_CONVEX", "true").strip()),
-                convexUrl(blankToNull(env.get("CONVEX_URL"))),
-                blankToNull(env.get("CONVEX_DEPLOY_KEY")),
-                blankToNull(env.get("CONVEX_DEPLOY_KEY_SECRET_ARN")),
+                ConfigValues.convexUrl("CONVEX_URL", env.get("CONVEX_URL")),
+                ConfigValues.token("CONVEX_DEPLOY_KEY", env.get("CONVEX_DEPLOY_KEY"), ConfigValues.DEPLOY_KEY_FORM, true),
+                ConfigValues.token("CONVEX_DEPLOY_KEY_SECRET_ARN", env.get("CONVEX_DEPLOY_KEY_SECRET_ARN"), ARN_FORM,
+                        false),
                 env.getOrDefault("HISTORY_SCHEMA", "public").strip(),
                 seconds(env, "LOCK_TIMEOUT_SECONDS", 30, 0),
-                seconds(env, "CONVEX_LEASE_SECONDS", 60, 1),
-                blankToNull(env.get("AWS_ENDPOINT_URL")),
-                env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1")),
+                seconds(env, "CONVEX_LEASE_SECONDS", 15, 2),
+                ConfigValues.endpoint("AWS_ENDPOINT_URL", env.get("AWS_ENDPOINT_URL")),
+                region(env),
                 "migrate");
     }
 
@@ -52,8 +55,10 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
                 awsEndpoint, region, appliedBy);
     }
 
+    /** The --database-url option, checked as SUPABASE_DB_URL is. */
     public Settings withDatabaseUrl(String url) {
-        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, blankToNull(url),
+        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix,
+                ConfigValues.databaseUrl("--database-url", url),
                 databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, historySchema,
                 lockTimeout, convexLease, awsEndpoint, region, appliedBy);
     }
@@ -83,31 +88,26 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
         return !Files.isDirectory(plain) && Files.isDirectory(supabase) ? supabase : plain;
     }
 
-    /** The Convex URL checked for a scheme and host; credentials inside it are never echoed. */
-    private static String convexUrl(String url) {
-        if (url == null) {
-            return null;
-        }
-        String shown = url.replaceFirst("//[^/@]*@", "//***@");
+    private static final String ARN_FORM = "an ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:name";
+
+    private static Path path(String name, String value) {
         try {
-            URI uri = new URI(url);
-            if ((!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme()))
-                    || uri.getHost() == null) {
-                throw badConvexUrl(shown);
-            }
-            if (uri.getRawUserInfo() != null) {
-                throw MigrateException.badInput("CONVEX_URL must not carry credentials (" + shown + "); put the deploy"
-                        + " key in CONVEX_DEPLOY_KEY");
-            }
-        } catch (java.net.URISyntaxException e) {
-            throw badConvexUrl(shown);
+            return Path.of(value.strip());
+        } catch (java.nio.file.InvalidPathException e) {
+            throw MigrateException.badInput(name + " is not a usable path: " + e.getReason());
         }
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
-    private static MigrateException badConvexUrl(String shown) {
-        return MigrateException.badInput("CONVEX_URL must be the deployment's URL, such as"
-                + " https://happy-otter-123.convex.cloud, not '" + shown + "'");
+    /** AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1; checked, since the SDK would fail late and obscurely. */
+    private static String region(Map<String, String> env) {
+        String name = env.get("AWS_REGION") != null && !env.get("AWS_REGION").isBlank() ? "AWS_REGION"
+                : "AWS_DEFAULT_REGION";
+        String value = env.get(name) == null || env.get(name).isBlank() ? "us-east-1" : env.get(name).strip();
+        if (!value.matches("[a-z]{2}(-[a-z0-9]+)+-[0-9]+|[a-z0-9-]{1,40}")) {
+            throw MigrateException.badInput(name + " must be an AWS region such as us-east-1, not '"
+                    + ConfigValues.masked(value) + "'");
+        }
+        return value;
     }
 
     private static Duration seconds(Map<String, String> env, String name, long fallback, long least) {
@@ -125,11 +125,6 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
             throw MigrateException.badInput(name + " must be a whole number of seconds, at least " + least + ", not '"
                     + value + "'");
         }
-    }
-
-    /** Blank means unset; surrounding white space (a pasted key's trailing newline or carriage return) is dropped. */
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
     }
 
     @Override

@@ -93,12 +93,15 @@ public final class Wiring {
                 new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null))));
     }
 
-    public Outcome<List<RunResult>> apply(DatabaseSelection databases, Version target, boolean dryRun, boolean outOfOrder) {
-        return Outcome.runs(withOrchestrator(databases, outOfOrder, o -> o.apply(target, dryRun)));
+    /** @param resume first finish what an interrupted run left (a PARTIAL apply, a ROLLING_BACK rollback) */
+    public Outcome<List<RunResult>> apply(DatabaseSelection databases, Version target, boolean dryRun, boolean outOfOrder,
+                                          boolean resume) {
+        return Outcome.runs(withOrchestrator(databases, outOfOrder, o -> o.apply(target, dryRun, resume)));
     }
 
-    public Outcome<List<RunResult>> rollback(DatabaseSelection databases, Version target, boolean dryRun) {
-        return Outcome.runs(withOrchestrator(databases, false, o -> o.rollback(target, dryRun)));
+    /** @param resume first finish an interrupted rollback, or undo an apply that stopped part way */
+    public Outcome<List<RunResult>> rollback(DatabaseSelection databases, Version target, boolean dryRun, boolean resume) {
+        return Outcome.runs(withOrchestrator(databases, false, o -> o.rollback(target, dryRun, resume)));
     }
 
     public Outcome<List<RunResult>> repair(DatabaseSelection databases) {

@@ -40,6 +40,8 @@ class SecretValuesTest {
         assertRefused(() -> SecretValues.databaseUrl("   "), "is empty");
         assertRefused(() -> SecretValues.deployKey("{\"token\": \"hunter2\"}"), "no deployKey field");
         assertRefused(() -> SecretValues.deployKey(null), "is empty");
+        assertRefused(() -> SecretValues.deployKey("prod:x|hunter2\r\nsecond-line"), "has a carriage return at character 15");
+        assertRefused(() -> SecretValues.databaseUrl("{\"url\": \"postgresql://u:hunter2@h/d b\"}"), "has a space");
     }
 
     private static void assertRefused(Runnable parse, String expected) {

@@ -31,7 +31,7 @@ class SettingsTest {
         assertNull(s.convexUrl());
         assertEquals("public", s.historySchema());
         assertEquals(Duration.ofSeconds(30), s.lockTimeout());
-        assertEquals(Duration.ofSeconds(60), s.convexLease());
+        assertEquals(Duration.ofSeconds(15), s.convexLease(), "short enough that a rerun after a crash gets the lock within the default lock timeout");
         assertEquals("us-east-1", s.region());
     }
 
@@ -41,7 +41,7 @@ class SettingsTest {
                 Map.entry("MIGRATIONS_BUCKET", "b"), Map.entry("MIGRATIONS_PREFIX", "m/"),
                 Map.entry("REPORTS_PREFIX", "r/"), Map.entry("SUPABASE_DB_URL", "postgresql://u:p@h/db"),
                 Map.entry("DATABASE_SECRET_ARN", "arn:db"), Map.entry("USE_CONVEX", " FALSE "),
-                Map.entry("CONVEX_URL", "https://happy-otter-123.convex.cloud/"), Map.entry("CONVEX_DEPLOY_KEY", "k\r"),
+                Map.entry("CONVEX_URL", "https://happy-otter-123.convex.cloud/"), Map.entry("CONVEX_DEPLOY_KEY", "prod:x|k"),
                 Map.entry("CONVEX_DEPLOY_KEY_SECRET_ARN", "arn:key"), Map.entry("HISTORY_SCHEMA", "ops"),
                 Map.entry("LOCK_TIMEOUT_SECONDS", "5"), Map.entry("CONVEX_LEASE_SECONDS", "7"),
                 Map.entry("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), Map.entry("AWS_REGION", "eu-west-1")));
@@ -53,7 +53,7 @@ class SettingsTest {
         assertEquals("arn:db", s.databaseSecretArn());
         assertFalse(s.useConvex());
         assertEquals("https://happy-otter-123.convex.cloud", s.convexUrl());
-        assertEquals("k", s.convexDeployKey(), "a pasted key's carriage return is dropped");
+        assertEquals("prod:x|k", s.convexDeployKey());
         assertEquals("arn:key", s.convexDeployKeySecretArn());
         assertEquals("ops", s.historySchema());
         assertEquals(Duration.ofSeconds(5), s.lockTimeout());
@@ -79,6 +79,34 @@ class SettingsTest {
                 () -> Settings.fromEnvironment(Map.of("CONVEX_URL", "https://admin:hunter2@x.convex.cloud")));
         assertFalse(credentials.getMessage().contains("hunter2"), credentials.getMessage());
         assertTrue(credentials.getMessage().contains("CONVEX_DEPLOY_KEY"), credentials.getMessage());
+    }
+
+    @Test
+    void strayWhiteSpaceOrControlCharactersAreBadInputNamingTheVariableWithoutTheSecret() {
+        MigrateException key = assertThrows(MigrateException.class,
+                () -> Settings.fromEnvironment(Map.of("CONVEX_DEPLOY_KEY", "prod:x|hunter2\r")));
+        assertEquals(Failure.BAD_INPUT, key.failure());
+        assertTrue(key.getMessage().startsWith("CONVEX_DEPLOY_KEY has a carriage return at character 15"), key.getMessage());
+        assertTrue(key.getMessage().contains("prod:happy-otter-123|"), "says the expected form: " + key.getMessage());
+        assertFalse(key.getMessage().contains("hunter2"), key.getMessage());
+        MigrateException url = assertThrows(MigrateException.class,
+                () -> Settings.fromEnvironment(Map.of("CONVEX_URL", " https://x.convex.cloud")));
+        assertTrue(url.getMessage().startsWith("CONVEX_URL has a space at character 1"), url.getMessage());
+        MigrateException tab = assertThrows(MigrateException.class,
+                () -> Settings.fromEnvironment(Map.of("CONVEX_URL", "https://x.con\u0007vex.cloud")));
+        assertTrue(tab.getMessage().contains("U+0007") && tab.getMessage().contains("\\u0007"), tab.getMessage());
+        MigrateException db = assertThrows(MigrateException.class,
+                () -> Settings.fromEnvironment(Map.of("SUPABASE_DB_URL", "postgresql://u:hunter2@h/db\n")));
+        assertTrue(db.getMessage().startsWith("SUPABASE_DB_URL has a line break"), db.getMessage());
+        assertFalse(db.getMessage().contains("hunter2"), db.getMessage());
+        MigrateException option = assertThrows(MigrateException.class,
+                () -> Settings.fromEnvironment(Map.of()).withDatabaseUrl("postgresql://u:hunter2@h /db"));
+        assertTrue(option.getMessage().startsWith("--database-url has a space"), option.getMessage());
+        assertThrows(MigrateException.class, () -> Settings.fromEnvironment(Map.of("AWS_REGION", "us east 1")));
+        assertThrows(MigrateException.class, () -> Settings.fromEnvironment(Map.of("AWS_ENDPOINT_URL", "localhost:4566")));
+        assertThrows(MigrateException.class, () -> Settings.fromEnvironment(Map.of("MIGRATIONS_DIR", "a\u0000b")));
+        assertThrows(MigrateException.class, () -> Settings.fromEnvironment(Map.of("CONVEX_URL",
+                "https://x.convex.cloud/api/query")), "a path is not a deployment URL");
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.cryoprotect.migrate.report.StepResult;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One database the migrations run against. A new database is "implement this, extend {@code TargetContractTest}".
@@ -34,28 +35,40 @@ public interface DatabaseTarget extends AutoCloseable {
     /** Where this target points, for messages: host and database, never a password or key. */
     String describe();
 
-    /** The history in version order; empty (not an error) when nothing was ever applied. Needs no lock. */
+    /**
+     * The history in version order; empty (not an error) when nothing was ever applied. A version whose apply or
+     * rollback stopped part way is a row in state PARTIAL or ROLLING_BACK. Needs no lock.
+     */
     List<AppliedMigration> applied();
 
     /**
-     * Takes the run lock, waiting at most {@code wait}.
+     * Takes the run lock, waiting at most {@code wait}; if another run holds it, {@code waiting} is told once who and
+     * since when, and how long this run will wait.
      *
      * @throws dev.cryoprotect.migrate.MigrateException LOCK_BUSY, with "another run holds the lock"
      */
-    Lock lock(Duration wait);
+    Lock lock(Duration wait, Consumer<String> waiting);
+
+    default Lock lock(Duration wait) {
+        return lock(wait, message -> { });
+    }
 
     /** Creates the history (or adopts an older one) if needed. Needs the lock. */
     void prepare();
 
     /**
      * Runs this database's part of {@code migration} and records it, both in one transaction where the database allows,
-     * so a failure leaves neither. Needs the lock.
+     * so a failure leaves neither; where it cannot (batched Convex, no-transaction SQL), the version is PARTIAL until
+     * it completes, and applying a PARTIAL version continues it. Needs the lock.
      *
      * @throws dev.cryoprotect.migrate.MigrateException MIGRATION_FAILED naming the file and line
      */
     AppliedMigration apply(Migration migration, RunInfo run);
 
-    /** Undoes an applied migration and removes its history row, in one transaction where the database allows. Needs the lock. */
+    /**
+     * Undoes an applied (or PARTIAL) migration and removes its history row, in one transaction where the database
+     * allows; otherwise the version is ROLLING_BACK until done, and rolling it back again continues. Needs the lock.
+     */
     void rollback(Migration migration, RunInfo run);
 
     /**

@@ -11,13 +11,22 @@ public enum MigrationState {
     /** Applied, and the file changed since: blocks apply until 'migrate repair' or the file is restored. */
     CHANGED,
     /** Applied, but no file for this database has this version any more: blocks apply. */
-    MISSING;
+    MISSING,
+    /** An apply stopped part way: part of it is in the database. 'apply --resume' finishes it, 'rollback --resume' undoes it. */
+    PARTIAL,
+    /** A rollback stopped part way: part of it is undone. 'rollback --resume' finishes the rollback. */
+    ROLLING_BACK;
 
     public boolean isPending() {
         return this == PENDING || this == OUT_OF_ORDER;
     }
 
     public boolean blocksApply() {
-        return this == CHANGED || this == MISSING || this == OUT_OF_ORDER;
+        return this == CHANGED || this == MISSING || this == OUT_OF_ORDER || unfinished();
+    }
+
+    /** An apply or rollback of this version stopped part way. */
+    public boolean unfinished() {
+        return this == PARTIAL || this == ROLLING_BACK;
     }
 }

@@ -35,28 +35,75 @@ public final class Planner {
             MigrationPart part = m.part(database).orElseThrow();
             AppliedMigration row = applied.get(m.version());
             MigrationState state;
+            String detail = null;
             if (row == null) {
                 state = highestApplied != null && m.version().compareTo(highestApplied) < 0
                         ? MigrationState.OUT_OF_ORDER : MigrationState.PENDING;
+            } else if (row.unfinished()) {
+                state = row.state() == AppliedMigration.State.PARTIAL ? MigrationState.PARTIAL : MigrationState.ROLLING_BACK;
+                detail = unfinishedDetail(database, row, part.fileName(), !part.matches(row.checksum()));
             } else if (!part.matches(row.checksum())) {
                 state = MigrationState.CHANGED;
             } else {
                 state = MigrationState.APPLIED;
             }
-            entries.put(m.version(), entry(m.version().text(), m.name(), part.fileName(), state, row, part.checksum()));
+            entries.put(m.version(), entry(m.version().text(), m.name(), part.fileName(), state, row, part.checksum(),
+                    detail));
         }
         for (AppliedMigration row : applied.values()) {
             if (!entries.containsKey(row.version())) {
-                entries.put(row.version(), entry(row.version().text(), row.name(), null, MigrationState.MISSING, row, null));
+                entries.put(row.version(), entry(row.version().text(), row.name(), null, MigrationState.MISSING, row,
+                        null, row.unfinished() ? unfinishedDetail(database, row, null, false) : null));
             }
         }
         return new ArrayList<>(entries.values());
     }
 
-    /** The highest applied version's text, or "" when nothing is applied. */
+    /** Versions whose apply or rollback stopped part way, in version order. */
+    public static List<AppliedMigration> unfinished(List<AppliedMigration> history) {
+        return history.stream().filter(AppliedMigration::unfinished)
+                .sorted(Comparator.comparing(AppliedMigration::version)).toList();
+    }
+
+    /**
+     * Refuses to run past an unfinished version (HISTORY_CONFLICT): the message says how far each got and the command
+     * that finishes or undoes it.
+     */
+    public static MigrateException unfinishedConflict(MigrationSet set, Database database, String verb,
+                                                      List<AppliedMigration> unfinished) {
+        List<String> lines = new ArrayList<>();
+        for (AppliedMigration row : unfinished) {
+            MigrationPart part = set.find(row.version()).flatMap(m -> m.part(database)).orElse(null);
+            lines.add("version " + row.version().text() + " (" + row.name() + "): " + unfinishedDetail(database, row,
+                    part == null ? null : part.fileName(), part != null && !part.matches(row.checksum())));
+        }
+        return new MigrateException(Failure.HISTORY_CONFLICT, "cannot " + verb + " " + database.id()
+                + " while a migration is unfinished; nothing was run:\n  " + String.join("\n  ", lines));
+    }
+
+    /**
+     * How far an unfinished version got, whether its file changed since, and the commands that end it: each brings the
+     * database to a version boundary and no further ({@code --target} keeps apply from going on to later versions).
+     */
+    private static String unfinishedDetail(Database database, AppliedMigration row, String file, boolean fileChanged) {
+        String progress = row.progress() == null ? "" : " (" + row.progress() + ")";
+        String finish = "'migrate apply --database " + database.id() + " --resume --target " + row.version().text() + "'";
+        String undo = "'migrate rollback --database " + database.id() + " --resume'";
+        if (row.state() == AppliedMigration.State.ROLLING_BACK) {
+            return "its rollback stopped part way" + progress + "; " + undo + " finishes the rollback";
+        }
+        if (fileChanged) {
+            return "its apply stopped part way" + progress + "; " + file + " changed since it started: restore the"
+                    + " file and run " + finish + " to finish it, or run " + undo + " to undo what ran and then apply"
+                    + " the edited file";
+        }
+        return "its apply stopped part way" + progress + "; " + finish + " finishes it, " + undo + " undoes it";
+    }
+
+    /** The highest version applied whole, or "" when there is none. */
     public static String currentVersion(List<AppliedMigration> history) {
-        return history.stream().map(AppliedMigration::version).max(Comparator.naturalOrder()).map(Version::text)
-                .orElse("");
+        return history.stream().filter(a -> !a.unfinished()).map(AppliedMigration::version)
+                .max(Comparator.naturalOrder()).map(Version::text).orElse("");
     }
 
     /**
@@ -68,6 +115,9 @@ public final class Planner {
     public static List<Migration> toApply(MigrationSet set, Database database, List<AppliedMigration> history,
                                           Version target, boolean outOfOrder) {
         checkTarget(set, target);
+        if (!unfinished(history).isEmpty()) {
+            throw unfinishedConflict(set, database, "apply to", unfinished(history));
+        }
         List<StatusEntry> entries = status(set, database, history);
         List<String> conflicts = new ArrayList<>();
         for (StatusEntry e : entries) {
@@ -116,6 +166,9 @@ public final class Planner {
         if (target != null && target.number().signum() != 0) {
             checkTarget(set, target);
         }
+        if (!unfinished(history).isEmpty()) {
+            throw unfinishedConflict(set, database, "roll back", unfinished(history));
+        }
         List<AppliedMigration> newestFirst = history.stream()
                 .sorted(Comparator.comparing(AppliedMigration::version).reversed()).toList();
         List<AppliedMigration> undo = target == null
@@ -150,11 +203,11 @@ public final class Planner {
     }
 
     private static StatusEntry entry(String version, String name, String file, MigrationState state,
-                                     AppliedMigration row, String fileChecksum) {
+                                     AppliedMigration row, String fileChecksum, String detail) {
         return new StatusEntry(version, name, file, state,
                 row == null || row.appliedAt() == null ? null : row.appliedAt().toString(),
                 row == null ? null : row.appliedBy(), row == null ? null : row.checksum(), fileChecksum,
-                row == null ? null : row.recordedIn());
+                row == null ? null : row.recordedIn(), detail);
     }
 
     private static String abbreviate(String checksum) {

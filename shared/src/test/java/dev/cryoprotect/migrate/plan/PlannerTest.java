@@ -131,4 +131,42 @@ class PlannerTest {
         assertEquals(List.of("003", "002"), versions(Planner.toRollback(SET, Database.CONVEX, history,
                 Version.parse("000"))));
     }
+
+    private static AppliedMigration unfinished(String version, String checksum, AppliedMigration.State state) {
+        return new AppliedMigration(Version.parse(version), "b", checksum, Instant.EPOCH, null, "run", "me", null, state,
+                "2 of 5 batches committed (ops 1-200 of 500)");
+    }
+
+    @Test
+    void anUnfinishedVersionIsShownWithItsProgressAndTheCommandsThatEndIt() {
+        List<AppliedMigration> history = List.of(unfinished("002", checksum("002", Database.CONVEX),
+                AppliedMigration.State.PARTIAL));
+        StatusEntry entry = Planner.status(SET, Database.CONVEX, history).get(0);
+        assertEquals(MigrationState.PARTIAL, entry.state());
+        assertEquals("its apply stopped part way (2 of 5 batches committed (ops 1-200 of 500)); 'migrate apply"
+                + " --database convex --resume --target 002' finishes it, 'migrate rollback --database convex --resume'"
+                + " undoes it", entry.detail());
+        assertEquals("", Planner.currentVersion(history), "a partial version is not the current version");
+        MigrateException apply = assertThrows(MigrateException.class,
+                () -> Planner.toApply(SET, Database.CONVEX, history, null, false));
+        assertEquals(Failure.HISTORY_CONFLICT, apply.failure());
+        assertTrue(apply.getMessage().contains("--resume --target 002"), apply.getMessage());
+        MigrateException rollback = assertThrows(MigrateException.class,
+                () -> Planner.toRollback(SET, Database.CONVEX, history, null));
+        assertEquals(Failure.HISTORY_CONFLICT, rollback.failure());
+    }
+
+    @Test
+    void anUnfinishedVersionWhoseFileChangedSaysSoAndOffersBothWays() {
+        StatusEntry partial = Planner.status(SET, Database.CONVEX, List.of(unfinished("002", "other",
+                AppliedMigration.State.PARTIAL))).get(0);
+        assertTrue(partial.detail().contains("002_b.json changed since it started: restore the file and run 'migrate"
+                + " apply --database convex --resume --target 002' to finish it, or run 'migrate rollback --database"
+                + " convex --resume' to undo what ran and then apply the edited file"), partial.detail());
+        StatusEntry rollingBack = Planner.status(SET, Database.SUPABASE, List.of(unfinished("002",
+                checksum("002", Database.SUPABASE), AppliedMigration.State.ROLLING_BACK))).get(1);
+        assertEquals(MigrationState.ROLLING_BACK, rollingBack.state());
+        assertTrue(rollingBack.detail().endsWith("'migrate rollback --database supabase --resume' finishes the rollback"),
+                rollingBack.detail());
+    }
 }

@@ -275,6 +275,17 @@ public abstract class TargetContractTest {
     }
 
     @Test
+    void aWaitingRunIsToldOnceWhoHoldsTheLockAndHowLongItWillWait() {
+        DatabaseTarget holder = target();
+        java.util.List<String> told = new java.util.ArrayList<>();
+        try (DatabaseTarget.Lock ignored = holder.lock(Duration.ofSeconds(5))) {
+            assertThrows(MigrateException.class, () -> target().lock(Duration.ofSeconds(2), told::add));
+        }
+        assertEquals(1, told.size(), "told once, not once per poll: " + told);
+        assertTrue(told.get(0).contains("waiting up to 2 s") && told.get(0).contains("since"), told.get(0));
+    }
+
+    @Test
     void aChangedAppliedFileBlocksApplyUntilRepaired() {
         writeCreating("001", "alpha");
         migrator().apply(null, false);

@@ -49,7 +49,8 @@ final class ConvexFailures {
             line = convex.ops().stream().filter(op -> op.index() == index.intValue()).map(DataOp::line)
                     .findFirst().orElse(null);
         }
-        Failure kind = code.equals("CHECKSUM_MISMATCH") ? Failure.HISTORY_CONFLICT : Failure.MIGRATION_FAILED;
+        Failure kind = code.equals("CHECKSUM_MISMATCH") || code.equals("ROLLING_BACK")
+                || code.equals("BATCH_IN_PROGRESS") ? Failure.HISTORY_CONFLICT : Failure.MIGRATION_FAILED;
         String where = file == null ? "" : file + (line == null ? "" : ":" + line) + ": ";
         String outcome = kind != Failure.MIGRATION_FAILED ? ""
                 : convex != null && convex.batched() ? ". Convex undid this batch; earlier batches stay recorded and a"

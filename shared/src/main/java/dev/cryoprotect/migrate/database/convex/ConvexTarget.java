@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -44,8 +45,9 @@ public final class ConvexTarget implements DatabaseTarget {
      */
     public record Options(Duration lease, Duration lockPoll, Map<String, Object> limits, int batchOps,
                           long batchBytes, long maxCallBytes) {
+        /** A 15 s lease (renewed every 5 s): a crashed run's lock is free again well within the default lock timeout. */
         public static Options defaults() {
-            return new Options(Duration.ofSeconds(60), Duration.ofMillis(500), null, 500, 2L << 20, 8L << 20);
+            return new Options(Duration.ofSeconds(15), Duration.ofMillis(500), null, 500, 2L << 20, 8L << 20);
         }
 
         public Options withLease(Duration newLease) {
@@ -76,31 +78,60 @@ public final class ConvexTarget implements DatabaseTarget {
         return "Convex " + functions.deployment();
     }
 
+    /** The history rows (ROLLING_BACK while a rollback is unfinished), plus a PARTIAL row per unfinished batched apply. */
     @Override
     public List<AppliedMigration> applied() {
+        MigrationFunctions.History history = call(null, functions::listApplied);
         List<AppliedMigration> rows = new ArrayList<>();
-        for (MigrationFunctions.HistoryRow row : call(null, functions::listApplied).applied()) {
+        for (MigrationFunctions.HistoryRow row : history.applied()) {
+            boolean rollingBack = "rolling_back".equals(row.state());
             rows.add(new AppliedMigration(Version.parse(row.version()), row.name(), row.checksum(),
-                    Instant.ofEpochMilli((long) row.appliedAt()), null, row.runId(), row.appliedBy()));
+                    Instant.ofEpochMilli((long) row.appliedAt()), null, row.runId(), row.appliedBy(), null,
+                    rollingBack ? AppliedMigration.State.ROLLING_BACK : AppliedMigration.State.APPLIED,
+                    rollingBack ? "part of its recorded changes are undone" : null));
+        }
+        for (MigrationFunctions.ProgressRow progress : history.batchesInProgress() == null ? List.<MigrationFunctions.ProgressRow>of()
+                : history.batchesInProgress()) {
+            rows.add(new AppliedMigration(Version.parse(progress.version()), progress.name(), progress.checksum(),
+                    Instant.ofEpochMilli((long) progress.startedAt()), null, null, null, null,
+                    progress.rollingBack() ? AppliedMigration.State.ROLLING_BACK : AppliedMigration.State.PARTIAL,
+                    batchProgress(progress)));
         }
         rows.sort((a, b) -> a.version().compareTo(b.version()));
         return rows;
     }
 
+    /** "batch 3 of 7 committed (ops 1-3000 of 7000)", as far as the runner recorded it. */
+    private static String batchProgress(MigrationFunctions.ProgressRow p) {
+        String batches = p.totalBatches() == null ? p.batches() + " batch" + (p.batches() == 1 ? "" : "es")
+                : p.batches() + " of " + p.totalBatches() + " batches";
+        String ops = p.nextIndex() == 0 ? "no ops" : "ops 1-" + p.nextIndex() + (p.totalOps() == null ? "" : " of "
+                + p.totalOps());
+        return p.rollingBack() ? "a batched apply of " + batches + " (" + ops + "), part of it undone"
+                : batches + " committed (" + ops + ")";
+    }
+
     @Override
-    public Lock lock(Duration wait) {
+    public Lock lock(Duration wait, Consumer<String> waiting) {
         String candidate = UUID.randomUUID().toString();
         long deadline = System.nanoTime() + wait.toNanos();
+        boolean told = false;
         while (true) {
             LockAnswer answer = call(null, () -> functions.acquireLock(candidate, options.lease()));
             if (answer.acquired()) {
                 lease = new ConvexLease(functions, candidate, options.lease());
                 return this::release;
             }
+            if (!told) {
+                told = true;
+                waiting.accept("another run has held the Convex lock since "
+                        + Instant.ofEpochMilli((long) answer.acquiredAt()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                        + " (its lease ends in " + secondsUntil(answer.expiresAt()) + " s unless renewed); waiting up to "
+                        + wait.toSeconds() + " s");
+            }
             if (System.nanoTime() >= deadline) {
-                long expiresIn = Math.max(0, (long) answer.expiresAt() - System.currentTimeMillis());
                 throw new MigrateException(Failure.LOCK_BUSY, "another run holds the lock on Convex (its lease ends in "
-                        + (expiresIn + 999) / 1000 + " s unless renewed; waited " + wait.toSeconds()
+                        + secondsUntil(answer.expiresAt()) + " s unless renewed; waited " + wait.toSeconds()
                         + " s); nothing was run. Retry when it has finished");
             }
             try {
@@ -110,6 +141,10 @@ public final class ConvexTarget implements DatabaseTarget {
                 throw new MigrateException(Failure.LOCK_BUSY, "interrupted while waiting for the Convex lock");
             }
         }
+    }
+
+    private static long secondsUntil(double epochMillis) {
+        return (Math.max(0, (long) epochMillis - System.currentTimeMillis()) + 999) / 1000;
     }
 
     private void release() {
@@ -152,6 +187,10 @@ public final class ConvexTarget implements DatabaseTarget {
 
     private void applyBatched(Migration migration, ConvexMigration convex, List<Map<String, Object>> ops, RunInfo run,
                               String owner) {
+        int totalBatches = 0;
+        for (int at = 0; at < ops.size(); at = chunkEnd(ops, at)) {
+            totalBatches++; // the same chunking a rerun uses, so a resumed run's positions fall on these boundaries
+        }
         int from = 0;
         for (int calls = 0; ; calls++) {
             if (calls > ops.size() + 10) {
@@ -162,6 +201,8 @@ public final class ConvexTarget implements DatabaseTarget {
             Map<String, Object> args = writeArgs(MigrationFunctions.migrationArgs(migration, convex, ops.subList(from, to)), run, owner);
             args.put("fromIndex", (double) from);
             args.put("isLast", to == ops.size());
+            args.put("totalOps", (double) ops.size());
+            args.put("totalBatches", (double) Math.max(1, totalBatches));
             BatchAnswer answer = call(migration, () -> functions.applyBatch(args));
             if (answer.status() == BatchStatus.APPLIED || answer.status() == BatchStatus.ALREADY_APPLIED) {
                 return;

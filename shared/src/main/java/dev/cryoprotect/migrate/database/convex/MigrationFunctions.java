@@ -25,17 +25,30 @@ final class MigrationFunctions {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** One row of Convex's history table, as {@code listApplied} returns it. */
+    /** One row of Convex's history table, as {@code listApplied} returns it; {@code state} "rolling_back" mid-rollback. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record HistoryRow(String version, String name, String checksum, @JsonProperty("applied_at") double appliedAt,
-                      @JsonProperty("run_id") String runId, @JsonProperty("applied_by") String appliedBy) {
+                      @JsonProperty("run_id") String runId, @JsonProperty("applied_by") String appliedBy,
+                      String state) {
     }
 
-    record History(List<HistoryRow> applied) {
+    /**
+     * A batched migration that stopped part way: its first {@code nextIndex} of {@code totalOps} ops committed, in
+     * {@code batches} of {@code totalBatches} calls (totals null when an older runner started it); {@code rollingBack}
+     * once a rollback began undoing it.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ProgressRow(String version, String name, String checksum, @JsonProperty("next_index") int nextIndex,
+                       int batches, @JsonProperty("started_at") double startedAt,
+                       @JsonProperty("total_ops") Integer totalOps, @JsonProperty("total_batches") Integer totalBatches,
+                       @JsonProperty("rolling_back") boolean rollingBack) {
     }
 
-    /** {@code acquireLock}'s answer: taken, or who holds it until when (epoch ms). */
-    record LockAnswer(boolean acquired, double expiresAt) {
+    record History(List<HistoryRow> applied, List<ProgressRow> batchesInProgress) {
+    }
+
+    /** {@code acquireLock}'s answer: taken, or since when and until when (epoch ms) another owner holds it. */
+    record LockAnswer(boolean acquired, double acquiredAt, double expiresAt) {
     }
 
     enum BatchStatus {

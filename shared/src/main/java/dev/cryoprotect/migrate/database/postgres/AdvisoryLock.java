@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.function.Consumer;
 
 /**
  * The run lock: a session-level advisory lock keyed by the history table's name, so runs against the same history
@@ -28,10 +29,19 @@ final class AdvisoryLock {
         this.key = ByteBuffer.wrap(HexFormat.of().parseHex(digest.substring(0, 16))).getLong();
     }
 
-    /** Polls until the lock is ours or {@code wait} has passed (then LOCK_BUSY). */
-    void acquire(Connection connection, Duration wait) throws SQLException {
+    /**
+     * Polls until the lock is ours or {@code wait} has passed (then LOCK_BUSY). On the first busy try, {@code waiting}
+     * is told which session holds it and since when.
+     */
+    void acquire(Connection connection, Duration wait, Consumer<String> waiting) throws SQLException {
         long deadline = System.nanoTime() + wait.toNanos();
+        boolean told = false;
         while (!tryAcquire(connection)) {
+            if (!told) {
+                told = true;
+                waiting.accept("another run holds the lock on " + historyName + " (" + holder(connection)
+                        + "); waiting up to " + wait.toSeconds() + " s");
+            }
             if (System.nanoTime() >= deadline) {
                 throw new MigrateException(Failure.LOCK_BUSY, "another run holds the lock on " + historyName
                         + " (waited " + wait.toSeconds() + " s); nothing was run. Retry when it has finished, or raise"
@@ -50,6 +60,36 @@ final class AdvisoryLock {
         try (PreparedStatement ps = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
             ps.setLong(1, key);
             ps.execute();
+        }
+    }
+
+    /**
+     * Who holds the lock, as far as the server shows it: a bigint advisory lock is split into classid (high 32 bits)
+     * and objid (low 32 bits) with objsubid 1. Never the holder's query text, which may hold anything.
+     */
+    private String holder(Connection connection) throws SQLException {
+        String sql = "SELECT a.pid, a.application_name, host(a.client_addr), a.backend_start, a.state"
+                + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                + " AND l.classid::bigint = ? AND l.objid::bigint = ? LIMIT 1";
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setLong(1, key >>> 32);
+            ps.setLong(2, key & 0xffffffffL);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return "its session is not visible to this user";
+                }
+                String app = rs.getString(2);
+                String client = rs.getString(3);
+                java.sql.Timestamp since = rs.getTimestamp(4);
+                String state = rs.getString(5);
+                return "server process " + rs.getInt(1)
+                        + (app == null || app.isEmpty() ? "" : ", application " + app)
+                        + (client == null ? "" : ", from " + client)
+                        + (since == null ? "" : ", connected since "
+                        + since.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                        + (state == null ? "" : ", " + state);
+            }
         }
     }
 

@@ -24,7 +24,7 @@ import java.util.List;
  */
 final class HistoryTable {
     private static final List<String> NEWER_COLUMNS = List.of("applied_at", "checksum", "execution_time_ms", "run_id",
-            "applied_by");
+            "applied_by", "state", "progress");
 
     private final PostgresConfig config;
     private final String qualified;
@@ -58,9 +58,17 @@ final class HistoryTable {
                 }
                 Timestamp appliedAt = rs.getTimestamp(3);
                 long ms = rs.getLong(5);
+                Long executionMs = rs.wasNull() ? null : ms;
+                AppliedMigration.State state = "partial".equals(rs.getString(8)) ? AppliedMigration.State.PARTIAL
+                        : "rolling_back".equals(rs.getString(8)) ? AppliedMigration.State.ROLLING_BACK
+                        : AppliedMigration.State.APPLIED;
+                int done = rs.getInt(9);
+                String progress = state == AppliedMigration.State.APPLIED ? null : done + " statement"
+                        + (done == 1 ? "" : "s") + " of the " + (state == AppliedMigration.State.PARTIAL ? "" : "down ")
+                        + "file ran";
                 rows.add(new AppliedMigration(Version.parse(version), rs.getString(2), rs.getString(4),
-                        appliedAt == null ? null : appliedAt.toInstant(), rs.wasNull() ? null : ms,
-                        rs.getString(6), rs.getString(7)));
+                        appliedAt == null ? null : appliedAt.toInstant(), executionMs, rs.getString(6), rs.getString(7),
+                        null, state, progress));
             }
         }
         rows.sort((a, b) -> a.version().compareTo(b.version()));
@@ -74,7 +82,7 @@ final class HistoryTable {
                 st.execute("CREATE SCHEMA IF NOT EXISTS " + quote(config.historySchema()));
                 st.execute("CREATE TABLE " + qualified + " (version text PRIMARY KEY, name text NOT NULL,"
                         + " applied_at timestamptz NOT NULL DEFAULT now(), checksum text, execution_time_ms bigint,"
-                        + " run_id text, applied_by text)");
+                        + " run_id text, applied_by text, state text NOT NULL DEFAULT 'applied', progress integer)");
                 // Supabase serves the public schema over its REST API; with RLS on and no policy it serves nothing.
                 st.execute("ALTER TABLE " + qualified + " ENABLE ROW LEVEL SECURITY");
                 st.execute("COMMENT ON TABLE " + qualified + " IS 'Applied migrations, kept by migrate'");
@@ -96,7 +104,9 @@ final class HistoryTable {
             }
             st.execute("ALTER TABLE " + qualified + " ADD COLUMN IF NOT EXISTS checksum text, "
                     + "ADD COLUMN IF NOT EXISTS execution_time_ms bigint, ADD COLUMN IF NOT EXISTS run_id text, "
-                    + "ADD COLUMN IF NOT EXISTS applied_by text");
+                    + "ADD COLUMN IF NOT EXISTS applied_by text, "
+                    + "ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'applied', "
+                    + "ADD COLUMN IF NOT EXISTS progress integer");
         }
     }
 
@@ -110,6 +120,57 @@ final class HistoryTable {
             ps.setLong(4, executionMs);
             ps.setString(5, run.runId());
             ps.setString(6, run.appliedBy());
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Marks a version whose file runs outside a transaction as started ({@code partial}, or {@code rolling_back} for
+     * its down file), before its first statement, so a run that stops part way is visible. Keeps the progress of a
+     * row already in that state, which a resumed run continues from; returns it.
+     */
+    int markUnfinished(Connection c, Migration m, RunInfo run, String state) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT state, coalesce(progress, 0) FROM " + qualified
+                + whereVersion(c))) {
+            bindVersion(c, ps, 1, m.version());
+            try (ResultSet rs = ps.executeQuery()) {
+                boolean exists = rs.next();
+                if (exists && state.equals(rs.getString(1))) {
+                    return rs.getInt(2); // resuming
+                }
+                if (!exists) {
+                    insert(c, m, run, 0); // an apply starting
+                }
+            }
+        }
+        try (PreparedStatement up = c.prepareStatement("UPDATE " + qualified + " SET state = ?, progress = 0"
+                + whereVersion(c))) {
+            up.setString(1, state);
+            bindVersion(c, up, 2, m.version());
+            up.executeUpdate();
+        }
+        return 0;
+    }
+
+    /** Turns a PARTIAL row into an applied one, in one statement (no moment without a row). */
+    void markApplied(Connection c, Migration m, RunInfo run, long executionMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + qualified + " SET state = 'applied', progress = NULL,"
+                + " applied_at = now(), checksum = ?, execution_time_ms = ?, run_id = ?,"
+                + " applied_by = coalesce(?, current_user)" + whereVersion(c))) {
+            ps.setString(1, m.up().orElseThrow().checksum());
+            ps.setLong(2, executionMs);
+            ps.setString(3, run.runId());
+            ps.setString(4, run.appliedBy());
+            bindVersion(c, ps, 5, m.version());
+            ps.executeUpdate();
+        }
+    }
+
+    /** How many statements of an unfinished version's file have run. */
+    void recordProgress(Connection c, Version version, int statementsDone) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + qualified + " SET progress = ?" + whereVersion(c))) {
+            ps.setInt(1, statementsDone);
+            bindVersion(c, ps, 2, version);
             ps.executeUpdate();
         }
     }

@@ -78,8 +78,11 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         }
         props.setProperty("connectTimeout", "10");
         props.setProperty("ApplicationName", "migrate");
+        props.setProperty("tcpKeepAlive", "true");
         try {
-            return java.sql.DriverManager.getConnection(jdbcUrl, props);
+            java.sql.Connection connection = java.sql.DriverManager.getConnection(jdbcUrl, props);
+            DeadClientDetection.enable(connection);
+            return connection;
         } catch (java.sql.SQLException e) {
             throw new MigrateException(dev.cryoprotect.migrate.Failure.UNREACHABLE, "cannot connect to PostgreSQL at "
                     + describe() + ": " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
 import dev.cryoprotect.migrate.model.SqlScript;
+import dev.cryoprotect.migrate.model.Version;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -92,6 +93,18 @@ final class PostgresErrors {
                 ? ". The migration was rolled back; nothing of it remains."
                 : ". The file runs outside a transaction: statements before this one stay applied.");
         return new MigrateException(Failure.MIGRATION_FAILED, message.toString(), script.fileName(), line, e);
+    }
+
+    /** A no-transaction file that stopped part way: what the history now says, and the commands that end it. */
+    static MigrateException unfinished(MigrateException failure, Version version, boolean applying) {
+        String resume = "'migrate apply --database supabase --resume --target " + version.text() + "'";
+        String undo = "'migrate rollback --database supabase --resume'";
+        return new MigrateException(failure.failure(), failure.getMessage() + " Version " + version.text()
+                + (applying ? " is recorded as PARTIAL (the statements before this one stay): fix what made it fail"
+                + " and run " + resume + " to run the rest, or run " + undo + " to undo it with its down file, then"
+                + " edit the file and apply again"
+                : " is recorded as ROLLING_BACK: fix what made it fail and run " + undo + " to run the rest of the"
+                + " down file"), failure.file(), failure.line(), failure.getCause());
     }
 
     /** A statement of a transactional file committed the transaction it ran in; what ran up to it is now permanent. */

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Supabase (PostgreSQL) over JDBC. One connection per target: the session advisory lock lives on it, so a killed
@@ -73,9 +74,9 @@ public final class PostgresTarget implements DatabaseTarget {
     }
 
     @Override
-    public Lock lock(Duration wait) {
+    public Lock lock(Duration wait, Consumer<String> waiting) {
         try {
-            lock.acquire(connection(), wait);
+            lock.acquire(connection(), wait, waiting);
         } catch (SQLException e) {
             throw PostgresErrors.databaseError(config, "taking the migration lock", e);
         }
@@ -111,24 +112,64 @@ public final class PostgresTarget implements DatabaseTarget {
         }
     }
 
+    /**
+     * A transactional file runs with its history row in one transaction. A no-transaction file is recorded as PARTIAL
+     * before its first statement and its progress after each, so a run that stops part way is visible and the next
+     * apply of a PARTIAL version continues after the statements that ran.
+     */
     @Override
     public AppliedMigration apply(Migration migration, RunInfo run) {
         requireLock("apply");
         SqlScript script = migration.up().orElseThrow();
         long started = System.nanoTime();
-        runScript(script, () -> recordApplied(migration, run, millisSince(started)));
+        if (script.transactional()) {
+            runScript(script, () -> {
+                history.delete(connection, migration.version()); // a leftover PARTIAL row, if the file was once no-transaction
+                recordApplied(migration, run, millisSince(started));
+            });
+        } else {
+            runOutsideTransaction(migration, script, "partial", run, () -> {
+                history.markApplied(connection, migration, run, millisSince(started));
+                cliHistory.insert(connection, migration);
+            });
+        }
         return new AppliedMigration(migration.version(), migration.name(), script.checksum(), null,
                 millisSince(started), run.runId(), run.appliedBy());
     }
 
+    /** As apply: a no-transaction down file is recorded as ROLLING_BACK while it runs, and a rerun continues it. */
     @Override
     public void rollback(Migration migration, RunInfo run) {
         requireLock("rollback");
         SqlScript down = migration.down().orElseThrow(() -> MigrateException.badInput(migration.label()
                 + " has no down file; it cannot be rolled back"));
-        runScript(down, () -> recordRolledBack(migration.version()));
+        if (down.transactional()) {
+            runScript(down, () -> recordRolledBack(migration.version()));
+        } else {
+            runOutsideTransaction(migration, down, "rolling_back", run, () -> recordRolledBack(migration.version()));
+        }
     }
 
+    private void runOutsideTransaction(Migration migration, SqlScript script, String state, RunInfo run,
+                                       ScriptRunner.HistoryWrite finish) {
+        int from;
+        try {
+            from = history.markUnfinished(connection(), migration, run, state);
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "recording that " + script.fileName() + " started", e);
+        }
+        try {
+            new ScriptRunner(connection).runOutsideTransaction(script, from,
+                    done -> history.recordProgress(connection, migration.version(), done), finish);
+        } catch (ScriptRunner.StatementFailed f) {
+            throw PostgresErrors.unfinished(PostgresErrors.statementFailed(config, script, f.statement, f.error),
+                    migration.version(), state.equals("partial"));
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "running " + script.fileName(), e);
+        }
+    }
+
+    /** A transactional file with its history write, in one transaction. */
     private void runScript(SqlScript script, ScriptRunner.HistoryWrite historyWrite) {
         try {
             new ScriptRunner(connection()).run(script, historyWrite);

@@ -11,6 +11,7 @@ import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * Runs one SQL file's statements, then its history write, on one connection: inside one transaction for a
@@ -99,6 +100,7 @@ final class ScriptRunner {
         try (Statement st = connection.createStatement()) {
             st.execute("RESET ALL");
         }
+        DeadClientDetection.enable(connection); // RESET ALL took these back to the server's defaults
     }
 
     private void resetSessionQuietly() {
@@ -111,18 +113,43 @@ final class ScriptRunner {
         }
     }
 
+    /** What to record after each statement of a file that runs outside a transaction: how many have run. */
+    interface ProgressWrite {
+        void done(int statements) throws SQLException;
+    }
+
+    /**
+     * Runs a {@code -- migrate:no-transaction} file statement by statement from {@code from} (statements before it ran
+     * in an earlier, interrupted run), recording progress after each, then the history write.
+     */
+    void runOutsideTransaction(SqlScript script, int from, ProgressWrite progress, HistoryWrite historyWrite)
+            throws StatementFailed, SQLException {
+        connection.setAutoCommit(true);
+        try {
+            List<SqlStatement> statements = script.statements();
+            for (int i = Math.min(from, statements.size()); i < statements.size(); i++) {
+                try {
+                    executeOne(statements.get(i));
+                    progress.done(i + 1);
+                } catch (SQLException e) {
+                    throw new StatementFailed(statements.get(i), e);
+                }
+            }
+            try {
+                historyWrite.run();
+            } catch (SQLException e) {
+                throw new StatementFailed(null, e);
+            }
+        } finally {
+            resetSessionQuietly();
+        }
+    }
+
     /** Runs the script and its history write in the transaction already open on the connection; never commits. */
     void execute(SqlScript script, HistoryWrite historyWrite) throws StatementFailed, TransactionEnded {
         for (SqlStatement statement : script.statements()) {
             try {
-                if (statement.isCopyFromStdin()) {
-                    copyIn(statement);
-                } else {
-                    try (Statement st = connection.createStatement()) {
-                        st.setEscapeProcessing(false); // the SQL goes to the server as written
-                        st.execute(statement.sql());
-                    }
-                }
+                executeOne(statement);
                 if (script.transactional() && transactionState() == TransactionState.IDLE) {
                     throw new TransactionEnded(statement);
                 }
@@ -134,6 +161,17 @@ final class ScriptRunner {
             historyWrite.run();
         } catch (SQLException e) {
             throw new StatementFailed(null, e);
+        }
+    }
+
+    private void executeOne(SqlStatement statement) throws SQLException {
+        if (statement.isCopyFromStdin()) {
+            copyIn(statement);
+        } else {
+            try (Statement st = connection.createStatement()) {
+                st.setEscapeProcessing(false); // the SQL goes to the server as written
+                st.execute(statement.sql());
+            }
         }
     }
 

@@ -37,7 +37,7 @@ final class SupabaseCliHistory {
                 String version = rs.getString(1) == null ? "" : rs.getString(1).strip();
                 if (Version.isValid(version)) {
                     rows.add(new AppliedMigration(Version.parse(version), rs.getString(2), null, null, null, null,
-                            "supabase db push", TABLE));
+                            "supabase db push", TABLE, AppliedMigration.State.APPLIED, null));
                 }
             }
         }

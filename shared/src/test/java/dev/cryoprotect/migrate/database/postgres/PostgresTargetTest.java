@@ -157,7 +157,7 @@ class PostgresTargetTest extends TargetContractTest {
         RunResult result = migrator().apply(null, false);
         assertEquals(List.of("002"), result.steps().stream().map(StepResult::version).toList());
         assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
-        assertEquals(List.of("applied_at", "applied_by", "checksum", "execution_time_ms", "name", "run_id", "version"),
+        assertEquals(List.of("applied_at", "applied_by", "checksum", "execution_time_ms", "name", "progress", "run_id", "state", "version"),
                 TestPostgres.query(url, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'migrations'"
                         + " ORDER BY column_name"));
         RunResult repaired = migrator().repair();
