@@ -5,7 +5,8 @@
 //
 // MIGRATE_COMMAND (JSON array) says how to run migrate; the default is the repository's ./migrate launcher. Database
 // settings come from the environment as for `migrate invoke` (SUPABASE_DB_URL, CONVEX_URL, MIGRATIONS_DIR, ...).
-// Prints {"status": "SUCCEEDED"|"FAILED", "output"|"error"|"cause", "states": [visited states]} and exits 0 or 1.
+// Prints {"status": "SUCCEEDED"|"FAILED", "output"|"error"|"cause", "states": [visited Task states], "notifications":
+// [SNS messages published], "outcome": what a failure reports, "largestState": bytes} and exits 0 or 1. EXECUTION_NAME sets $$.Execution.Name (the run id).
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -60,18 +61,50 @@ function handler(state, functionName) {
 const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
 const tasks = {
   Plan: "MigrationStatus", ApplySupabase: "ApplyMigrations", ApplyConvex: "ApplyMigrations",
-  RollBackSupabaseToPlan: "RollbackMigrations", RollBackSupabaseEntirely: "RollbackMigrations", Sync: "SyncData",
+  Compensate: "RollbackMigrations", Sync: "SyncData",
 };
-const taskResourceLocalHandlers = Object.fromEntries(Object.entries(tasks).map(([s, f]) => [s, handler(s, f)]));
-const retryIntervalOverrides = Object.fromEntries(Object.keys(tasks).map((s) => [s, 0]));
-const execution = machine.run(input, { overrides: { taskResourceLocalHandlers, retryIntervalOverrides } });
+// The SNS notifications are kept and printed, as a subscriber of the topics would receive them.
+const notifications = [];
+const notify = (state) => (params) => {
+  visited.push(state);
+  const message = typeof params.Message === "string" ? JSON.parse(params.Message) : params.Message;
+  notifications.push({ state, topic: params.TopicArn, subject: params.Subject, message });
+  return { MessageId: `local-${notifications.length}` };
+};
+const taskResourceLocalHandlers = {
+  ...Object.fromEntries(Object.entries(tasks).map(([s, f]) => [s, handler(s, f)])),
+  NotifyRunFailed: notify("NotifyRunFailed"), NotifyCompensationFailed: notify("NotifyCompensationFailed"),
+};
+const retryIntervalOverrides = Object.fromEntries(Object.keys(taskResourceLocalHandlers).map((s) => [s, 0]));
+const name = process.env.EXECUTION_NAME ?? `local-${Date.now()}`;
+const context = { Execution: { Id: `arn:aws:states:us-east-1:123456789012:execution:universal:${name}`, Name: name,
+  Input: input, StartTime: new Date().toISOString() } };
+const execution = machine.run(input, { overrides: { taskResourceLocalHandlers, retryIntervalOverrides }, context });
+// The largest state data any state passed on (Step Functions refuses more than 256 KiB), and the failure outcome as
+// the Report state saw it: this emulator's States.JsonToString mangles quotes inside nested strings, so the Fail
+// state's cause text is not reliable JSON here (on AWS it is).
+let largestState = 0;
+let outcome;
+const sizes = (async () => {
+  for await (const event of execution.eventLogs) {
+    if (event.type === "StateExited" && event.state?.output !== undefined) {
+      largestState = Math.max(largestState, Buffer.byteLength(JSON.stringify(event.state.output)));
+      if (event.state.name === "Report") {
+        outcome = event.state.output.outcome;
+      }
+    }
+  }
+})();
 try {
   const output = await execution.result;
-  console.log(JSON.stringify({ status: "SUCCEEDED", output, states: visited }));
+  await sizes.catch(() => {});
+  console.log(JSON.stringify({ status: "SUCCEEDED", output, states: visited, notifications, largestState }));
 } catch (e) {
   if (!(e instanceof ExecutionError)) {
     throw e;
   }
-  console.log(JSON.stringify({ status: "FAILED", error: e.cause?.name, cause: e.cause?.message, states: visited }));
+  await sizes.catch(() => {});
+  console.log(JSON.stringify({ status: "FAILED", error: e.cause?.name, cause: e.cause?.message, outcome, states: visited,
+    notifications, largestState }));
   process.exitCode = 1;
 }

@@ -196,7 +196,7 @@ export const listApplied = internalQuery({
       batchesInProgress: inProgress.map((p) => ({
         version: p.version, name: p.name ?? "", checksum: p.checksum, next_index: p.next_index,
         batches: p.batches ?? 0, started_at: p.started_at, total_ops: p.total_ops ?? null,
-        total_batches: p.total_batches ?? null, rolling_back: p.rolling_back ?? false,
+        total_batches: p.total_batches ?? null, rolling_back: p.rolling_back ?? false, run_id: p.run_id ?? null,
       })),
     };
   },
@@ -286,6 +286,7 @@ export const applyBatch = internalMutation({
       const id = await ctx.db.insert("migration_progress", {
         version: args.version, name: args.name, checksum: args.checksum, next_index: 0, next_seq: 0,
         started_at: Date.now(), batches: 0, total_ops: args.totalOps, total_batches: args.totalBatches,
+        run_id: args.runId,
       });
       progress = (await ctx.db.get(id))!;
     } else if (progress.rolling_back === true) {

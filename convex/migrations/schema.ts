@@ -77,6 +77,7 @@ export const migrationTables = {
     total_ops: v.optional(v.number()),
     total_batches: v.optional(v.number()),
     rolling_back: v.optional(v.boolean()),
+    run_id: v.optional(v.string()),
   }).index("by_version", ["version"]),
 };
 

@@ -40,6 +40,7 @@ public final class Migrator {
     private final Duration lockTimeout;
     private final boolean outOfOrder;
     private final String appliedBy;
+    private final String runId;
     private final java.util.function.Consumer<StepEvent> listener;
     private final java.util.function.Consumer<String> warnings;
 
@@ -49,6 +50,7 @@ public final class Migrator {
         this.lockTimeout = b.lockTimeout;
         this.outOfOrder = b.outOfOrder;
         this.appliedBy = b.appliedBy;
+        this.runId = b.runId;
         this.listener = b.listener;
         this.warnings = b.warnings;
     }
@@ -94,7 +96,7 @@ public final class Migrator {
             String initial = Planner.currentVersion(history);
             List<StepResult> steps = new ArrayList<>();
             if (resume && !dryRun && !Planner.unfinished(history).isEmpty()) {
-                MigrateException failure = finishUnfinished(set, history, run, steps, true);
+                MigrateException failure = finishUnfinished(set, Planner.unfinished(history), run, steps, true);
                 if (failure != null) {
                     return failed("apply", run, initial, steps, failure);
                 }
@@ -132,9 +134,9 @@ public final class Migrator {
      * Ends every unfinished version, oldest first: {@code forward} completes a PARTIAL apply, otherwise it is undone;
      * a ROLLING_BACK rollback is always finished. Returns the failure that stopped it, or null.
      */
-    private MigrateException finishUnfinished(MigrationSet set, List<AppliedMigration> history, RunInfo run,
+    private MigrateException finishUnfinished(MigrationSet set, List<AppliedMigration> unfinished, RunInfo run,
                                               List<StepResult> steps, boolean forward) {
-        for (AppliedMigration row : Planner.unfinished(history)) {
+        for (AppliedMigration row : unfinished) {
             Migration m = set.find(row.version()).filter(x -> x.touches(target.database())).orElse(null);
             if (m == null) {
                 return new MigrateException(Failure.HISTORY_CONFLICT, "version " + row.version().text() + " ("
@@ -195,7 +197,7 @@ public final class Migrator {
             String initial = Planner.currentVersion(history);
             List<StepResult> steps = new ArrayList<>();
             if (resume && !dryRun && !Planner.unfinished(history).isEmpty()) {
-                MigrateException failure = finishUnfinished(set, history, run, steps, false);
+                MigrateException failure = finishUnfinished(set, Planner.unfinished(history), run, steps, false);
                 if (failure != null) {
                     return failed("rollback", run, initial, steps, failure);
                 }
@@ -213,21 +215,70 @@ public final class Migrator {
             if (dryRun) {
                 return dryRunResult("rollback", run, initial, target.dryRun(plan, false, run));
             }
-            for (Migration m : plan) {
-                String file = downFileOf(m);
-                long started = System.nanoTime();
-                try {
-                    target.rollback(m, run);
-                    step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file,
-                            StepOutcome.ROLLED_BACK, millisSince(started), null));
-                } catch (MigrateException e) {
-                    step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file, StepOutcome.FAILED,
-                            millisSince(started), e.getMessage()));
-                    return failed("rollback", run, initial, steps, e);
-                }
+            return rollBack(plan, run, initial, steps);
+        }
+    }
+
+    /** Runs the down side of {@code plan} in its order, after the {@code steps} already taken in this run. */
+    private RunResult rollBack(List<Migration> plan, RunInfo run, String initial, List<StepResult> steps) {
+        for (Migration m : plan) {
+            String file = downFileOf(m);
+            long started = System.nanoTime();
+            try {
+                target.rollback(m, run);
+                step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file,
+                        StepOutcome.ROLLED_BACK, millisSince(started), null));
+            } catch (MigrateException e) {
+                step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), file, StepOutcome.FAILED,
+                        millisSince(started), e.getMessage()));
+                return failed("rollback", run, initial, steps, e);
             }
-            return done("rollback", false, run, initial, steps, "rolled back " + steps.size() + " migration"
-                    + (steps.size() == 1 ? "" : "s") + " on " + target.database().id());
+        }
+        return done("rollback", false, run, initial, steps, "rolled back " + steps.size() + " migration"
+                + (steps.size() == 1 ? "" : "s") + " on " + target.database().id());
+    }
+
+    /**
+     * Undoes what the run {@code undoneRunId} did to this database, newest first: first ends what it left unfinished,
+     * then rolls back every version whose history row carries its id. The compensation of a universal run, which
+     * thereby returns the database to the version that run found under the lock. Refuses (HISTORY_CONFLICT, nothing
+     * rolled back) when another run has since applied versions on top of it.
+     */
+    public RunResult undoRun(String undoneRunId) {
+        MigrationSet set = migrations();
+        RunInfo run = newRun();
+        try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
+            List<AppliedMigration> history = target.applied();
+            String initial = Planner.currentVersion(history);
+            List<StepResult> steps = new ArrayList<>();
+            List<AppliedMigration> unfinished = Planner.unfinished(history).stream()
+                    .filter(r -> undoneRunId.equals(r.runId())).toList();
+            if (!unfinished.isEmpty()) {
+                target.prepare();
+                MigrateException failure = finishUnfinished(set, unfinished, run, steps, false);
+                if (failure != null) {
+                    return failed("rollback", run, initial, steps, failure);
+                }
+                history = target.applied();
+            }
+            List<AppliedMigration> ours = history.stream()
+                    .filter(r -> !r.unfinished() && undoneRunId.equals(r.runId())).toList();
+            if (ours.isEmpty()) {
+                return done("rollback", false, run, initial, steps, (steps.isEmpty() ? "nothing" : "nothing more")
+                        + " of run " + undoneRunId + " to undo on " + target.database().id());
+            }
+            Version lowest = ours.stream().map(AppliedMigration::version).min(Version::compareTo).orElseThrow();
+            List<String> onTop = history.stream().filter(r -> r.version().compareTo(lowest) > 0
+                    && !undoneRunId.equals(r.runId())).map(r -> r.version().text()).toList();
+            if (!onTop.isEmpty()) {
+                throw new MigrateException(Failure.HISTORY_CONFLICT, "cannot undo run " + undoneRunId + " on "
+                        + target.database().id() + ": version(s) " + String.join(", ", onTop) + " were applied on top of"
+                        + " it by another run; nothing was rolled back");
+            }
+            Version keep = history.stream().map(AppliedMigration::version).filter(v -> v.compareTo(lowest) < 0)
+                    .max(Version::compareTo).orElse(Version.parse("0"));
+            target.prepare();
+            return rollBack(Planner.toRollback(set, target.database(), history, keep), run, initial, steps);
         }
     }
 
@@ -349,7 +400,7 @@ public final class Migrator {
     }
 
     private RunInfo newRun() {
-        return new RunInfo(UUID.randomUUID().toString(), appliedBy);
+        return new RunInfo(runId != null ? runId : UUID.randomUUID().toString(), appliedBy);
     }
 
     private RunResult done(String operation, boolean dryRun, RunInfo run, String initial, List<StepResult> steps,
@@ -402,6 +453,7 @@ public final class Migrator {
         private Duration lockTimeout = Duration.ofSeconds(30);
         private boolean outOfOrder;
         private String appliedBy = "migrate";
+        private String runId;
         private java.util.function.Consumer<StepEvent> listener = event -> { };
         private java.util.function.Consumer<String> warnings = warning -> { };
 
@@ -424,6 +476,15 @@ public final class Migrator {
         /** Allow applying a pending version lower than the highest applied one. */
         public Builder outOfOrder(boolean outOfOrder) {
             this.outOfOrder = outOfOrder;
+            return this;
+        }
+
+        /**
+         * The run id recorded with every history row this migrator writes (default: a new one per call). A universal
+         * run gives all its steps one id, so its compensation can undo exactly what it applied ({@link #undoRun}).
+         */
+        public Builder runId(String runId) {
+            this.runId = runId;
             return this;
         }
 

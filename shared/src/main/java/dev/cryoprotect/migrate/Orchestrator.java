@@ -2,20 +2,27 @@ package dev.cryoprotect.migrate;
 
 import dev.cryoprotect.migrate.database.DatabaseTarget;
 import dev.cryoprotect.migrate.model.Database;
+import dev.cryoprotect.migrate.model.MigrationSet;
+import dev.cryoprotect.migrate.model.StepOutcome;
 import dev.cryoprotect.migrate.model.Version;
+import dev.cryoprotect.migrate.plan.Planner;
 import dev.cryoprotect.migrate.report.ErrorReport;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.StepEvent;
+import dev.cryoprotect.migrate.report.UniversalPlan;
 import dev.cryoprotect.migrate.report.UniversalResult;
 import dev.cryoprotect.migrate.source.MigrationSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -26,9 +33,17 @@ import java.util.function.Function;
  */
 public final class Orchestrator {
 
-    /** How every database's {@link Migrator} is configured. */
+    /**
+     * How every database's {@link Migrator} is configured.
+     *
+     * @param runId the id recorded with every history row written (null: a new one per call; a universal run makes
+     *              one for all its steps)
+     */
     public record Settings(MigrationSource source, Duration lockTimeout, boolean outOfOrder, String appliedBy,
-                           Consumer<StepEvent> listener, Consumer<String> warnings) {
+                           Consumer<StepEvent> listener, Consumer<String> warnings, String runId) {
+        public Settings withRunId(String id) {
+            return new Settings(source, lockTimeout, outOfOrder, appliedBy, listener, warnings, id);
+        }
     }
 
     private final List<DatabaseTarget> targets;
@@ -41,9 +56,13 @@ public final class Orchestrator {
     }
 
     private Migrator migrator(DatabaseTarget target) {
+        return migrator(target, settings.runId());
+    }
+
+    private Migrator migrator(DatabaseTarget target, String runId) {
         return Migrator.configure().source(settings.source()).target(target).lockTimeout(settings.lockTimeout())
                 .outOfOrder(settings.outOfOrder()).appliedBy(settings.appliedBy()).listener(settings.listener())
-                .warnings(settings.warnings()).load();
+                .warnings(settings.warnings()).runId(runId).load();
     }
 
     /** Every database side by side. */
@@ -100,51 +119,116 @@ public final class Orchestrator {
     }
 
     /**
-     * Supabase, then Convex (when selected); if Convex fails after Supabase applied something, Supabase is rolled back
-     * to the version it had before this run, and the result carries Convex's error.
+     * What a universal run will work towards, fixed before it starts: the target (the one given, else the highest
+     * version of the files now), so every step applies the same set even if files are uploaded meanwhile; and where
+     * each database is now (informational: the versions that count are read under each database's lock).
+     */
+    public UniversalPlan plan(Version target) {
+        MigrationSet set = migrator(targets.get(0)).migrations();
+        Version pinned = target != null ? target : set.latest().orElse(null);
+        Map<String, UniversalPlan.DatabasePlan> databases = new LinkedHashMap<>();
+        for (DatabaseTarget t : targets) {
+            StatusReport report = migrator(t).status();
+            databases.put(report.database(), new UniversalPlan.DatabasePlan(report.currentVersion(), report.pending(),
+                    report.ok()));
+        }
+        return new UniversalPlan(pinned == null ? null : pinned.text(), databases.containsKey(Database.CONVEX.id()),
+                databases);
+    }
+
+    /**
+     * The universal run (the state machine runs the same steps): plan (target pinned), Supabase, then Convex when
+     * selected, all under one run id. If either apply fails in a real run after this run changed anything, the run is
+     * compensated: Convex first, then Supabase, each back to the version it had under its lock when this run started
+     * ({@link #compensate}). A dry run never compensates: it changed nothing.
      */
     public UniversalResult universal(Version target, boolean dryRun) {
         DatabaseTarget supabase = targets.stream().filter(t -> t.database() == Database.SUPABASE).findFirst()
                 .orElseThrow(() -> MigrateException.badInput("a universal run needs the Supabase database"));
         Optional<DatabaseTarget> convex = targets.stream().filter(t -> t.database() == Database.CONVEX).findFirst();
+        String runId = settings.runId() != null ? settings.runId() : UUID.randomUUID().toString();
+        UniversalPlan plan = plan(target);
+        Version pinned = plan.target() == null ? null : Version.parse(plan.target());
 
-        RunResult supabaseResult = migrator(supabase).apply(target, dryRun);
-        if (!supabaseResult.success()) {
-            return new UniversalResult(supabaseResult, null, null, status(), false,
-                    "Supabase failed; Convex was not started", supabaseResult.error());
+        RunResult supabaseResult = attempt(Database.SUPABASE, "apply", () -> migrator(supabase, runId).apply(pinned, dryRun));
+        RunResult convexResult = supabaseResult.success() && convex.isPresent()
+                ? attempt(Database.CONVEX, "apply", () -> migrator(convex.get(), runId).apply(pinned, dryRun)) : null;
+        if (supabaseResult.success() && (convexResult == null || convexResult.success())) {
+            return result(plan, supabaseResult, convexResult, List.of(), true, convex.isEmpty()
+                    ? "Supabase only (Convex disabled): " + supabaseResult.message()
+                    : "applied to Supabase and Convex" + (dryRun ? " (dry run: nothing changed)" : ""), null);
         }
-        if (convex.isEmpty()) {
-            return new UniversalResult(supabaseResult, null, null, status(), true,
-                    "Supabase only (Convex disabled): " + supabaseResult.message(), null);
+        RunResult failed = supabaseResult.success() ? convexResult : supabaseResult;
+        String what = (failed == supabaseResult ? "Supabase" : "Convex") + " failed"
+                + (failed == supabaseResult && convex.isPresent() ? " (Convex was not started)" : "");
+        if (dryRun) {
+            return result(plan, supabaseResult, convexResult, List.of(), false, what + "; a dry run changes nothing,"
+                    + " so nothing was compensated", failed.error());
         }
-        RunResult convexResult;
+        if (!changedAnything(supabaseResult) && !changedAnything(convexResult)) {
+            return result(plan, supabaseResult, convexResult, List.of(), false, what + "; this run changed nothing",
+                    failed.error());
+        }
+        List<RunResult> compensation = compensate(runId);
+        boolean compensated = compensation.stream().allMatch(RunResult::success);
+        String message = compensated
+                ? what + "; this run was undone: " + ended(compensation)
+                : what + ", and undoing this run failed too: " + compensation.get(compensation.size() - 1).message()
+                + "; run 'migrate status' and finish with 'migrate rollback --resume'";
+        return result(plan, supabaseResult, convexResult, compensation, false, message, failed.error());
+    }
+
+    /** Whether a result may have left something behind: a step that applied, or one that failed part way. */
+    private static boolean changedAnything(RunResult result) {
+        return result != null && result.steps().stream().anyMatch(s -> s.outcome() == StepOutcome.APPLIED
+                || s.outcome() == StepOutcome.FAILED);
+    }
+
+    /**
+     * Undoes what run {@code runId} applied, newest layer first (Convex, then Supabase), each database back to the
+     * version it had when the run started; stops at the first database it cannot undo, leaving the older layer as it is
+     * (a Supabase schema behind Convex's data would be the worse state).
+     */
+    public List<RunResult> compensate(String runId) {
+        List<DatabaseTarget> newestLayerFirst = new ArrayList<>(targets);
+        Collections.reverse(newestLayerFirst);
+        List<RunResult> results = new ArrayList<>();
+        for (DatabaseTarget t : newestLayerFirst) {
+            RunResult r = attempt(t.database(), "rollback", () -> migrator(t).undoRun(runId));
+            results.add(r);
+            if (!r.success()) {
+                break;
+            }
+        }
+        return results;
+    }
+
+    /** A step that may fail before it runs anything (lock busy, unreachable) as a failed result, not an exception. */
+    private static RunResult attempt(Database database, String operation, java.util.function.Supplier<RunResult> step) {
         try {
-            convexResult = migrator(convex.get()).apply(target, dryRun);
+            return step.get();
         } catch (MigrateException e) {
-            convexResult = new RunResult(Database.CONVEX.id(), "apply", dryRun, null, "", "", List.of(), false,
-                    e.getMessage(), ErrorReport.of(e));
+            return new RunResult(database.id(), operation, false, null, "", "", List.of(), false, e.getMessage(),
+                    ErrorReport.of(e));
         }
-        if (convexResult.success()) {
-            return new UniversalResult(supabaseResult, convexResult, null, status(), true,
-                    "applied to Supabase and Convex" + (dryRun ? " (dry run: nothing changed)" : ""), null);
+    }
+
+    private static String ended(List<RunResult> compensation) {
+        return String.join(", ", compensation.stream().map(r -> r.database() + " at "
+                + (r.finalVersion().isEmpty() ? "no version" : "version " + r.finalVersion())).toList());
+    }
+
+    /** The result, with where each database ended as its history says now. */
+    private UniversalResult result(UniversalPlan plan, RunResult supabase, RunResult convex, List<RunResult> compensation,
+                                   boolean success, String message, ErrorReport error) {
+        Map<String, String> ended = new LinkedHashMap<>();
+        for (DatabaseTarget t : targets) {
+            try {
+                ended.put(t.database().id(), Planner.currentVersion(t.applied()));
+            } catch (MigrateException e) {
+                ended.put(t.database().id(), null); // unknown: unreachable now
+            }
         }
-        if (dryRun || supabaseResult.steps().isEmpty()) {
-            return new UniversalResult(supabaseResult, convexResult, null, status(), false,
-                    "Convex failed; Supabase was not changed by this run", convexResult.error());
-        }
-        String before = supabaseResult.initialVersion();
-        RunResult rollback;
-        try {
-            rollback = migrator(supabase).rollback(Version.parse(before.isEmpty() ? "0" : before), false);
-        } catch (MigrateException e) {
-            rollback = new RunResult(Database.SUPABASE.id(), "rollback", false, null, supabaseResult.finalVersion(),
-                    supabaseResult.finalVersion(), List.of(), false, e.getMessage(), ErrorReport.of(e));
-        }
-        String message = rollback.success()
-                ? "Convex failed; Supabase was rolled back to " + (before.isEmpty() ? "no version" : "version " + before)
-                : "Convex failed, and rolling Supabase back to " + (before.isEmpty() ? "no version" : before)
-                + " failed too: " + rollback.message() + "; Supabase is at " + rollback.finalVersion();
-        return new UniversalResult(supabaseResult, convexResult, rollback, status(), false, message,
-                convexResult.error());
+        return new UniversalResult(plan.target(), supabase, convex, compensation, ended, success, message, error);
     }
 }

@@ -18,6 +18,6 @@ final class ApplyCommand extends DatabaseCommand {
 
     @Override
     public Integer call() {
-        return print(wiring().apply(databases(), target, dryRun, outOfOrder, resume), output()::runs);
+        return print(wiring().apply(databases(), target, dryRun, outOfOrder, resume, null), output()::runs);
     }
 }

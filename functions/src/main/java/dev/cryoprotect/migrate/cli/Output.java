@@ -155,10 +155,11 @@ final class Output {
         if (result.convex() != null) {
             run(result.convex());
         }
-        if (result.supabaseRollback() != null) {
-            run(result.supabaseRollback());
-        }
+        result.compensation().forEach(this::run);
         out.println((result.success() ? "universal: " : "universal FAILED: ") + result.message());
+        out.println("ended at: " + String.join(", ", result.ended().entrySet().stream().map(e -> e.getKey() + " "
+                + (e.getValue() == null ? "unknown (unreachable)" : blankAsNone(e.getValue()))).toList())
+                + (result.target() == null ? "" : " (target " + result.target() + ")"));
         out.flush();
     }
 

@@ -1,6 +1,9 @@
 package dev.cryoprotect.migrate.lambda;
 
+import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.wiring.Outcome;
+
+import java.util.List;
 
 /** Applies pending migrations (target, dryRun, database, outOfOrder): the CLI's {@code migrate apply --format json}. */
 public final class ApplyMigrations extends MigrationHandler {
@@ -13,7 +16,8 @@ public final class ApplyMigrations extends MigrationHandler {
 
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
-        return container.wiring().apply(request.database(), request.target(), request.dryRun(), request.outOfOrder(),
-                request.resume());
+        Outcome<List<RunResult>> outcome = container.wiring().apply(request.database(), request.target(),
+                request.dryRun(), request.outOfOrder(), request.resume(), request.runId());
+        return request.compact() ? Outcome.summaries(outcome.result()) : outcome;
     }
 }

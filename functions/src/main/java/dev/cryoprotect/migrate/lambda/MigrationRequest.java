@@ -12,19 +12,22 @@ import java.util.Set;
 
 /**
  * A handler's input, mirroring the CLI's options: {@code target}, {@code dryRun}, {@code database}, {@code outOfOrder},
- * {@code name}, {@code kind}, {@code tables}, {@code limit}, {@code prune}, {@code resume}. Unknown fields are refused, so a typo never silently
+ * {@code name}, {@code kind}, {@code tables}, {@code limit}, {@code prune}, {@code resume}; and for the universal
+ * run's steps {@code plan} (status: the pinned target only), {@code runId} (apply: the id to record),
+ * {@code undoRun} (rollback: undo what that run applied) and {@code compact} (results with step counts, not lists). Unknown fields are refused, so a typo never silently
  * becomes "apply everything".
  */
 public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection database, boolean outOfOrder, String name,
                                String kind, List<String> tables, Integer limit, boolean prune,
-                               boolean resume) {
+                               boolean resume, boolean plan, String runId, String undoRun, boolean compact) {
     private static final Set<String> FIELDS = Set.of("target", "dryRun", "database", "outOfOrder", "name", "kind",
-            "tables", "limit", "prune", "sync", "resume");
+            "tables", "limit", "prune", "sync", "resume", "plan", "runId", "undoRun", "compact");
+    private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_:.-]{0,127}");
 
     public static MigrationRequest from(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
             return new MigrationRequest(null, false, DatabaseSelection.ALL, false, null, "both", List.of(), null, false,
-                    false);
+                    false, false, null, null, false);
         }
         if (!input.isObject()) {
             throw MigrateException.badInput("the event must be a JSON object such as {\"target\": \"003\", \"dryRun\": true}");
@@ -39,7 +42,8 @@ public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection
         return new MigrationRequest(version(input, "target"), bool(input, "dryRun"),
                 DatabaseSelection.parse(text(input, "database", "all")),
                 bool(input, "outOfOrder"), text(input, "name", null), text(input, "kind", "both"), tables(input),
-                limit(input), bool(input, "prune"), bool(input, "resume"));
+                limit(input), bool(input, "prune"), bool(input, "resume"), bool(input, "plan"), runId(input, "runId"),
+                runId(input, "undoRun"), bool(input, "compact"));
     }
 
     private static Version version(JsonNode input, String field) {
@@ -52,6 +56,15 @@ public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection
             throw MigrateException.badInput(field + " must be a version of digits such as \"003\", not " + node);
         }
         return Version.parse(text);
+    }
+
+    private static String runId(JsonNode input, String field) {
+        String text = text(input, field, null);
+        if (text != null && !RUN_ID.matcher(text).matches()) {
+            throw MigrateException.badInput(field + " must be a run id (letters, digits, '-', '_', ':', '.'; at most 128),"
+                    + " such as a Step Functions execution name");
+        }
+        return text;
     }
 
     private static boolean bool(JsonNode input, String field) {

@@ -13,6 +13,7 @@ public final class MigrationStatus extends MigrationHandler {
 
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
-        return container.wiring().status(request.database(), null);
+        return request.plan() ? container.wiring().plan(request.database(), request.target())
+                : container.wiring().status(request.database(), null);
     }
 }

@@ -1,6 +1,9 @@
 package dev.cryoprotect.migrate.lambda;
 
+import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.wiring.Outcome;
+
+import java.util.List;
 
 /** Rolls back (target, dryRun, database): the CLI's {@code migrate rollback --format json}. */
 public final class RollbackMigrations extends MigrationHandler {
@@ -13,6 +16,11 @@ public final class RollbackMigrations extends MigrationHandler {
 
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
-        return container.wiring().rollback(request.database(), request.target(), request.dryRun(), request.resume());
+        if (request.undoRun() != null) {
+            return container.wiring().undoRun(request.database(), request.undoRun(), request.compact());
+        }
+        Outcome<List<RunResult>> outcome = container.wiring().rollback(request.database(), request.target(),
+                request.dryRun(), request.resume());
+        return request.compact() ? Outcome.summaries(outcome.result()) : outcome;
     }
 }

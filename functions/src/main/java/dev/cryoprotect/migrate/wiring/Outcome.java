@@ -34,16 +34,39 @@ public record Outcome<T>(T result, Object body, ErrorReport error) {
 
     /** One database's result as itself; several (one per database) keyed by database; the first failure decides. */
     public static Outcome<List<RunResult>> runs(List<RunResult> results) {
-        Object body;
-        if (results.size() == 1) {
-            body = results.get(0);
-        } else {
-            Map<String, RunResult> byDatabase = new LinkedHashMap<>();
-            results.forEach(r -> byDatabase.put(r.database(), r));
-            body = byDatabase;
+        return new Outcome<>(results, oneOrByDatabase(results, r -> r), firstError(results));
+    }
+
+    /** As {@link #runs}, with each result's steps counted rather than listed (the state machine's compact form). */
+    public static Outcome<List<RunResult>> summaries(List<RunResult> results) {
+        return new Outcome<>(results, oneOrByDatabase(results, RunResult::summary), firstError(results));
+    }
+
+    /** A universal run's compensation: where each database ended, and each database's (compact) result. */
+    public static Outcome<List<RunResult>> compensation(List<RunResult> results, boolean compact) {
+        Map<String, String> ended = new LinkedHashMap<>();
+        Map<String, Object> byDatabase = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            ended.put(r.database(), r.finalVersion());
+            byDatabase.put(r.database(), compact ? r.summary() : r);
         }
-        return new Outcome<>(results, body, results.stream().filter(r -> !r.success()).map(RunResult::error)
-                .findFirst().orElse(null));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ended", ended);
+        body.put("databases", byDatabase);
+        return new Outcome<>(results, body, firstError(results));
+    }
+
+    private static Object oneOrByDatabase(List<RunResult> results, java.util.function.Function<RunResult, ?> shown) {
+        if (results.size() == 1) {
+            return shown.apply(results.get(0));
+        }
+        Map<String, Object> byDatabase = new LinkedHashMap<>();
+        results.forEach(r -> byDatabase.put(r.database(), shown.apply(r)));
+        return byDatabase;
+    }
+
+    private static ErrorReport firstError(List<RunResult> results) {
+        return results.stream().filter(r -> !r.success()).map(RunResult::error).findFirst().orElse(null);
     }
 
     public static Outcome<UniversalResult> universal(UniversalResult result) {

@@ -15,6 +15,7 @@ import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.StepEvent;
 import dev.cryoprotect.migrate.report.SyncSummary;
+import dev.cryoprotect.migrate.report.UniversalPlan;
 import dev.cryoprotect.migrate.report.UniversalResult;
 import dev.cryoprotect.migrate.source.DirectorySource;
 import dev.cryoprotect.migrate.source.MigrationLoader;
@@ -93,10 +94,23 @@ public final class Wiring {
                 new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null))));
     }
 
-    /** @param resume first finish what an interrupted run left (a PARTIAL apply, a ROLLING_BACK rollback) */
+    /**
+     * @param resume first finish what an interrupted run left (a PARTIAL apply, a ROLLING_BACK rollback)
+     * @param runId  the id to record with the history rows (a universal run's), or null for a new one
+     */
     public Outcome<List<RunResult>> apply(DatabaseSelection databases, Version target, boolean dryRun, boolean outOfOrder,
-                                          boolean resume) {
-        return Outcome.runs(withOrchestrator(databases, outOfOrder, o -> o.apply(target, dryRun, resume)));
+                                          boolean resume, String runId) {
+        return Outcome.runs(withOrchestrator(databases, outOfOrder, runId, o -> o.apply(target, dryRun, resume)));
+    }
+
+    /** Undoes what run {@code runId} applied, Convex first: a universal run's compensation. */
+    public Outcome<List<RunResult>> undoRun(DatabaseSelection databases, String runId, boolean compact) {
+        return Outcome.compensation(withOrchestrator(databases, false, o -> o.compensate(runId)), compact);
+    }
+
+    /** The pinned target and where each database is: a universal run's first step. */
+    public Outcome<UniversalPlan> plan(DatabaseSelection databases, Version target) {
+        return Outcome.ok(withOrchestrator(databases, false, o -> o.plan(target)));
     }
 
     /** @param resume first finish an interrupted rollback, or undo an apply that stopped part way */
@@ -139,10 +153,15 @@ public final class Wiring {
 
     /** Runs {@code action} with an orchestrator over the selected databases, closing their connections after. */
     public <T> T withOrchestrator(DatabaseSelection databases, boolean outOfOrder, Function<Orchestrator, T> action) {
+        return withOrchestrator(databases, outOfOrder, null, action);
+    }
+
+    private <T> T withOrchestrator(DatabaseSelection databases, boolean outOfOrder, String runId,
+                                   Function<Orchestrator, T> action) {
         List<DatabaseTarget> targets = targets(databases);
         try {
             return action.apply(new Orchestrator(targets, new Orchestrator.Settings(source(), settings.lockTimeout(),
-                    outOfOrder, settings.appliedBy(), steps, notices)));
+                    outOfOrder, settings.appliedBy(), steps, notices, runId)));
         } finally {
             targets.forEach(DatabaseTarget::close);
         }

@@ -155,12 +155,14 @@ class ConvexCliTest {
         JsonNode result = JSON.readTree(run.out());
         assertEquals("002", result.get("supabase").get("finalVersion").asText());
         assertEquals("002", result.get("convex").get("finalVersion").asText());
-        assertTrue(result.get("supabaseRollback").isNull());
-        assertEquals("APPLIED", result.get("status").get("migrations").get(1).get("states").get("convex").asText());
+        assertEquals(0, result.get("compensation").size());
+        assertEquals("002", result.get("target").asText());
+        assertEquals("002", result.get("ended").get("supabase").asText());
+        assertEquals("002", result.get("ended").get("convex").asText());
     }
 
     @Test
-    void universalRollsSupabaseBackWhenConvexFails() throws Exception {
+    void universalUndoesTheRunOnBothConvexFirstWhenConvexFails() throws Exception {
         Path copy = dir.resolve("migrations");
         Files.createDirectories(copy);
         try (var files = Files.list(EXAMPLES)) {
@@ -179,11 +181,24 @@ class ConvexCliTest {
         assertEquals(1, run.exitCode(), run.toString());
         JsonNode result = JSON.readTree(run.out());
         assertEquals("004", result.get("supabase").get("finalVersion").asText());
+        assertEquals("003", result.get("convex").get("finalVersion").asText(), "Convex applied 002 and 003, then failed");
         assertEquals("004_audit.json", result.get("error").get("file").asText());
-        assertEquals("001", result.get("supabaseRollback").get("finalVersion").asText());
-        assertTrue(result.get("message").asText().contains("Supabase was rolled back to version 001"), result.toString());
+        assertEquals(List.of("convex", "supabase"), List.of(result.get("compensation").get(0).get("database").asText(),
+                result.get("compensation").get(1).get("database").asText()), "the newer layer first");
+        assertEquals("001", result.get("ended").get("supabase").asText());
+        assertEquals("001", result.get("ended").get("convex").asText());
+        assertTrue(result.get("message").asText().contains("this run was undone: convex at version 001, supabase at"
+                + " version 001"), result.toString());
         assertEquals(List.of("001"), TestPostgres.query(url, "SELECT max(version) FROM migrations"));
         assertEquals(List.of("migrations", "users"), TestPostgres.tables(url, "public"));
+        assertEquals(0, TestConvex.documents("teams").size(), "Convex's 002 undone too");
+
+        CliRun dry = CliRun.of(env, "universal", "--dry-run", "--migrations", copy.toString(), "--database-url", url,
+                "--format", "json");
+        assertEquals(1, dry.exitCode(), dry.toString());
+        JsonNode dryResult = JSON.readTree(dry.out());
+        assertEquals(0, dryResult.get("compensation").size(), "a dry run is never compensated");
+        assertTrue(dryResult.get("message").asText().contains("nothing was compensated"), dryResult.toString());
     }
 
     @Test

@@ -156,6 +156,33 @@ public abstract class TargetContractTest {
         assertEquals(Set.of(), things());
     }
 
+    private Migrator migratorForRun(String runId) {
+        return Migrator.configure().source(new DirectorySource(dir)).target(target()).lockTimeout(Duration.ofSeconds(20))
+                .appliedBy("contract-test").runId(runId).load();
+    }
+
+    @Test
+    void undoRunRollsBackExactlyWhatThatRunAppliedAndNothingOnTopOfAnotherRun() {
+        threeVersions();
+        migratorForRun("run-a").apply(Version.parse("001"), false);
+        migratorForRun("run-b").apply(null, false);
+        RunResult undone = migratorForRun("compensation").undoRun("run-b");
+        assertTrue(undone.success(), undone.message());
+        assertEquals(List.of("003", "002"), undone.steps().stream().map(StepResult::version).toList());
+        assertEquals("001", undone.finalVersion());
+        assertEquals(Set.of("alpha"), things());
+        RunResult again = migratorForRun("compensation").undoRun("run-b");
+        assertTrue(again.success() && again.steps().isEmpty(), again.message());
+        assertTrue(again.message().contains("nothing of run run-b to undo"), again.message());
+
+        migratorForRun("run-c").apply(Version.parse("002"), false);
+        migratorForRun("run-d").apply(null, false);
+        MigrateException onTop = assertThrows(MigrateException.class, () -> migratorForRun("x").undoRun("run-c"));
+        assertEquals(Failure.HISTORY_CONFLICT, onTop.failure());
+        assertTrue(onTop.getMessage().contains("003") && onTop.getMessage().contains("another run"), onTop.getMessage());
+        assertEquals(Set.of("alpha", "beta", "gamma"), things(), "nothing was rolled back");
+    }
+
     @Test
     void rollbackUndoesTheLatestOnlyByDefault() {
         threeVersions();

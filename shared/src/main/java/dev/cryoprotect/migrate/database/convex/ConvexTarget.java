@@ -93,7 +93,7 @@ public final class ConvexTarget implements DatabaseTarget {
         for (MigrationFunctions.ProgressRow progress : history.batchesInProgress() == null ? List.<MigrationFunctions.ProgressRow>of()
                 : history.batchesInProgress()) {
             rows.add(new AppliedMigration(Version.parse(progress.version()), progress.name(), progress.checksum(),
-                    Instant.ofEpochMilli((long) progress.startedAt()), null, null, null, null,
+                    Instant.ofEpochMilli((long) progress.startedAt()), null, progress.runId(), null, null,
                     progress.rollingBack() ? AppliedMigration.State.ROLLING_BACK : AppliedMigration.State.PARTIAL,
                     batchProgress(progress)));
         }

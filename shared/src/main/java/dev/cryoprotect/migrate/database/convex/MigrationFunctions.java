@@ -41,7 +41,7 @@ final class MigrationFunctions {
     record ProgressRow(String version, String name, String checksum, @JsonProperty("next_index") int nextIndex,
                        int batches, @JsonProperty("started_at") double startedAt,
                        @JsonProperty("total_ops") Integer totalOps, @JsonProperty("total_batches") Integer totalBatches,
-                       @JsonProperty("rolling_back") boolean rollingBack) {
+                       @JsonProperty("rolling_back") boolean rollingBack, @JsonProperty("run_id") String runId) {
     }
 
     record History(List<HistoryRow> applied, List<ProgressRow> batchesInProgress) {
