@@ -17,6 +17,7 @@ import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StepEvent;
 import dev.cryoprotect.migrate.report.StepResult;
 import dev.cryoprotect.migrate.source.MigrationLoader;
+import dev.cryoprotect.migrate.source.MigrationScaffold;
 import dev.cryoprotect.migrate.source.MigrationSource;
 
 import java.time.Duration;
@@ -89,13 +90,11 @@ public final class Migrator {
         MigrationSet set = migrations();
         RunInfo run = newRun();
         try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
-            if (!dryRun) {
-                target.prepare(); // a dry run changes nothing, not even the history table: dryRun() makes it for itself
-            }
             List<AppliedMigration> history = target.applied();
             String initial = Planner.currentVersion(history);
             List<StepResult> steps = new ArrayList<>();
             if (resume && !dryRun && !Planner.unfinished(history).isEmpty()) {
+                target.prepare();
                 MigrateException failure = finishUnfinished(set, Planner.unfinished(history), run, steps, true);
                 if (failure != null) {
                     return failed("apply", run, initial, steps, failure);
@@ -103,6 +102,7 @@ public final class Migrator {
                 history = target.applied();
             }
             List<Migration> plan = Planner.toApply(set, target.database(), history, targetVersion, outOfOrder);
+            refuseUneditedTemplates(plan);
             if (plan.isEmpty()) {
                 String current = Planner.currentVersion(history);
                 return done("apply", dryRun, run, initial, steps, (steps.isEmpty() ? "" : "finished " + steps.size()
@@ -112,6 +112,7 @@ public final class Migrator {
             if (dryRun) {
                 return dryRunResult("apply", run, initial, target.dryRun(plan, true, run));
             }
+            target.prepare(); // only now: a refused or empty run leaves no history table behind
             for (Migration m : plan) {
                 MigrationPart part = m.part(target.database()).orElseThrow();
                 long started = System.nanoTime();
@@ -216,6 +217,17 @@ public final class Migrator {
                 return dryRunResult("rollback", run, initial, target.dryRun(plan, false, run));
             }
             return rollBack(plan, run, initial, steps);
+        }
+    }
+
+    /** A file still exactly as {@code migrate create} wrote it is a blank migration: never run, never recorded. */
+    private void refuseUneditedTemplates(List<Migration> plan) {
+        List<String> blank = plan.stream().map(m -> m.part(target.database()).filter(p -> MigrationScaffold.isUnedited(m, p)))
+                .flatMap(java.util.Optional::stream).map(MigrationPart::fileName).toList();
+        if (!blank.isEmpty()) {
+            throw new MigrateException(Failure.BAD_INPUT, String.join(", ", blank) + (blank.size() == 1 ? " is" : " are")
+                    + " still the template 'migrate create' wrote: write the migration, or delete the file, before"
+                    + " applying to " + target.database().id() + "; nothing was run", blank.get(0), null, null);
         }
     }
 

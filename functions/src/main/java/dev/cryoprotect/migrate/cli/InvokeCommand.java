@@ -36,6 +36,11 @@ final class InvokeCommand implements Callable<Integer> {
     @Option(names = {"-e", "--event"}, paramLabel = "FILE", required = true,
             description = "The event JSON (see events/); '-' reads it from standard input.")
     String event;
+    @Option(names = "--env-vars", paramLabel = "FILE",
+            description = "A `sam local invoke --env-vars` file (such as events/env-vars.json): its Parameters and this"
+                    + " function's section set the function's environment, with host.docker.internal meaning this"
+                    + " machine and /var/task/migrations the migrations folder, as they would inside the container.")
+    Path envVars;
 
     @Override
     public Integer call() throws IOException {
@@ -66,7 +71,10 @@ final class InvokeCommand implements Callable<Integer> {
      */
     private Map<String, String> environment() {
         Map<String, String> env = new HashMap<>(cli.env);
-        Settings settings = db.applyTo(files.applyTo(Settings.fromEnvironment(cli.env)));
+        if (envVars != null) {
+            env.putAll(SamEnvVars.read(envVars, function));
+        }
+        Settings settings = db.applyTo(files.applyTo(Settings.fromEnvironment(env)));
         CliLocalDatabases local = db.localDatabases(cli.env);
         if (db.databaseUrl != null) {
             env.put("SUPABASE_DB_URL", db.databaseUrl);
@@ -79,7 +87,9 @@ final class InvokeCommand implements Callable<Integer> {
                 env.put("CONVEX_DEPLOY_KEY", endpoint.deployKey());
             });
         }
-        env.put("MIGRATIONS_DIR", settings.migrationsDir().toString());
+        if (settings.migrationsBucket() == null) {
+            env.put("MIGRATIONS_DIR", settings.migrationsDir().toString());
+        }
         env.put("HISTORY_SCHEMA", settings.historySchema());
         env.put("LOCK_TIMEOUT_SECONDS", String.valueOf(settings.lockTimeout().toSeconds()));
         return env;

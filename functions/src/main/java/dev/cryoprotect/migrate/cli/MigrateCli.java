@@ -19,7 +19,7 @@ import java.util.Map;
         description = "Database migrations for an app moving from Supabase (PostgreSQL) to Convex.",
         subcommands = {StatusCommand.class, ApplyCommand.class, RollbackCommand.class, CreateCommand.class,
                 RepairCommand.class, BaselineCommand.class, UniversalCommand.class, SyncCommand.class,
-                ConvexSchemaCommand.class, InvokeCommand.class, LocalCommand.class},
+                ConvexSchemaCommand.class, InvokeCommand.class, LocalCommand.class, RemoteCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a migration failed (it was rolled back)", "2:bad input or usage",
                 "3:another run holds the lock", "4:database unreachable", "5:history conflict (changed, missing or"

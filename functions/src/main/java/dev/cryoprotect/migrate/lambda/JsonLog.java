@@ -18,11 +18,22 @@ public final class JsonLog {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Consumer<String> out;
     private final String function;
+    private volatile String requestId;
+    private volatile boolean coldStart;
 
     /** @param out receives each line: stdout in Lambda, stderr for {@code migrate invoke} */
     public JsonLog(Consumer<String> out, String function) {
         this.out = out;
         this.function = function;
+    }
+
+    /**
+     * The invocation every following line belongs to: Lambda runs one invocation at a time per container, so each
+     * line carries the request id (to find one run in CloudWatch Logs Insights) and whether the container was cold.
+     */
+    public void invocation(String id, boolean cold) {
+        this.requestId = id;
+        this.coldStart = cold;
     }
 
     public void step(StepEvent e) {
@@ -45,8 +56,12 @@ public final class JsonLog {
     }
 
     private ObjectNode base(String event, String level) {
-        return JSON.createObjectNode().put("timestamp", Instant.now().toString()).put("level", level)
+        ObjectNode line = JSON.createObjectNode().put("timestamp", Instant.now().toString()).put("level", level)
                 .put("event", event).put("function", function);
+        if (requestId != null) {
+            line.put("requestId", requestId).put("coldStart", coldStart);
+        }
+        return line;
     }
 
     private void write(ObjectNode line) {

@@ -44,7 +44,10 @@ public record LambdaEvent(Source source, JsonNode input) {
         };
     }
 
-    /** The JSON body (base64-decoded when flagged), with query-string parameters filling fields the body lacks. */
+    /**
+     * The JSON body (base64-decoded when flagged), the path parameters over it, and query-string parameters filling
+     * fields the body lacks.
+     */
     private static JsonNode apiInput(JsonNode event) {
         JsonNode bodyNode = event.get("body");
         ObjectNode input = JSON.createObjectNode();
@@ -66,6 +69,11 @@ public record LambdaEvent(Source source, JsonNode input) {
             } catch (IOException e) {
                 throw MigrateException.badInput("request body cannot be read");
             }
+        }
+        JsonNode path = event.path("pathParameters"); // GET /runs/{runId}
+        for (Iterator<Map.Entry<String, JsonNode>> it = path.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> param = it.next();
+            input.set(param.getKey(), param.getValue());
         }
         JsonNode query = event.path("queryStringParameters");
         for (Iterator<Map.Entry<String, JsonNode>> it = query.fields(); it.hasNext(); ) {

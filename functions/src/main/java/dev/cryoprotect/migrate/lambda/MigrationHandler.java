@@ -24,6 +24,8 @@ import java.util.function.Supplier;
  */
 public abstract class MigrationHandler implements RequestStreamHandler {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** True until this JVM's first invocation (after a SnapStart restore too: priming invokes no handler). */
+    private static final java.util.concurrent.atomic.AtomicBoolean COLD = new java.util.concurrent.atomic.AtomicBoolean(true);
 
     private final Supplier<Container> containers;
 
@@ -51,6 +53,7 @@ public abstract class MigrationHandler implements RequestStreamHandler {
         Container container = null;
         try {
             container = containers.get();
+            container.log().invocation(runId, COLD.getAndSet(false));
             JsonNode event = readEvent(input);
             source = LambdaEvent.sourceOf(event);
             outcome = handle(MigrationRequest.from(LambdaEvent.parse(event).input()), container);
@@ -64,7 +67,7 @@ public abstract class MigrationHandler implements RequestStreamHandler {
                 getClass().getSimpleName() + (outcome.ok() ? " succeeded" : " failed: " + outcome.error().message())
                         + (report == null ? "" : "; report " + report));
         if (source == LambdaEvent.Source.API_GATEWAY) {
-            int status = outcome.ok() ? 200 : outcome.error().failure().httpStatus();
+            int status = !outcome.ok() ? outcome.error().failure().httpStatus() : outcome.accepted() ? 202 : 200;
             JSON.writeValue(output, Map.of("statusCode", status, "headers", Map.of("Content-Type", "application/json"),
                     "body", JSON.writeValueAsString(outcome.body()), "isBase64Encoded", false));
             return;

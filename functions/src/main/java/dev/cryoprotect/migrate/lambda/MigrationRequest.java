@@ -14,12 +14,14 @@ import java.util.Set;
  * A handler's input, mirroring the CLI's options: {@code target}, {@code dryRun}, {@code database}, {@code outOfOrder},
  * {@code name}, {@code kind}, {@code tables}, {@code limit}, {@code prune}, {@code resume}; and for the universal
  * run's steps {@code plan} (status: the pinned target only), {@code runId} (apply: the id to record),
- * {@code undoRun} (rollback: undo what that run applied) and {@code compact} (results with step counts, not lists). Unknown fields are refused, so a typo never silently
+ * {@code undoRun} (rollback: undo what that run applied) and {@code compact} (results with step counts, not lists); {@code sync} (a universal run
+ * started over the API: also sync {@code tables} after applying). Unknown fields are refused, so a typo never silently
  * becomes "apply everything".
  */
 public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection database, boolean outOfOrder, String name,
                                String kind, List<String> tables, Integer limit, boolean prune,
-                               boolean resume, boolean plan, String runId, String undoRun, boolean compact) {
+                               boolean resume, boolean plan, String runId, String undoRun, boolean compact,
+                               boolean sync) {
     private static final Set<String> FIELDS = Set.of("target", "dryRun", "database", "outOfOrder", "name", "kind",
             "tables", "limit", "prune", "sync", "resume", "plan", "runId", "undoRun", "compact");
     private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_:.-]{0,127}");
@@ -27,7 +29,7 @@ public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection
     public static MigrationRequest from(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
             return new MigrationRequest(null, false, DatabaseSelection.ALL, false, null, "both", List.of(), null, false,
-                    false, false, null, null, false);
+                    false, false, null, null, false, false);
         }
         if (!input.isObject()) {
             throw MigrateException.badInput("the event must be a JSON object such as {\"target\": \"003\", \"dryRun\": true}");
@@ -43,7 +45,7 @@ public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection
                 DatabaseSelection.parse(text(input, "database", "all")),
                 bool(input, "outOfOrder"), text(input, "name", null), text(input, "kind", "both"), tables(input),
                 limit(input), bool(input, "prune"), bool(input, "resume"), bool(input, "plan"), runId(input, "runId"),
-                runId(input, "undoRun"), bool(input, "compact"));
+                runId(input, "undoRun"), bool(input, "compact"), bool(input, "sync"));
     }
 
     private static Version version(JsonNode input, String field) {

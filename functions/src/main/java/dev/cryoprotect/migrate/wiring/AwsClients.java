@@ -10,6 +10,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sfn.SfnClient;
 
 import java.net.URI;
 import java.time.Duration;
@@ -31,6 +32,10 @@ final class AwsClients {
 
     SecretsManagerClient secretsManager() {
         return configure(SecretsManagerClient.builder()).build();
+    }
+
+    SfnClient stepFunctions() {
+        return configure(SfnClient.builder()).build();
     }
 
     private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {

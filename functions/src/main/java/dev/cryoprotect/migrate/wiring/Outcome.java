@@ -15,9 +15,10 @@ import java.util.Map;
  * What a command produced, as both edges answer it: the typed result (the CLI renders it as text), the JSON body (the
  * CLI's {@code --format json}, the handlers' response), and the error that decides the exit code or HTTP status.
  *
- * @param error null on success
+ * @param error    null on success
+ * @param accepted the work goes on after this answer (a started universal run): HTTP 202 over API Gateway
  */
-public record Outcome<T>(T result, Object body, ErrorReport error) {
+public record Outcome<T>(T result, Object body, ErrorReport error, boolean accepted) {
 
     public boolean ok() {
         return error == null;
@@ -27,19 +28,24 @@ public record Outcome<T>(T result, Object body, ErrorReport error) {
         return error == null ? 0 : error.exitCode();
     }
 
+    /** Work started that goes on after this answer. */
+    public static <T> Outcome<T> accepted(T result) {
+        return new Outcome<>(result, result, null, true);
+    }
+
     /** A result that always counts as success (status, create). */
     public static <T> Outcome<T> ok(T result) {
-        return new Outcome<>(result, result, null);
+        return new Outcome<>(result, result, null, false);
     }
 
     /** One database's result as itself; several (one per database) keyed by database; the first failure decides. */
     public static Outcome<List<RunResult>> runs(List<RunResult> results) {
-        return new Outcome<>(results, oneOrByDatabase(results, r -> r), firstError(results));
+        return new Outcome<>(results, oneOrByDatabase(results, r -> r), firstError(results), false);
     }
 
     /** As {@link #runs}, with each result's steps counted rather than listed (the state machine's compact form). */
     public static Outcome<List<RunResult>> summaries(List<RunResult> results) {
-        return new Outcome<>(results, oneOrByDatabase(results, RunResult::summary), firstError(results));
+        return new Outcome<>(results, oneOrByDatabase(results, RunResult::summary), firstError(results), false);
     }
 
     /** A universal run's compensation: where each database ended, and each database's (compact) result. */
@@ -53,7 +59,7 @@ public record Outcome<T>(T result, Object body, ErrorReport error) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("ended", ended);
         body.put("databases", byDatabase);
-        return new Outcome<>(results, body, firstError(results));
+        return new Outcome<>(results, body, firstError(results), false);
     }
 
     private static Object oneOrByDatabase(List<RunResult> results, java.util.function.Function<RunResult, ?> shown) {
@@ -72,19 +78,19 @@ public record Outcome<T>(T result, Object body, ErrorReport error) {
     public static Outcome<UniversalResult> universal(UniversalResult result) {
         ErrorReport error = result.success() ? null : result.error() != null ? result.error()
                 : ErrorReport.of(Failure.MIGRATION_FAILED, result.message(), null, null);
-        return new Outcome<>(result, result, error);
+        return new Outcome<>(result, result, error, false);
     }
 
     /** A sync with rejected rows or failed tables failed (exit 1); the rest of it still synced. */
     public static Outcome<SyncSummary> sync(SyncSummary summary) {
         ErrorReport error = summary.failureCount() == 0 ? null : ErrorReport.of(Failure.MIGRATION_FAILED,
                 summary.failureCount() + " row(s) or table(s) failed to sync; the rest synced (see results)", null, null);
-        return new Outcome<>(summary, summary, error);
+        return new Outcome<>(summary, summary, error, false);
     }
 
     /** A failure before anything ran: the body is {@code {"error": {...}}}. */
     public static Outcome<Void> failure(MigrateException e) {
         ErrorReport error = ErrorReport.of(e);
-        return new Outcome<>(null, Map.of("error", error), error);
+        return new Outcome<>(null, Map.of("error", error), error, false);
     }
 }

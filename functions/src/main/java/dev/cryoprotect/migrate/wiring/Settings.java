@@ -17,22 +17,29 @@ import java.util.Map;
  * @param migrationsDir   the local folder of migration files, used when no bucket is set
  * @param databaseUrl     Supabase's PostgreSQL URL, or null (then the secret, else the local default where there is one)
  * @param convexUrl       the Convex deployment, or null (then the local backend where there is one)
+ * @param draftsPrefix    where CreateMigration writes new templates in the bucket, apart from the live migrations
  * @param convexLease     how long the Convex run lock lasts unless renewed
+ * @param secretsTtl      how long a secret's value is reused before it is read again (so a rotation takes effect)
+ * @param inLambdaOutsideVpc running in AWS Lambda without a VPC: no IPv6, so Supabase's direct host is unreachable
+ * @param universalStateMachineArn the universal state machine, for the functions that start and read its runs
  * @param appliedBy       recorded with every history row
  */
 public record Settings(Path migrationsDir, String migrationsBucket, String migrationsPrefix, String reportsPrefix,
-                       String databaseUrl, String databaseSecretArn, boolean useConvex, String convexUrl,
-                       String convexDeployKey, String convexDeployKeySecretArn, String historySchema,
-                       Duration lockTimeout, Duration convexLease, String awsEndpoint, String region,
+                       String draftsPrefix, String databaseUrl, String databaseSecretArn, boolean useConvex,
+                       String convexUrl, String convexDeployKey, String convexDeployKeySecretArn, String historySchema,
+                       Duration lockTimeout, Duration convexLease, Duration secretsTtl, String awsEndpoint,
+                       String region, boolean inLambdaOutsideVpc, String universalStateMachineArn,
                        String appliedBy) {
 
     public static Settings fromEnvironment(Map<String, String> env) {
         return new Settings(
-                env.containsKey("MIGRATIONS_DIR") ? path("MIGRATIONS_DIR", env.get("MIGRATIONS_DIR"))
+                env.get("MIGRATIONS_DIR") != null && !env.get("MIGRATIONS_DIR").isBlank()
+                        ? path("MIGRATIONS_DIR", env.get("MIGRATIONS_DIR"))
                         : defaultMigrationsDir(),
                 ConfigValues.token("MIGRATIONS_BUCKET", env.get("MIGRATIONS_BUCKET"), "an S3 bucket name", false),
                 env.getOrDefault("MIGRATIONS_PREFIX", "migrations/"),
                 env.getOrDefault("REPORTS_PREFIX", "migration_logs/"),
+                env.getOrDefault("DRAFTS_PREFIX", "drafts/"),
                 ConfigValues.databaseUrl("SUPABASE_DB_URL", env.get("SUPABASE_DB_URL")),
                 ConfigValues.token("DATABASE_SECRET_ARN", env.get("DATABASE_SECRET_ARN"), ARN_FORM, false),
                 !"false".equalsIgnoreCase(env.getOrDefault("USE_CONVEX", "true").strip()),
@@ -43,42 +50,52 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
                 env.getOrDefault("HISTORY_SCHEMA", "public").strip(),
                 seconds(env, "LOCK_TIMEOUT_SECONDS", 30, 0),
                 seconds(env, "CONVEX_LEASE_SECONDS", 15, 2),
+                seconds(env, "SECRETS_TTL_SECONDS", 300, 0),
                 ConfigValues.endpoint("AWS_ENDPOINT_URL", env.get("AWS_ENDPOINT_URL")),
                 region(env),
+                env.containsKey("AWS_EXECUTION_ENV") && !"true".equalsIgnoreCase(env.getOrDefault("LAMBDA_IN_VPC", "")
+                        .strip()),
+                ConfigValues.token("UNIVERSAL_STATE_MACHINE_ARN", env.get("UNIVERSAL_STATE_MACHINE_ARN"),
+                        "the state machine's ARN", false),
                 "migrate");
     }
 
     /** An explicit local folder (the CLI's --migrations): it replaces a bucket from the environment. */
     public Settings withMigrationsDir(Path dir) {
-        return new Settings(dir, null, migrationsPrefix, reportsPrefix, databaseUrl, databaseSecretArn,
-                useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, historySchema, lockTimeout, convexLease,
-                awsEndpoint, region, appliedBy);
+        return new Settings(dir, null, migrationsPrefix, reportsPrefix, draftsPrefix, databaseUrl, databaseSecretArn,
+                useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, historySchema, lockTimeout,
+                convexLease, secretsTtl, awsEndpoint, region, inLambdaOutsideVpc,
+                universalStateMachineArn, appliedBy);
     }
 
     /** The --database-url option, checked as SUPABASE_DB_URL is. */
     public Settings withDatabaseUrl(String url) {
-        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix,
-                ConfigValues.databaseUrl("--database-url", url),
-                databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, historySchema,
-                lockTimeout, convexLease, awsEndpoint, region, appliedBy);
+        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, draftsPrefix,
+                ConfigValues.databaseUrl("--database-url", url), databaseSecretArn, useConvex, convexUrl,
+                convexDeployKey, convexDeployKeySecretArn, historySchema, lockTimeout, convexLease, secretsTtl,
+                awsEndpoint, region, inLambdaOutsideVpc,
+                universalStateMachineArn, appliedBy);
     }
 
     public Settings withHistorySchema(String schema) {
-        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, databaseUrl,
-                databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, schema, lockTimeout,
-                convexLease, awsEndpoint, region, appliedBy);
+        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, draftsPrefix,
+                databaseUrl, databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn,
+                schema, lockTimeout, convexLease, secretsTtl, awsEndpoint, region, inLambdaOutsideVpc,
+                universalStateMachineArn, appliedBy);
     }
 
     public Settings withLockTimeout(Duration timeout) {
-        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, databaseUrl,
-                databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, historySchema,
-                timeout, convexLease, awsEndpoint, region, appliedBy);
+        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, draftsPrefix,
+                databaseUrl, databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn,
+                historySchema, timeout, convexLease, secretsTtl, awsEndpoint, region, inLambdaOutsideVpc,
+                universalStateMachineArn, appliedBy);
     }
 
     public Settings withAppliedBy(String who) {
-        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, databaseUrl,
-                databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, historySchema,
-                lockTimeout, convexLease, awsEndpoint, region, who);
+        return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, draftsPrefix,
+                databaseUrl, databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn,
+                historySchema, lockTimeout, convexLease, secretsTtl, awsEndpoint, region, inLambdaOutsideVpc,
+                universalStateMachineArn, who);
     }
 
     /** ./migrations, or a Supabase CLI project's supabase/migrations when only that one exists. */

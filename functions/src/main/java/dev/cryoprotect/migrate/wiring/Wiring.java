@@ -55,9 +55,13 @@ public final class Wiring {
     private final AwsClients aws;
     private S3Client s3;
     private SecretsManagerClient secrets;
+    private final S3Source.FileCache files = new S3Source.FileCache(64L << 20);
     private String databaseUrl;
+    private long databaseUrlReadAt;
     private boolean embedded;
     private Optional<ConvexClient> convex;
+    private long convexReadAt;
+    private UniversalRuns runs;
 
     /**
      * @param local   what to fall back on when no database is configured ({@link LocalDatabases#NONE} in Lambda)
@@ -135,17 +139,29 @@ public final class Wiring {
         return Outcome.universal(withOrchestrator(databases, false, o -> o.universal(target, dryRun)));
     }
 
-    /** The next version's template files, written to the source (never over an existing file). */
+    /**
+     * The next version's template files, never over an existing file: into the migrations folder (the CLI, where apply
+     * refuses a file still as written), or, with a bucket, into its drafts prefix, so a blank template never sits
+     * among the live migrations that scheduled and CI runs apply.
+     */
     public Outcome<Map<String, Object>> create(String name, MigrationScaffold.Kind kind) {
-        MigrationSource source = source();
-        List<String> created = MigrationScaffold.create(source, name, kind, Clock.systemUTC());
-        return Outcome.ok(Map.of("created", created, "directory", source.describe()));
+        MigrationSource live = source();
+        if (settings.migrationsBucket() == null) {
+            List<String> created = MigrationScaffold.create(live, name, kind, Clock.systemUTC());
+            return Outcome.ok(Map.of("created", created, "directory", live.describe()));
+        }
+        MigrationSource drafts = new S3Source(s3(), settings.migrationsBucket(), settings.draftsPrefix());
+        List<String> created = MigrationScaffold.createDraft(live, drafts, name, kind, Clock.systemUTC());
+        return Outcome.ok(Map.of("created", created, "directory", drafts.describe(), "next", "edit the files, then"
+                + " move them to " + live.describe() + " (for example aws s3 mv) to have them applied"));
     }
 
     /** Copies Supabase rows to Convex; a dry run needs no Convex deployment. */
     public Outcome<SyncSummary> sync(SyncOptions options, SyncEngine.Progress progress) {
         Optional<ConvexClient> client = convex(!options.dryRun());
-        try (PostgresTableReader reader = new PostgresTableReader(postgres(), options)) {
+        PostgresConfig config = postgres();
+        SupabaseHosts.check(config, settings.inLambdaOutsideVpc(), false);
+        try (PostgresTableReader reader = new PostgresTableReader(config, options)) {
             return Outcome.sync(new SyncEngine(reader, client.map(ConvexSyncSink::new).orElse(null), loadMigrations(),
                     options, progress).run());
         }
@@ -179,7 +195,7 @@ public final class Wiring {
     /** s3://bucket/prefix when a bucket is set, else the local folder. */
     public MigrationSource source() {
         return settings.migrationsBucket() == null ? new DirectorySource(settings.migrationsDir())
-                : new S3Source(s3(), settings.migrationsBucket(), settings.migrationsPrefix());
+                : new S3Source(s3(), settings.migrationsBucket(), settings.migrationsPrefix(), files);
     }
 
     /** The S3 client, when a bucket is set (run reports go there too). */
@@ -198,7 +214,9 @@ public final class Wiring {
     public List<DatabaseTarget> targets(DatabaseSelection databases) {
         List<DatabaseTarget> targets = new ArrayList<>();
         if (databases.includesSupabase()) {
-            targets.add(new PostgresTarget(postgres()));
+            PostgresConfig config = postgres();
+            SupabaseHosts.check(config, settings.inLambdaOutsideVpc(), true);
+            targets.add(new PostgresTarget(config));
         }
         if (databases.includesConvex()) {
             convex(databases == DatabaseSelection.CONVEX).ifPresent(client -> targets.add(new ConvexTarget(client,
@@ -213,12 +231,15 @@ public final class Wiring {
         return embedded ? config.asEmbedded() : config;
     }
 
+    /** The URL; one from a secret is read again once {@code secretsTtl} has passed, so a rotated password is picked up. */
     private synchronized String databaseUrl() {
-        if (databaseUrl == null) {
+        boolean fromSecret = settings.databaseUrl() == null && settings.databaseSecretArn() != null;
+        if (databaseUrl == null || fromSecret && expired(databaseUrlReadAt)) {
             if (settings.databaseUrl() != null) {
                 databaseUrl = settings.databaseUrl();
             } else if (settings.databaseSecretArn() != null) {
                 databaseUrl = SecretValues.databaseUrl(secret(settings.databaseSecretArn()));
+                databaseUrlReadAt = System.nanoTime();
             } else {
                 databaseUrl = local.postgresUrl().orElseThrow(() -> MigrateException.badInput(
                         "no database configured: set SUPABASE_DB_URL (or DATABASE_SECRET_ARN)"));
@@ -239,10 +260,16 @@ public final class Wiring {
             }
             return Optional.empty();
         }
-        if (convex == null || convex.isEmpty() && required) {
+        boolean keyFromSecret = settings.convexUrl() != null && settings.convexDeployKeySecretArn() != null;
+        if (convex == null || convex.isEmpty() && required || keyFromSecret && expired(convexReadAt)) {
             convex = resolveConvex(required);
+            convexReadAt = System.nanoTime();
         }
         return convex;
+    }
+
+    private boolean expired(long readAtNanos) {
+        return System.nanoTime() - readAtNanos >= settings.secretsTtl().toNanos();
     }
 
     private Optional<ConvexClient> resolveConvex(boolean required) {
@@ -260,6 +287,19 @@ public final class Wiring {
         }
         notices.accept(local.whyNoConvex() + "; running on Supabase only (set USE_CONVEX=false to silence this)");
         return Optional.empty();
+    }
+
+    /** The universal state machine's runs, as the API starts and reads them. */
+    public synchronized UniversalRuns universalRuns() {
+        if (runs == null) {
+            runs = new UniversalRuns(aws.stepFunctions(), settings.universalStateMachineArn());
+        }
+        return runs;
+    }
+
+    /** A secret's text (for the functions' runtime settings); errors name the secret, never its value. */
+    public String secretValue(String arn) {
+        return secret(arn);
     }
 
     private String secret(String arn) {

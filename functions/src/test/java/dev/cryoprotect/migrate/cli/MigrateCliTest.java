@@ -178,7 +178,18 @@ class MigrateCliTest {
         assertEquals(0, sqlOnly.exitCode(), sqlOnly.toString());
         assertTrue(Files.exists(dir.resolve("003_more.sql")));
         assertFalse(Files.exists(dir.resolve("003_more.json")));
-        assertEquals(0, run("apply").exitCode(), "the templates are valid migrations");
+        CliRun blank = run("apply");
+        assertEquals(2, blank.exitCode(), "an unedited template is never applied: " + blank);
+        assertTrue(blank.err().contains("002_add_teams.sql, 003_more.sql are still the template 'migrate create' wrote"),
+                blank.err());
+        assertEquals(List.of(), TestPostgres.tables(url, "public"), "not even 001 ran, nor the history table made");
+
+        Files.writeString(dir.resolve("002_add_teams.sql"), "CREATE TABLE teams (id int);\n");
+        Files.writeString(dir.resolve("003_more.sql"), Files.readString(dir.resolve("003_more.sql"))
+                + "CREATE TABLE more (id int);\n");
+        CliRun written = run("apply");
+        assertEquals(0, written.exitCode(), "edited (even keeping the template's comments), they apply: " + written);
+        assertEquals(List.of("alpha", "migrations", "more", "teams"), TestPostgres.tables(url, "public"));
     }
 
     @Test

@@ -168,15 +168,18 @@ class HandlersTest {
     }
 
     @Test
-    void createWritesToTheBucketAndTheNextCreateTakesTheNextVersion() throws IOException {
+    void createWritesDraftsToTheBucketAndTheNextCreateTakesTheNextVersion() throws IOException {
         JsonNode created = invokeFile(new CreateMigration(container()), "create-direct.json");
         assertEquals(List.of("004_add_projects.sql", "004_add_projects.down.sql", "004_add_projects.json"),
                 JSON.convertValue(created.get("created"), List.class));
+        assertEquals("s3://" + bucket + "/drafts/", created.get("directory").asText());
         JsonNode api = invokeFile(new CreateMigration(container()), "create-apigw.json");
         assertEquals(200, api.get("statusCode").asInt(), api.toString());
         assertTrue(api.get("body").asText().contains("005_add_projects.sql"), api.toString());
         assertEquals("-- 004_add_projects", s3.getObjectAsBytes(b -> b.bucket(bucket)
-                .key("migrations/004_add_projects.sql")).asUtf8String().substring(0, 19));
+                .key("drafts/004_add_projects.sql")).asUtf8String().substring(0, 19));
+        assertEquals(0, s3.listObjectsV2(b -> b.bucket(bucket).prefix("migrations/004")).keyCount(),
+                "nothing new among the live migrations");
     }
 
     @Test
@@ -302,7 +305,8 @@ class HandlersTest {
     Stream<DynamicTest> everySampleEventSucceedsWithItsHandler() throws IOException {
         List<String> names;
         try (Stream<Path> files = Files.list(EVENTS)) {
-            names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            // env-vars.json is not an event: SamLocalEnvVarsTest covers it.
+            names = files.map(p -> p.getFileName().toString()).filter(n -> !n.equals("env-vars.json")).sorted().toList();
         }
         assertFalse(names.isEmpty());
         return names.stream().map(name -> DynamicTest.dynamicTest(name, () -> {

@@ -2,6 +2,9 @@ package dev.cryoprotect.migrate.source;
 
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.model.Checksums;
+import dev.cryoprotect.migrate.model.Migration;
+import dev.cryoprotect.migrate.model.MigrationPart;
 import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.Version;
 
@@ -50,7 +53,20 @@ public final class MigrationScaffold {
     /** The new files for {@code name}, not yet written. */
     public static List<MigrationSource.SourceFile> files(MigrationSet existing, String name, Kind kind, Clock clock) {
         checkName(name);
-        Version version = nextVersion(existing, clock);
+        return templates(nextVersion(existing, clock), name, kind);
+    }
+
+    /**
+     * Whether {@code part} of {@code migration} is still exactly the template {@code create} wrote: a blank file that
+     * apply refuses, so it is never recorded as a migration.
+     */
+    public static boolean isUnedited(Migration migration, MigrationPart part) {
+        return templates(migration.version(), migration.name(), Kind.BOTH).stream()
+                .filter(f -> f.name().equals(part.fileName()))
+                .anyMatch(f -> part.matches(Checksums.sha256(new String(f.content(), StandardCharsets.UTF_8))));
+    }
+
+    private static List<MigrationSource.SourceFile> templates(Version version, String name, Kind kind) {
         String base = version.text() + "_" + name;
         List<MigrationSource.SourceFile> files = new ArrayList<>();
         if (kind != Kind.CONVEX) {
@@ -96,6 +112,37 @@ public final class MigrationScaffold {
             source.createNew(file.name(), file.content());
         }
         return files.stream().map(MigrationSource.SourceFile::name).toList();
+    }
+
+    /**
+     * As {@link #create}, into {@code drafts}: the version continues after both the live migrations and the drafts
+     * already there, so drafts moved to the live folder one by one keep their order.
+     */
+    public static List<String> createDraft(MigrationSource live, MigrationSource drafts, String name, Kind kind,
+                                           Clock clock) {
+        checkName(name);
+        Version next = nextVersion(MigrationLoader.load(live), clock);
+        for (MigrationSource.SourceFile draft : drafts.files()) {
+            String digits = draft.name().replaceFirst("^([0-9]+).*", "$1");
+            if (!digits.equals(draft.name()) && Version.isValid(digits) && Version.parse(digits).compareTo(next) >= 0) {
+                next = after(Version.parse(digits));
+            }
+        }
+        List<MigrationSource.SourceFile> files = templates(next, name, kind);
+        for (MigrationSource.SourceFile file : files) {
+            if (drafts.exists(file.name())) {
+                throw new MigrateException(Failure.BAD_INPUT, file.name() + " already exists in " + drafts.describe()
+                        + "; refusing to overwrite it (nothing was written)", file.name(), null, null);
+            }
+        }
+        files.forEach(f -> drafts.createNew(f.name(), f.content()));
+        return files.stream().map(MigrationSource.SourceFile::name).toList();
+    }
+
+    /** The version after {@code v} in its own style: the same zero-padded width. */
+    private static Version after(Version v) {
+        String next = v.number().add(BigInteger.ONE).toString();
+        return Version.parse("0".repeat(Math.max(0, v.text().length() - next.length())) + next);
     }
 
     static void checkName(String name) {

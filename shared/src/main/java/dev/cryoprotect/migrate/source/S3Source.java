@@ -12,29 +12,52 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Migration files under one S3 prefix ({@code s3://bucket/prefix/NNN_name.sql}); objects in deeper "folders" are
- * ignored, as a directory source ignores subdirectories. New files are written only if absent (a conditional put), so
- * two creates can never overwrite each other.
+ * ignored, as a directory source ignores subdirectories. The prefix is listed once and the files fetched in parallel;
+ * with a {@link FileCache} (a Lambda container keeps one across invocations) an object whose ETag is unchanged is not
+ * fetched again. New files are written only if absent (a conditional put), so two creates never overwrite each other.
  */
 public final class S3Source implements MigrationSource {
+    /** Fetches in flight at once: enough to hide S3's per-request latency, few enough for a small Lambda. */
+    private static final int PARALLEL_FETCHES = 16;
+    private static final ExecutorService FETCHERS = Executors.newFixedThreadPool(PARALLEL_FETCHES, r -> {
+        Thread thread = new Thread(r, "s3-source-fetch");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
+    private final FileCache cache;
 
     /** @param prefix the folder, such as {@code migrations/} (a missing trailing slash is added; empty for the root) */
     public S3Source(S3Client s3, String bucket, String prefix) {
+        this(s3, bucket, prefix, null);
+    }
+
+    /** @param cache file contents by key and ETag, kept across calls (null: fetch every file every time) */
+    public S3Source(S3Client s3, String bucket, String prefix, FileCache cache) {
         this.s3 = s3;
         this.bucket = bucket;
         String p = prefix == null ? "" : prefix.strip();
         this.prefix = p.isEmpty() || p.endsWith("/") ? p : p + "/";
+        this.cache = cache;
     }
 
     @Override
     public List<SourceFile> files() {
-        List<SourceFile> files = new ArrayList<>();
         try {
+            List<S3Object> objects = new ArrayList<>();
             ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).delimiter("/").build();
             for (S3Object object : s3.listObjectsV2Paginator(request).contents()) {
                 String name = object.key().substring(prefix.length());
@@ -45,8 +68,17 @@ public final class S3Source implements MigrationSource {
                     throw new MigrateException(Failure.BAD_INPUT, name + ": file is larger than "
                             + MAX_FILE_BYTES / (1024 * 1024) + " MiB; split it into several migrations", name, null, null);
                 }
-                files.add(new SourceFile(name, s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asByteArray()));
+                objects.add(object);
             }
+            List<Future<SourceFile>> fetches = new ArrayList<>();
+            for (S3Object object : objects) {
+                fetches.add(FETCHERS.submit(() -> fetch(object)));
+            }
+            List<SourceFile> files = new ArrayList<>();
+            for (Future<SourceFile> fetch : fetches) {
+                files.add(await(fetch));
+            }
+            return files;
         } catch (S3Exception e) {
             throw new MigrateException(e.statusCode() == 404 ? Failure.BAD_INPUT : Failure.UNREACHABLE,
                     "cannot read migrations from " + describe() + ": " + e.awsErrorDetails().errorMessage(), e);
@@ -54,7 +86,65 @@ public final class S3Source implements MigrationSource {
             throw new MigrateException(Failure.UNREACHABLE, "cannot read migrations from " + describe() + ": "
                     + e.getMessage(), e);
         }
-        return files;
+    }
+
+    private SourceFile fetch(S3Object object) {
+        String name = object.key().substring(prefix.length());
+        byte[] cached = cache == null ? null : cache.get(bucket, object.key(), object.eTag());
+        if (cached != null) {
+            return new SourceFile(name, cached);
+        }
+        var response = s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key()));
+        byte[] bytes = response.asByteArray();
+        if (cache != null) {
+            cache.put(bucket, object.key(), response.response().eTag(), bytes);
+        }
+        return new SourceFile(name, bytes);
+    }
+
+    /** The fetch's file, or its S3 failure as thrown by the caller's thread. */
+    private static SourceFile await(Future<SourceFile> fetch) {
+        try {
+            return fetch.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MigrateException(Failure.UNREACHABLE, "interrupted while reading migrations from S3", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * File contents by bucket, key and ETag, kept while a Lambda container lives, bounded in total size. An object is
+     * served from here only while S3 lists it with the same ETag, so an edited file is always fetched again.
+     */
+    public static final class FileCache {
+        private final long maxBytes;
+        private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+        private final AtomicLong bytes = new AtomicLong();
+
+        private record Entry(String eTag, byte[] content) {
+        }
+
+        public FileCache(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        byte[] get(String bucket, String key, String eTag) {
+            Entry entry = entries.get(bucket + "/" + key);
+            return entry != null && eTag != null && entry.eTag().equals(eTag) ? entry.content() : null;
+        }
+
+        void put(String bucket, String key, String eTag, byte[] content) {
+            if (eTag == null || bytes.get() + content.length > maxBytes) {
+                return; // full: serve the rest from S3
+            }
+            Entry old = entries.put(bucket + "/" + key, new Entry(eTag, content));
+            bytes.addAndGet(content.length - (old == null ? 0 : old.content().length));
+        }
     }
 
     @Override

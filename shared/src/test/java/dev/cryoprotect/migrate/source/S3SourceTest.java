@@ -93,4 +93,41 @@ class S3SourceTest extends MigrationSourceContractTest {
                 () -> MigrationLoader.load(new S3Source(s3, "no-such-bucket-" + UUID.randomUUID(), "migrations/")));
         assertTrue(e.getMessage().contains("cannot read migrations from s3://no-such-bucket-"), e.getMessage());
     }
+
+    /** Counts the GetObject calls an S3 client makes. */
+    private static final class CountingGets implements software.amazon.awssdk.core.interceptor.ExecutionInterceptor {
+        final java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            if (context.request() instanceof software.amazon.awssdk.services.s3.model.GetObjectRequest) {
+                gets.incrementAndGet();
+            }
+        }
+    }
+
+    @Test
+    void aWarmCacheFetchesOnlyWhatChangedAndServesTheSameBytes() {
+        for (int i = 1; i <= 40; i++) {
+            put(String.format("migrations/%03d_t%d.sql", i, i), "CREATE TABLE t" + i + " (id int);");
+        }
+        CountingGets counter = new CountingGets();
+        S3Client counted = TestAws.client(S3Client.builder().forcePathStyle(true)
+                .overrideConfiguration(c -> c.addExecutionInterceptor(counter)));
+        S3Source.FileCache cache = new S3Source.FileCache(1 << 20);
+        List<MigrationSource.SourceFile> cold = new S3Source(counted, bucket, "migrations/", cache).files();
+        assertEquals(40, cold.size());
+        assertEquals(40, counter.gets.get(), "a cold cache fetches every file, once");
+
+        put("migrations/007_t7.sql", "CREATE TABLE t7 (id bigint);");
+        List<MigrationSource.SourceFile> warm = new S3Source(counted, bucket, "migrations/", cache).files();
+        assertEquals(41, counter.gets.get(), "warm: only the edited file is fetched again");
+        String t7 = warm.stream().filter(f -> f.name().equals("007_t7.sql")).map(f -> new String(f.content(),
+                StandardCharsets.UTF_8)).findFirst().orElseThrow();
+        assertEquals("CREATE TABLE t7 (id bigint);", t7, "never a stale file");
+        assertEquals(cold.stream().map(MigrationSource.SourceFile::name).sorted().toList(),
+                warm.stream().map(MigrationSource.SourceFile::name).sorted().toList());
+        assertEquals(40, MigrationLoader.load(new S3Source(counted, bucket, "migrations/", cache)).migrations().size());
+    }
 }
