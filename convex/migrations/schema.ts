@@ -54,6 +54,16 @@ export const migrationTables = {
     hash: v.string(),
   }).index("by_source", ["source_table", "source_key"]),
 
+  // Sync: rows that could not be written (a value without a Convex type, a document over a limit). Kept until the row
+  // syncs or is gone, and retried by every run, so a rejected row behind the high-water mark is never forgotten.
+  sync_rejections: defineTable({
+    source_table: v.string(),
+    source_key: v.string(),
+    reason: v.string(),
+    first_seen: v.number(),
+    last_seen: v.number(),
+  }).index("by_source", ["source_table", "source_key"]),
+
   // Sync: the high-water mark of an incremental sync per table (cursor column value and primary key of the last row
   // whose batch, and every batch before it, committed).
   sync_state: defineTable({

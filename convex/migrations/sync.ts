@@ -34,7 +34,16 @@ export const upsertBatch = internalMutation({
     let inserted = 0;
     let updated = 0;
     let unchanged = 0;
+    // A row that syncs is no longer rejected; look only when the table has rejections at all (one read per batch).
+    const anyRejected = (await ctx.db.query("sync_rejections")
+      .withIndex("by_source", (q) => q.eq("source_table", table)).first()) !== null;
     for (const row of rows) {
+      if (anyRejected) {
+        const rejection = await rejectionOf(ctx.db, table, row.key);
+        if (rejection !== null) {
+          await ctx.db.delete(rejection._id);
+        }
+      }
       const existing = await mapping(ctx.db, table, row.key);
       if (existing !== null && existing.hash === row.hash && (await app.get(existing.doc_id as never)) !== null) {
         unchanged++;
@@ -55,6 +64,70 @@ export const upsertBatch = internalMutation({
       inserted++;
     }
     return { inserted, updated, unchanged };
+  },
+});
+
+async function rejectionOf(db: GenericDatabaseWriter<DataModel>, table: string, key: string) {
+  return await db.query("sync_rejections")
+    .withIndex("by_source", (q) => q.eq("source_table", table).eq("source_key", key)).unique();
+}
+
+/** Records rows that could not be written; a row rejected before keeps its first_seen. */
+export const recordRejections = internalMutation({
+  args: { table: v.string(), rows: v.array(v.object({ key: v.string(), reason: v.string() })) },
+  handler: async (ctx, { table, rows }) => {
+    const now = Date.now();
+    for (const row of rows) {
+      const existing = await rejectionOf(ctx.db, table, row.key);
+      if (existing === null) {
+        await ctx.db.insert("sync_rejections", {
+          source_table: table, source_key: row.key, reason: row.reason, first_seen: now, last_seen: now,
+        });
+      } else {
+        await ctx.db.patch(existing._id, { reason: row.reason, last_seen: now });
+      }
+    }
+    return null;
+  },
+});
+
+/** Forgets rejections whose source row is gone. */
+export const clearRejections = internalMutation({
+  args: { table: v.string(), keys: v.array(v.string()) },
+  handler: async (ctx, { table, keys }) => {
+    for (const key of keys) {
+      const existing = await rejectionOf(ctx.db, table, key);
+      if (existing !== null) {
+        await ctx.db.delete(existing._id);
+      }
+    }
+    return null;
+  },
+});
+
+/** One page of a table's pending rejections, in key order. */
+export const listRejections = internalQuery({
+  args: { table: v.string(), after: v.string(), limit: v.number() },
+  handler: async (ctx, { table, after, limit }) => {
+    const page = await ctx.db.query("sync_rejections")
+      .withIndex("by_source", (q) => q.eq("source_table", table).gt("source_key", after)).take(limit);
+    return page.map((r) => ({ key: r.source_key, reason: r.reason, firstSeen: r.first_seen, lastSeen: r.last_seen }));
+  },
+});
+
+/** The tables that have pending rejections. */
+export const rejectedTables = internalQuery({
+  args: {},
+  handler: async (ctx) => {
+    const tables: string[] = [];
+    let next = await ctx.db.query("sync_rejections").withIndex("by_source").first();
+    while (next !== null) {
+      const table: string = next.source_table;
+      tables.push(table);
+      next = await ctx.db.query("sync_rejections")
+        .withIndex("by_source", (q) => q.gt("source_table", table)).first();
+    }
+    return tables;
   },
 });
 

@@ -294,6 +294,11 @@ public final class Migrator {
         }
     }
 
+    /** What {@link #rollback(Version, boolean)} would roll back now, newest first, without running or locking anything. */
+    public List<Migration> plannedRollback(Version targetVersion) {
+        return Planner.toRollback(migrations(), target.database(), target.applied(), targetVersion);
+    }
+
     /**
      * Records the current checksum of every applied file that changed (and of rows adopted without one). Call only
      * after the user confirmed the edits are intended: it makes the history agree with the files without running them.

@@ -94,6 +94,22 @@ public final class Orchestrator {
         return each(newestLayerFirst, m -> m.rollback(target, dryRun, resume));
     }
 
+    /**
+     * What a rollback to {@code target} would do on each database, newest layer first, one line each ("convex: roll
+     * back 003, 002"), without running anything: what a production environment shows before asking.
+     */
+    public List<String> rollbackPlan(Version target) {
+        List<DatabaseTarget> newestLayerFirst = new ArrayList<>(targets);
+        Collections.reverse(newestLayerFirst);
+        List<String> lines = new ArrayList<>();
+        for (DatabaseTarget t : newestLayerFirst) {
+            List<String> versions = migrator(t).plannedRollback(target).stream().map(m -> m.version().text()).toList();
+            lines.add(t.database().id() + ": " + (versions.isEmpty() ? "nothing to roll back"
+                    : "roll back " + String.join(", ", versions)));
+        }
+        return lines;
+    }
+
     public List<RunResult> repair() {
         return each(targets, Migrator::repair);
     }

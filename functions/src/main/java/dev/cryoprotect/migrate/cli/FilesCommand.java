@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 import java.net.InetAddress;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** What every command over migration files has: the files, the output format, --help, and the wiring. */
@@ -19,6 +20,8 @@ abstract class FilesCommand implements Callable<Integer> {
     Options.Files files;
     @Mixin
     Options.Format format;
+    @Mixin
+    Options.Env environment;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -26,9 +29,19 @@ abstract class FilesCommand implements Callable<Integer> {
         return new Output(cli.out, format.format);
     }
 
+    /** The variables this command runs with: the process's over the selected environment's .env files. */
+    Map<String, String> env() {
+        if (variables == null) {
+            variables = cli.environment(environment.name);
+        }
+        return variables;
+    }
+
+    private Map<String, String> variables;
+
     /** The settings from the environment, with this command's options on top. */
     Settings settings() {
-        return files.applyTo(Settings.fromEnvironment(cli.env).withAppliedBy(whoAmI()));
+        return files.applyTo(Settings.fromEnvironment(env()).withAppliedBy(whoAmI()));
     }
 
     /** Wiring without local databases, for commands that only read files (create, convex-schema). */
@@ -43,9 +56,13 @@ abstract class FilesCommand implements Callable<Integer> {
 
     /** Prints the outcome (text or JSON); on failure also its error on stderr; returns the exit code. */
     <T> int print(Outcome<T> outcome, java.util.function.Consumer<T> text) {
+        Settings settings = settings();
         if (output().isJson()) {
-            output().json(outcome.body());
+            output().json(outcome.inEnvironment(settings.environment()).body());
         } else {
+            if (settings.environment() != null) {
+                cli.out.println("environment: " + settings.environment() + (settings.production() ? " (production)" : ""));
+            }
             text.accept(outcome.result());
         }
         if (!outcome.ok() && !output().isJson()) {

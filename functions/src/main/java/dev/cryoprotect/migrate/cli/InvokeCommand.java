@@ -28,6 +28,8 @@ final class InvokeCommand implements Callable<Integer> {
     Options.Files files;
     @Mixin
     Options.Database db;
+    @Mixin
+    Options.Env environment;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
     @Parameters(index = "0", paramLabel = "FUNCTION",
@@ -70,12 +72,12 @@ final class InvokeCommand implements Callable<Integer> {
      * what is not configured (a deployed function gets these from template.yaml and Secrets Manager).
      */
     private Map<String, String> environment() {
-        Map<String, String> env = new HashMap<>(cli.env);
+        Map<String, String> env = new HashMap<>(cli.environment(environment.name));
         if (envVars != null) {
             env.putAll(SamEnvVars.read(envVars, function));
         }
         Settings settings = db.applyTo(files.applyTo(Settings.fromEnvironment(env)));
-        CliLocalDatabases local = db.localDatabases(cli.env);
+        CliLocalDatabases local = db.localDatabases(env);
         if (db.databaseUrl != null) {
             env.put("SUPABASE_DB_URL", db.databaseUrl);
         } else if (settings.databaseUrl() == null && settings.databaseSecretArn() == null) {

@@ -64,13 +64,28 @@ public final class MigrateCli implements Runnable {
         spec.commandLine().usage(out);
     }
 
+    /**
+     * The variables a command runs with: this process's, over the .env files of the working folder (or of
+     * MIGRATE_ENV_DIR) for the environment {@code name} (null: MIGRATE_ENV, else none).
+     */
+    Map<String, String> environment(String name) {
+        String dir = env.get("MIGRATE_ENV_DIR");
+        return DotEnv.load(java.nio.file.Path.of(dir == null || dir.isBlank() ? "" : dir), name, env);
+    }
+
     /** Prints a failure for people on stderr (and as JSON on stdout with --format json); returns its exit code. */
     private int report(Exception e, CommandLine command) {
         if (e instanceof MigrateException m) {
             err.println("error: " + m.getMessage());
             err.flush();
             if (command.getCommand() instanceof FilesCommand f && f.output().isJson()) {
-                f.output().json(Outcome.failure(m).body());
+                String environment;
+                try {
+                    environment = f.settings().environment();
+                } catch (MigrateException unreadable) {
+                    environment = null; // the settings themselves are what failed
+                }
+                f.output().json(Outcome.failure(m).inEnvironment(environment).body());
             }
             return m.failure().exitCode();
         }

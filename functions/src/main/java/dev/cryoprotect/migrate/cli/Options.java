@@ -31,6 +31,16 @@ final class Options {
         }
     }
 
+    /** Which environment's .env files to read. */
+    static final class Env {
+        @Option(names = "--env", paramLabel = "NAME",
+                description = "The environment: reads .env.NAME (and .env.NAME.local) over .env and .env.local from the"
+                        + " working folder; real environment variables still win. Default: $MIGRATE_ENV. An environment"
+                        + " named production (or marked MIGRATE_PRODUCTION=true) asks before rollback, repair, baseline"
+                        + " and sync --prune.")
+        String name;
+    }
+
     /** How results are printed. */
     static final class Format {
         @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",

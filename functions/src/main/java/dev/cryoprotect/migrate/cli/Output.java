@@ -11,6 +11,7 @@ import dev.cryoprotect.migrate.report.StatusEntry;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.StepResult;
+import dev.cryoprotect.migrate.report.SyncRejection;
 import dev.cryoprotect.migrate.report.SyncSummary;
 import dev.cryoprotect.migrate.report.UniversalResult;
 
@@ -122,11 +123,11 @@ final class Output {
         }
         out.printf("%s%d rows read, %d synced, %d failed%n", summary.dryRun() ? "[dry run] " : "", summary.totalCount(),
                 summary.successCount(), summary.failureCount());
-        out.printf("%-24s %9s %9s %9s %9s %9s %9s%n", "TABLE", "READ", "INSERTED", "UPDATED", "UNCHANGED", "DELETED",
-                "REJECTED");
+        out.printf("%-24s %9s %9s %9s %9s %9s %9s %9s%n", "TABLE", "READ", "INSERTED", "UPDATED", "UNCHANGED",
+                "DELETED", "REJECTED", "PENDING");
         for (SyncSummary.TableResult t : summary.results()) {
-            out.printf("%-24s %9d %9d %9d %9d %9d %9d%n", t.table(), t.read(), t.inserted(), t.updated(), t.unchanged(),
-                    t.deleted(), t.rejected());
+            out.printf("%-24s %9d %9d %9d %9d %9d %9d %9d%n", t.table(), t.read(), t.inserted(), t.updated(),
+                    t.unchanged(), t.deleted(), t.rejected(), t.pendingRejected());
             if (t.error() != null) {
                 out.println("  error: " + t.error());
             }
@@ -142,6 +143,21 @@ final class Output {
                     throw new IllegalStateException(e);
                 }
             }
+        }
+        out.flush();
+    }
+
+    /** The rows kept as rejected, retried by every sync until they sync or their source row is gone. */
+    public void rejections(List<SyncRejection> rejections) {
+        if (isJson()) {
+            json(rejections);
+            return;
+        }
+        if (rejections.isEmpty()) {
+            out.println("no rejected rows: every row read so far synced");
+        }
+        for (SyncRejection r : rejections) {
+            out.printf("%s %s: %s (first %s, last %s)%n", r.table(), r.key(), r.reason(), r.firstSeen(), r.lastSeen());
         }
         out.flush();
     }

@@ -30,6 +30,8 @@ final class RemoteCommand implements Callable<Integer> {
     MigrateCli cli;
     @Mixin
     Options.Format format;
+    @Mixin
+    Options.Env environment;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
     @Option(names = "--api", paramLabel = "URL", description = "The stack's ApiUrl output (default: $MIGRATE_API_URL).")
@@ -54,8 +56,8 @@ final class RemoteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        SignedApi client = new SignedApi(api != null ? api : cli.env.get("MIGRATE_API_URL"),
-                blankToNull(cli.env.get("AWS_REGION")), credentials());
+        SignedApi client = new SignedApi(api != null ? api : env().get("MIGRATE_API_URL"),
+                blankToNull(env().get("AWS_REGION")), credentials());
         String id = runId;
         if (id == null) {
             Map<String, Object> input = new LinkedHashMap<>();
@@ -131,6 +133,15 @@ final class RemoteCommand implements Callable<Integer> {
         return exitCode;
     }
 
+    private Map<String, String> env() {
+        if (variables == null) {
+            variables = cli.environment(environment.name);
+        }
+        return variables;
+    }
+
+    private Map<String, String> variables;
+
     private void say(String line) {
         cli.err.println(line);
         cli.err.flush();
@@ -138,12 +149,12 @@ final class RemoteCommand implements Callable<Integer> {
 
     /** Keys in this command's environment, else wherever the AWS CLI would find them (profile, SSO, role). */
     private AwsCredentialsProvider credentials() {
-        String key = blankToNull(cli.env.get("AWS_ACCESS_KEY_ID"));
-        String secret = blankToNull(cli.env.get("AWS_SECRET_ACCESS_KEY"));
+        String key = blankToNull(env().get("AWS_ACCESS_KEY_ID"));
+        String secret = blankToNull(env().get("AWS_SECRET_ACCESS_KEY"));
         if (key == null || secret == null) {
             return DefaultCredentialsProvider.builder().build();
         }
-        String token = blankToNull(cli.env.get("AWS_SESSION_TOKEN"));
+        String token = blankToNull(env().get("AWS_SESSION_TOKEN"));
         return StaticCredentialsProvider.create(token == null ? AwsBasicCredentials.create(key, secret)
                 : AwsSessionCredentials.create(key, secret, token));
     }

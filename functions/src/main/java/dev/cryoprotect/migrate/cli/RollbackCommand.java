@@ -15,9 +15,15 @@ final class RollbackCommand extends DatabaseCommand {
     @Option(names = "--resume", description = "First end what an interrupted run left: finish a ROLLING_BACK rollback,"
             + " undo a PARTIAL apply (exactly the batches that ran). Alone, that is all it does.")
     boolean resume;
+    @Option(names = {"-y", "--yes"}, description = "Confirm without asking (needed in a production environment when"
+            + " there is no terminal).")
+    boolean yes;
 
     @Override
     public Integer call() {
+        if (!dryRun) {
+            confirmInProduction(yes, "rollback", () -> wiring().rollbackPlan(databases(), target));
+        }
         return print(wiring().rollback(databases(), target, dryRun, resume), output()::runs);
     }
 }

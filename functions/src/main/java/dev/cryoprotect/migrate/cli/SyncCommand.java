@@ -37,12 +37,22 @@ final class SyncCommand extends DatabaseCommand {
     @Option(names = "--in-flight", paramLabel = "N", defaultValue = "4",
             description = "Batches in flight at once (default: ${DEFAULT-VALUE}).")
     int inFlight;
+    @Option(names = {"-y", "--yes"}, description = "Confirm --prune without asking (needed in a production environment"
+            + " when there is no terminal).")
+    boolean yes;
+    @Option(names = "--rejections", description = "List the rows earlier syncs could not write (kept in Convex and"
+            + " retried by every sync until they sync or their source row is gone), of the given tables or all; sync"
+            + " nothing.")
+    boolean listRejections;
     @Option(names = "--progress", paramLabel = "auto|line|json|none", defaultValue = "auto",
             description = "Progress on stderr: a live line on a terminal (auto), JSON events, or none.")
     String progressMode;
 
     @Override
     public Integer call() {
+        if (listRejections) {
+            return print(wiring().syncRejections(tables), output()::rejections);
+        }
         if (limit != null && limit <= 0) {
             throw MigrateException.badInput("--limit must be a positive number of rows");
         }
@@ -52,6 +62,11 @@ final class SyncCommand extends DatabaseCommand {
         SyncOptions options = SyncOptions.defaults().withSchema(schema).withTables(tables).withDryRun(dryRun)
                 .withLimit(limit).withPrune(prune).withCursors(cursors)
                 .withBatching(batchRows, SyncOptions.defaults().batchBytes(), inFlight);
+        if (prune && !dryRun) {
+            confirmInProduction(yes, "sync --prune", () -> wiring().prunePlan(options).entrySet().stream()
+                    .map(e -> "delete " + e.getValue() + " Convex document(s) of " + e.getKey() + " whose rows are gone"
+                            + " from Supabase").toList());
+        }
         SyncProgress progress = new SyncProgress(cli.err, progressMode);
         try {
             return print(wiring().sync(options, progress), output()::sync);

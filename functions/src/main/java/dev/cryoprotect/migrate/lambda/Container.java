@@ -23,8 +23,8 @@ public final class Container {
      */
     public Container(Map<String, String> environment, Consumer<String> logLines) {
         String function = environment.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", "local");
-        this.log = new JsonLog(logLines, function);
         Settings settings = Settings.fromEnvironment(environment).withAppliedBy("lambda:" + function);
+        this.log = new JsonLog(logLines, function, settings.environment());
         // A deployed function has no local databases: a missing setting is an error, not a fallback.
         this.wiring = new Wiring(settings, LocalDatabases.NONE, log::step, notice -> log.event("notice", "WARN", notice));
         this.reports = new RunReports(wiring, log);

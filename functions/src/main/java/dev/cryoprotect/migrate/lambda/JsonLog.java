@@ -18,13 +18,20 @@ public final class JsonLog {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Consumer<String> out;
     private final String function;
+    private final String environment;
     private volatile String requestId;
     private volatile boolean coldStart;
 
     /** @param out receives each line: stdout in Lambda, stderr for {@code migrate invoke} */
     public JsonLog(Consumer<String> out, String function) {
+        this(out, function, null);
+    }
+
+    /** @param environment the stack's environment (dev, staging, prod), named on every line; null for none */
+    public JsonLog(Consumer<String> out, String function, String environment) {
         this.out = out;
         this.function = function;
+        this.environment = environment;
     }
 
     /**
@@ -58,6 +65,9 @@ public final class JsonLog {
     private ObjectNode base(String event, String level) {
         ObjectNode line = JSON.createObjectNode().put("timestamp", Instant.now().toString()).put("level", level)
                 .put("event", event).put("function", function);
+        if (environment != null) {
+            line.put("environment", environment);
+        }
         if (requestId != null) {
             line.put("requestId", requestId).put("coldStart", coldStart);
         }

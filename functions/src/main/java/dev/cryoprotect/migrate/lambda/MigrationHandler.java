@@ -60,6 +60,9 @@ public abstract class MigrationHandler implements RequestStreamHandler {
         } catch (MigrateException e) {
             outcome = Outcome.failure(e);
         }
+        if (container != null) {
+            outcome = outcome.inEnvironment(container.wiring().settings().environment());
+        }
         String report = container == null ? null : container.reports().write(runId, outcome.body());
         JsonLog log = container != null ? container.log() : new JsonLog(System.out::println,
                 System.getenv().getOrDefault("AWS_LAMBDA_FUNCTION_NAME", "unconfigured"));
@@ -76,6 +79,20 @@ public abstract class MigrationHandler implements RequestStreamHandler {
             throw failure(outcome);
         }
         JSON.writeValue(output, outcome.body());
+    }
+
+    /**
+     * In a production environment (the stack's Environment is prod), {@code action} runs only when the event says
+     * {@code "yes": true}; otherwise bad input that says what it would do, and nothing changes.
+     */
+    static void confirmedInProduction(Container container, MigrationRequest request, String action,
+                                      java.util.function.Supplier<java.util.List<String>> whatWouldHappen) {
+        dev.cryoprotect.migrate.wiring.Settings settings = container.wiring().settings();
+        if (settings.production() && !request.yes()) {
+            throw MigrateException.badInput(action + " in the production environment " + settings.environment()
+                    + " needs \"yes\": true in the event. It would: " + String.join("; ", whatWouldHappen.get())
+                    + ". Nothing was changed");
+        }
     }
 
     /** A failed outcome as the exception a direct invoke throws: its class names the kind, its message the body. */

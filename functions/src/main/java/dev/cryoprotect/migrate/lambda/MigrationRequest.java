@@ -15,24 +15,29 @@ import java.util.Set;
  * {@code name}, {@code kind}, {@code tables}, {@code limit}, {@code prune}, {@code resume}; and for the universal
  * run's steps {@code plan} (status: the pinned target only), {@code runId} (apply: the id to record),
  * {@code undoRun} (rollback: undo what that run applied) and {@code compact} (results with step counts, not lists); {@code sync} (a universal run
- * started over the API: also sync {@code tables} after applying). Unknown fields are refused, so a typo never silently
+ * started over the API: also sync {@code tables} after applying); {@code yes} (confirms a rollback or a pruning sync
+ * in a production environment). Unknown fields are refused, so a typo never silently
  * becomes "apply everything".
  */
 public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection database, boolean outOfOrder, String name,
                                String kind, List<String> tables, Integer limit, boolean prune,
                                boolean resume, boolean plan, String runId, String undoRun, boolean compact,
-                               boolean sync) {
+                               boolean sync, boolean yes) {
     private static final Set<String> FIELDS = Set.of("target", "dryRun", "database", "outOfOrder", "name", "kind",
-            "tables", "limit", "prune", "sync", "resume", "plan", "runId", "undoRun", "compact");
+            "tables", "limit", "prune", "sync", "resume", "plan", "runId", "undoRun", "compact", "yes");
     private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_:.-]{0,127}");
 
     public static MigrationRequest from(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
             return new MigrationRequest(null, false, DatabaseSelection.ALL, false, null, "both", List.of(), null, false,
-                    false, false, null, null, false, false);
+                    false, false, null, null, false, false, false);
         }
         if (!input.isObject()) {
             throw MigrateException.badInput("the event must be a JSON object such as {\"target\": \"003\", \"dryRun\": true}");
+        }
+        if (input.has("environment")) {
+            throw MigrateException.badInput("an event cannot choose the environment: the stack's Environment parameter"
+                    + " fixes it for every function");
         }
         for (Iterator<String> it = input.fieldNames(); it.hasNext(); ) {
             String field = it.next();
@@ -45,7 +50,7 @@ public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection
                 DatabaseSelection.parse(text(input, "database", "all")),
                 bool(input, "outOfOrder"), text(input, "name", null), text(input, "kind", "both"), tables(input),
                 limit(input), bool(input, "prune"), bool(input, "resume"), bool(input, "plan"), runId(input, "runId"),
-                runId(input, "undoRun"), bool(input, "compact"), bool(input, "sync"));
+                runId(input, "undoRun"), bool(input, "compact"), bool(input, "sync"), bool(input, "yes"));
     }
 
     private static Version version(JsonNode input, String field) {

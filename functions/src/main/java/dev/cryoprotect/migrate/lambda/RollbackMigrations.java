@@ -19,6 +19,10 @@ public final class RollbackMigrations extends MigrationHandler {
         if (request.undoRun() != null) {
             return container.wiring().undoRun(request.database(), request.undoRun(), request.compact());
         }
+        if (!request.dryRun()) {
+            confirmedInProduction(container, request, "rollback",
+                    () -> container.wiring().rollbackPlan(request.database(), request.target()));
+        }
         Outcome<List<RunResult>> outcome = container.wiring().rollback(request.database(), request.target(),
                 request.dryRun(), request.resume());
         return request.compact() ? Outcome.summaries(outcome.result()) : outcome;

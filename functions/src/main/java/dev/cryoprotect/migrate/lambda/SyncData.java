@@ -23,6 +23,11 @@ public final class SyncData extends MigrationHandler {
     protected Outcome<?> handle(MigrationRequest request, Container container) {
         SyncOptions options = SyncOptions.defaults().withTables(request.tables()).withDryRun(request.dryRun())
                 .withLimit(request.limit()).withPrune(request.prune());
+        if (request.prune() && !request.dryRun()) {
+            confirmedInProduction(container, request, "sync with prune", () -> container.wiring().prunePlan(options)
+                    .entrySet().stream().map(e -> "delete " + e.getValue() + " Convex document(s) of " + e.getKey())
+                    .toList());
+        }
         long[] lastLog = {System.nanoTime()};
         SyncEngine.Progress progress = (table, batch, read, written) -> {
             if (System.nanoTime() - lastLog[0] >= PROGRESS_EVERY_NANOS) {

@@ -28,6 +28,28 @@ public record Outcome<T>(T result, Object body, ErrorReport error, boolean accep
         return error == null ? 0 : error.exitCode();
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * The same outcome with the environment it ran in named in its JSON body (a top-level {@code environment} field; a
+     * list becomes {@code {"environment": ..., "items": [...]}}), so no result is read without knowing where it came
+     * from. Unchanged when no environment is selected.
+     */
+    public Outcome<T> inEnvironment(String environment) {
+        if (environment == null) {
+            return this;
+        }
+        com.fasterxml.jackson.databind.JsonNode tree = JSON.valueToTree(body);
+        com.fasterxml.jackson.databind.node.ObjectNode named = JSON.createObjectNode().put("environment", environment);
+        if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+            object.remove("environment");
+            named.setAll(object);
+        } else {
+            named.set("items", tree);
+        }
+        return new Outcome<>(result, named, error, accepted);
+    }
+
     /** Work started that goes on after this answer. */
     public static <T> Outcome<T> accepted(T result) {
         return new Outcome<>(result, result, null, true);

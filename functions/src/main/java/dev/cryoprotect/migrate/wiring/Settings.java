@@ -22,6 +22,9 @@ import java.util.Map;
  * @param secretsTtl      how long a secret's value is reused before it is read again (so a rotation takes effect)
  * @param inLambdaOutsideVpc running in AWS Lambda without a VPC: no IPv6, so Supabase's direct host is unreachable
  * @param universalStateMachineArn the universal state machine, for the functions that start and read its runs
+ * @param environment     the selected environment's name (MIGRATE_ENV: development, staging, production...), or null
+ * @param production      a production environment (named production or prod, or MIGRATE_PRODUCTION=true): rollback,
+ *                        repair, baseline and a pruning sync then need confirmation
  * @param appliedBy       recorded with every history row
  */
 public record Settings(Path migrationsDir, String migrationsBucket, String migrationsPrefix, String reportsPrefix,
@@ -29,7 +32,7 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
                        String convexUrl, String convexDeployKey, String convexDeployKeySecretArn, String historySchema,
                        Duration lockTimeout, Duration convexLease, Duration secretsTtl, String awsEndpoint,
                        String region, boolean inLambdaOutsideVpc, String universalStateMachineArn,
-                       String appliedBy) {
+                       String environment, boolean production, String appliedBy) {
 
     public static Settings fromEnvironment(Map<String, String> env) {
         return new Settings(
@@ -57,6 +60,8 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
                         .strip()),
                 ConfigValues.token("UNIVERSAL_STATE_MACHINE_ARN", env.get("UNIVERSAL_STATE_MACHINE_ARN"),
                         "the state machine's ARN", false),
+                environmentName(env),
+                isProduction(env),
                 "migrate");
     }
 
@@ -65,7 +70,7 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
         return new Settings(dir, null, migrationsPrefix, reportsPrefix, draftsPrefix, databaseUrl, databaseSecretArn,
                 useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn, historySchema, lockTimeout,
                 convexLease, secretsTtl, awsEndpoint, region, inLambdaOutsideVpc,
-                universalStateMachineArn, appliedBy);
+                universalStateMachineArn, environment, production, appliedBy);
     }
 
     /** The --database-url option, checked as SUPABASE_DB_URL is. */
@@ -74,28 +79,45 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
                 ConfigValues.databaseUrl("--database-url", url), databaseSecretArn, useConvex, convexUrl,
                 convexDeployKey, convexDeployKeySecretArn, historySchema, lockTimeout, convexLease, secretsTtl,
                 awsEndpoint, region, inLambdaOutsideVpc,
-                universalStateMachineArn, appliedBy);
+                universalStateMachineArn, environment, production, appliedBy);
     }
 
     public Settings withHistorySchema(String schema) {
         return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, draftsPrefix,
                 databaseUrl, databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn,
                 schema, lockTimeout, convexLease, secretsTtl, awsEndpoint, region, inLambdaOutsideVpc,
-                universalStateMachineArn, appliedBy);
+                universalStateMachineArn, environment, production, appliedBy);
     }
 
     public Settings withLockTimeout(Duration timeout) {
         return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, draftsPrefix,
                 databaseUrl, databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn,
                 historySchema, timeout, convexLease, secretsTtl, awsEndpoint, region, inLambdaOutsideVpc,
-                universalStateMachineArn, appliedBy);
+                universalStateMachineArn, environment, production, appliedBy);
     }
 
     public Settings withAppliedBy(String who) {
         return new Settings(migrationsDir, migrationsBucket, migrationsPrefix, reportsPrefix, draftsPrefix,
                 databaseUrl, databaseSecretArn, useConvex, convexUrl, convexDeployKey, convexDeployKeySecretArn,
                 historySchema, lockTimeout, convexLease, secretsTtl, awsEndpoint, region, inLambdaOutsideVpc,
-                universalStateMachineArn, who);
+                universalStateMachineArn, environment, production, who);
+    }
+
+    private static String environmentName(Map<String, String> env) {
+        String name = env.get("MIGRATE_ENV");
+        return name == null || name.isBlank() ? null : name.strip();
+    }
+
+    /** Named production (or prod), or marked so by MIGRATE_PRODUCTION=true in its file or the environment. */
+    private static boolean isProduction(Map<String, String> env) {
+        String name = environmentName(env);
+        String flag = env.getOrDefault("MIGRATE_PRODUCTION", "").strip();
+        if (!flag.isEmpty() && !flag.equalsIgnoreCase("true") && !flag.equalsIgnoreCase("false")) {
+            throw MigrateException.badInput("MIGRATE_PRODUCTION must be true or false, not '" + ConfigValues.masked(flag)
+                    + "'");
+        }
+        return flag.equalsIgnoreCase("true") || name != null && (name.equalsIgnoreCase("production")
+                || name.equalsIgnoreCase("prod"));
     }
 
     /** ./migrations, or a Supabase CLI project's supabase/migrations when only that one exists. */

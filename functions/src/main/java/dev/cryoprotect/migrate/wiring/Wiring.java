@@ -14,6 +14,7 @@ import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.StepEvent;
+import dev.cryoprotect.migrate.report.SyncRejection;
 import dev.cryoprotect.migrate.report.SyncSummary;
 import dev.cryoprotect.migrate.report.UniversalPlan;
 import dev.cryoprotect.migrate.report.UniversalResult;
@@ -26,6 +27,7 @@ import dev.cryoprotect.migrate.sync.ConvexSyncSink;
 import dev.cryoprotect.migrate.sync.PostgresTableReader;
 import dev.cryoprotect.migrate.sync.SyncEngine;
 import dev.cryoprotect.migrate.sync.SyncOptions;
+import dev.cryoprotect.migrate.sync.SyncSink;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -122,6 +124,11 @@ public final class Wiring {
         return Outcome.runs(withOrchestrator(databases, false, o -> o.rollback(target, dryRun, resume)));
     }
 
+    /** What a rollback would do, per database, without running it. */
+    public List<String> rollbackPlan(DatabaseSelection databases, Version target) {
+        return withOrchestrator(databases, false, o -> o.rollbackPlan(target));
+    }
+
     public Outcome<List<RunResult>> repair(DatabaseSelection databases) {
         return Outcome.runs(withOrchestrator(databases, false, Orchestrator::repair));
     }
@@ -165,6 +172,35 @@ public final class Wiring {
             return Outcome.sync(new SyncEngine(reader, client.map(ConvexSyncSink::new).orElse(null), loadMigrations(),
                     options, progress).run());
         }
+    }
+
+    /** Per table, the Convex documents a pruning sync would delete now; deletes nothing. */
+    public Map<String, Long> prunePlan(SyncOptions options) {
+        PostgresConfig config = postgres();
+        try (PostgresTableReader reader = new PostgresTableReader(config, options)) {
+            return new SyncEngine(reader, new ConvexSyncSink(convex(true).orElseThrow()), loadMigrations(),
+                    options.withDryRun(false), SyncEngine.Progress.NONE).prunable();
+        }
+    }
+
+    /** The rows kept as rejected by earlier syncs, of these tables (all when empty). */
+    public Outcome<List<SyncRejection>> syncRejections(List<String> tables) {
+        ConvexSyncSink sink = new ConvexSyncSink(convex(true).orElseThrow());
+        List<SyncRejection> all = new ArrayList<>();
+        for (String table : tables.isEmpty() ? sink.rejectedTables() : tables) {
+            String after = "";
+            while (true) {
+                List<SyncSink.Rejection> page = sink.rejections(table, after, 500);
+                if (page.isEmpty()) {
+                    break;
+                }
+                page.forEach(r -> all.add(new SyncRejection(table, r.key(), r.reason(),
+                        java.time.Instant.ofEpochMilli(r.firstSeen()).toString(),
+                        java.time.Instant.ofEpochMilli(r.lastSeen()).toString())));
+                after = page.get(page.size() - 1).key();
+            }
+        }
+        return Outcome.ok(all);
     }
 
     /** Runs {@code action} with an orchestrator over the selected databases, closing their connections after. */

@@ -2,6 +2,7 @@ package dev.cryoprotect.migrate.sync;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.cli.CliRun;
 import dev.cryoprotect.migrate.testing.MigrationFiles;
 import dev.cryoprotect.migrate.testing.TestConvex;
 import dev.cryoprotect.migrate.testing.TestPostgres;
@@ -194,20 +195,100 @@ class SyncTest {
                 + " CREATE TABLE big_numbers (id int PRIMARY KEY, n int8, payload jsonb);"
                 + " INSERT INTO big_numbers VALUES (1, 42, '{}'), (2, 9007199254740993, '{}'), (3, 1, '{\"$bad\": 1}'),"
                 + " (4, 2, '{\"ok\": true}')");
-        JsonNode summary = sync("no_key", "big_numbers", "no_such_table\"; DROP TABLE big_numbers; --");
+        JsonNode hostile = sync("no_key", "big_numbers", "no_such_table\"; DROP TABLE big_numbers; --");
+        assertEquals(2, hostile.get("exitCode").asInt(), "an unknown table is bad input, before anything runs");
+        assertTrue(hostile.get("error").get("message").asText().contains("no table no_such_table"), hostile.toString());
+        assertEquals(0, TestConvex.documents("big_numbers").size());
+
+        JsonNode summary = sync("no_key", "big_numbers");
         assertEquals(1, summary.get("exitCode").asInt());
         assertTrue(table(summary, "no_key").get("error").asText().contains("has no primary key"), summary.toString());
-        assertTrue(table(summary, "no_such_table\"; DROP TABLE big_numbers; --").get("error").asText()
-                .contains("does not exist"));
         JsonNode big = table(summary, "big_numbers");
         assertEquals(2, big.get("inserted").asInt());
         assertEquals(2, big.get("rejected").asInt());
+        assertEquals(2, big.get("pendingRejected").asInt());
         assertEquals("[\"2\"]", big.get("rejections").get(0).get("key").asText());
         assertTrue(big.get("rejections").get(0).get("reason").asText().contains("declare the field \"int64\""));
         assertTrue(big.get("rejections").get(1).get("reason").asText().contains("$bad"));
-        assertEquals(4, summary.get("failure_count").asInt(), "2 rows and 2 tables");
+        assertEquals(3, summary.get("failure_count").asInt(), "2 rows pending and 1 table");
         assertEquals(4, TestPostgres.query(url, "SELECT count(*) FROM big_numbers").stream().mapToInt(Integer::parseInt).sum(),
                 "the hostile name was never pasted into SQL");
+    }
+
+    @Test
+    void aRejectedRowIsKeptAndRetriedUntilItSyncsOrIsGone() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE accounts (id int PRIMARY KEY, balance int8, updated_at timestamptz NOT NULL);"
+                + " INSERT INTO accounts VALUES (1, 10, '2024-01-01'), (2, 9007199254740993, '2024-01-02'),"
+                + " (3, 30, '2024-01-03'), (4, 9007199254740995, '2024-01-04')");
+        JsonNode first = sync("accounts");
+        assertEquals(1, first.get("exitCode").asInt(), first.toString());
+        assertEquals(2, table(first, "accounts").get("pendingRejected").asInt());
+
+        // The high-water mark is past rows 2 and 4; before, the next run reported nothing and they never synced.
+        JsonNode second = sync("accounts");
+        assertEquals(1, second.get("exitCode").asInt(), "still pending, still failing: " + second);
+        assertEquals(2, table(second, "accounts").get("pendingRejected").asInt());
+        assertEquals(0, table(second, "accounts").get("read").asInt(), "nothing new past the mark");
+
+        CliRun listed = CliRun.of(env, "sync", "--rejections", "--database-url", url, "--migrations",
+                migrations.toString(), "--format", "json");
+        assertEquals(0, listed.exitCode(), listed.toString());
+        JsonNode rejections = JSON.readTree(listed.out());
+        assertEquals(List.of("[\"2\"]", "[\"4\"]"), List.of(rejections.get(0).get("key").asText(),
+                rejections.get(1).get("key").asText()));
+        assertTrue(rejections.get(0).get("reason").asText().contains("int64"), rejections.toString());
+        assertTrue(!rejections.get(0).get("firstSeen").asText().isEmpty()
+                && rejections.get(0).get("lastSeen").asText().compareTo(rejections.get(0).get("firstSeen").asText()) >= 0);
+
+        // Fixed in place (updated_at untouched, so only the retry finds it), and the other row deleted.
+        TestPostgres.execute(url, "UPDATE accounts SET balance = 20 WHERE id = 2; DELETE FROM accounts WHERE id = 4");
+        JsonNode third = sync("accounts");
+        assertEquals(0, third.get("exitCode").asInt(), third.toString());
+        assertEquals(0, table(third, "accounts").get("pendingRejected").asInt());
+        assertEquals(List.of(10.0, 20.0, 30.0), docs("accounts", "id").stream().map(d -> ((Number) d.get("balance"))
+                .doubleValue()).toList());
+        CliRun none = CliRun.of(env, "sync", "--rejections", "--database-url", url, "--migrations", migrations.toString());
+        assertTrue(none.out().contains("no rejected rows"), none.toString());
+    }
+
+    @Test
+    void aPruningSyncInProductionSaysWhatItWouldDeleteAndWaitsForYes() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE notes (id int PRIMARY KEY, body text);"
+                + " INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+        assertEquals(0, sync("notes").get("exitCode").asInt());
+        TestPostgres.execute(url, "DELETE FROM notes WHERE id IN (1, 2)");
+        Map<String, String> production = new java.util.HashMap<>(env);
+        production.put("MIGRATE_PRODUCTION", "true");
+        CliRun refused = CliRun.of(production, "sync", "notes", "--prune", "--database-url", url, "--migrations",
+                migrations.toString());
+        assertEquals(2, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("It would: delete 2 Convex document(s) of notes whose rows are gone"),
+                refused.err());
+        assertEquals(3, TestConvex.documents("notes").size(), "nothing deleted");
+        CliRun confirmed = CliRun.of(production, "sync", "notes", "--prune", "--yes", "--database-url", url,
+                "--migrations", migrations.toString());
+        assertEquals(0, confirmed.exitCode(), confirmed.toString());
+        assertEquals(1, TestConvex.documents("notes").size());
+    }
+
+    @Test
+    void badOptionsAreBadInputNamingWhatIsWrong() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE items (id int PRIMARY KEY, meta json, updated_at timestamptz);"
+                + " CREATE TABLE others (id int PRIMARY KEY)");
+        Map<String, String[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("schema 'nope' does not exist", new String[]{"--schema", "nope"});
+        cases.put("no table missing in schema 'public' (it has: items, others)", new String[]{"missing"});
+        cases.put("--cursor others=id names a table this sync does not include (items)",
+                new String[]{"items", "--cursor", "others=id"});
+        cases.put("cursor column 'nope' does not exist in table 'items'", new String[]{"items", "--cursor", "items=nope"});
+        cases.put("cursor column 'meta' of table 'items' is of type json, which PostgreSQL cannot order",
+                new String[]{"items", "--cursor", "items=meta"});
+        for (Map.Entry<String, String[]> c : cases.entrySet()) {
+            JsonNode result = sync(c.getValue());
+            assertEquals(2, result.get("exitCode").asInt(), c.getKey() + ": " + result);
+            assertTrue(result.get("error").get("message").asText().contains(c.getKey()), result.toString());
+        }
+        assertEquals(0, TestConvex.documents("items").size());
     }
 
     @Test

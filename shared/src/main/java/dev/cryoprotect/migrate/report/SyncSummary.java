@@ -28,12 +28,16 @@ public record SyncSummary(List<String> tables, @JsonProperty("total_count") long
     }
 
     /**
-     * @param error      why the whole table failed (bad name, no primary key, Convex refused a batch), or null
-     * @param sample     a converted document (dry run), or null
-     * @param rejections the first rejected rows (all are counted in {@code rejected})
+     * @param rejected        rows this run could not write (read now, or retried from earlier runs)
+     * @param pendingRejected rows still rejected after this run, kept in Convex and retried by every run until they
+     *                        sync or their source row is gone; the sync fails (exit 1) while any is pending
+     * @param error           why the whole table failed (bad name, no primary key, Convex unreachable), or null
+     * @param sample          a converted document (dry run), or null
+     * @param rejections      the first rejected rows (all are counted in {@code rejected})
      */
     public record TableResult(String table, String cursorColumn, long read, long inserted, long updated,
-                              long unchanged, long deleted, long rejected, List<Rejection> rejections,
-                              List<String> skippedColumns, Map<String, Object> sample, String error) {
+                              long unchanged, long deleted, long rejected, long pendingRejected,
+                              List<Rejection> rejections, List<String> skippedColumns, Map<String, Object> sample,
+                              String error) {
     }
 }

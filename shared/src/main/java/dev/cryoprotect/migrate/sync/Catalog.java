@@ -51,9 +51,11 @@ final class Catalog {
      */
     SourceTable describe(String schema, String table, Map<String, String> cursorColumns) throws SQLException {
         List<SourceTable.Column> columns = new ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname, t.typname, format_type(a.atttypid, a.atttypmod)"
+        // A domain column reads as its base type (a domain over int4 is a number), the cast type stays the domain.
+        try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname,"
+                + " CASE WHEN t.typtype = 'd' THEN b.typname ELSE t.typname END, format_type(a.atttypid, a.atttypmod)"
                 + " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " JOIN pg_type t ON t.oid = a.atttypid"
+                + " JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type b ON b.oid = t.typbasetype"
                 + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
                 + " ORDER BY a.attnum")) {
             ps.setString(1, schema);
@@ -91,10 +93,36 @@ final class Catalog {
             String wanted = cursorColumns.get(table);
             cursor = wanted == null || wanted.isBlank() ? Optional.empty()
                     : Optional.of(columns.stream().filter(c -> c.name().equals(wanted)).findFirst().orElseThrow(() ->
-                    MigrateException.badInput("cursor column '" + wanted + "' does not exist in table '" + table + "'")));
+                    MigrateException.badInput("cursor column '" + wanted + "' does not exist in table '" + table
+                            + "' (--cursor " + table + "=" + wanted + ")")));
+            if (cursor.isPresent() && !orderable(schema, table, cursor.get())) {
+                throw MigrateException.badInput("cursor column '" + wanted + "' of table '" + table + "' is of type "
+                        + cursor.get().sqlType() + ", which PostgreSQL cannot order; a cursor must be a column such as a"
+                        + " timestamp or a number (--cursor " + table + "=" + wanted + ")");
+            }
         } else {
             cursor = columns.stream().filter(c -> c.name().equals("updated_at")).findFirst();
         }
         return new SourceTable(schema, table, columns, primaryKey, cursor);
+    }
+
+    /** Whether PostgreSQL can order the column (a cursor is compared and sorted): its type has max(), a btree order. */
+    private boolean orderable(String schema, String table, SourceTable.Column column) throws SQLException {
+        String probe = "SELECT max(" + SourceTable.quote(column.name()) + ") FROM " + SourceTable.quote(schema) + "."
+                + SourceTable.quote(table) + " WHERE false";
+        boolean autoCommit = connection.getAutoCommit();
+        java.sql.Savepoint savepoint = autoCommit ? null : connection.setSavepoint();
+        try (java.sql.Statement st = connection.createStatement()) {
+            st.execute(probe);
+            return true;
+        } catch (SQLException e) {
+            if (savepoint != null) {
+                connection.rollback(savepoint);
+            }
+            if ("42883".equals(e.getSQLState())) { // undefined_function: no max() for this type
+                return false;
+            }
+            throw e;
+        }
     }
 }

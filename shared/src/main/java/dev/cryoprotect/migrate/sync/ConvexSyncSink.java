@@ -75,6 +75,32 @@ public final class ConvexSyncSink implements SyncSink {
                 "keys", keys))), "deleted");
     }
 
+    @Override
+    public void recordRejections(String sourceTable, List<Rejection> rejections) {
+        List<Map<String, Object>> rows = rejections.stream().map(r -> Map.<String, Object>of("key", r.key(),
+                "reason", r.reason())).toList();
+        call(() -> client.mutation(SYNC + "recordRejections", Map.of("table", sourceTable, "rows", rows)));
+    }
+
+    @Override
+    public List<Rejection> rejections(String sourceTable, String after, int limit) {
+        List<?> page = (List<?>) call(() -> client.query(SYNC + "listRejections", Map.of("table", sourceTable,
+                "after", after, "limit", (double) limit)));
+        return page.stream().map(r -> (Map<?, ?>) r).map(r -> new Rejection(String.valueOf(r.get("key")),
+                String.valueOf(r.get("reason")), count(r, "firstSeen"), count(r, "lastSeen"))).toList();
+    }
+
+    @Override
+    public void clearRejections(String sourceTable, List<String> keys) {
+        call(() -> client.mutation(SYNC + "clearRejections", Map.of("table", sourceTable, "keys", keys)));
+    }
+
+    @Override
+    public List<String> rejectedTables() {
+        return ((List<?>) call(() -> client.query(SYNC + "rejectedTables", Map.of()))).stream().map(String::valueOf)
+                .toList();
+    }
+
     private static Object call(Supplier<Object> call) {
         try {
             return call.get();

@@ -62,6 +62,13 @@ final class OrderedBatchWriter {
         }
     }
 
+    /** A row that is not sent (rejected before it): the mark may still move past it, with the next batch. */
+    void advance(List<String> mark) {
+        if (mark != null) {
+            lastMark = mark;
+        }
+    }
+
     /** Sends what is left and waits for every batch; throws the first failure after the others settled. */
     void finish() {
         flush();
@@ -78,12 +85,33 @@ final class OrderedBatchWriter {
         slots.acquireUninterruptibly();
         pending.add(new Pending(pool.submit(() -> {
             try {
-                return sink.write(table, table, batch);
+                return writeOrSplit(batch);
             } finally {
                 slots.release();
             }
         }), lastMark));
         account(false);
+    }
+
+    /**
+     * Writes a batch; if Convex refuses it (a function error: some row's document is not acceptable), writes its
+     * halves, down to single rows, so only the rows Convex refuses are rejected and the rest of the batch syncs. An
+     * unreachable Convex is not the rows' fault and stops the table.
+     */
+    private SyncSink.Written writeOrSplit(List<SyncSink.Row> batch) {
+        try {
+            return sink.write(table, table, batch);
+        } catch (MigrateException e) {
+            if (e.failure() != Failure.MIGRATION_FAILED) {
+                throw e;
+            }
+            if (batch.size() == 1) {
+                return new SyncSink.Written(0, 0, 0, List.of(new SyncSink.Rejection(batch.get(0).key(),
+                        e.getMessage(), 0, 0)));
+            }
+            int half = batch.size() / 2;
+            return writeOrSplit(batch.subList(0, half)).plus(writeOrSplit(batch.subList(half, batch.size())));
+        }
     }
 
     /** Takes finished batches off the front, in order; stores the mark they reach. */

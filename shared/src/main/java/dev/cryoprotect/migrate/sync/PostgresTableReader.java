@@ -174,13 +174,81 @@ public final class PostgresTableReader implements TableReader {
         return present;
     }
 
-    /** The column's value as JDBC gives it, normalised to a few Java types; null for SQL NULL. */
+    @Override
+    public boolean schemaExists(String schema) {
+        try (PreparedStatement ps = connection().prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw failed("looking up schema " + schema, e);
+        }
+    }
+
+    @Override
+    public List<SourceRow> fetch(SourceTable table, List<String> keys) {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        List<SourceTable.Column> pk = table.primaryKey();
+        String columns = table.columns().stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
+        String keyText = pk.stream().map(c -> SourceTable.quote(c.name()) + "::text").collect(Collectors.joining(", "));
+        String keyColumns = pk.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
+        String tuple = "(" + pk.stream().map(c -> "CAST(? AS " + c.sqlType() + ")").collect(Collectors.joining(", ")) + ")";
+        String sql = "SELECT " + columns + ", " + keyText + " FROM " + table.qualified() + " WHERE (" + keyColumns
+                + ") IN (" + String.join(", ", Collections.nCopies(keys.size(), tuple)) + ")";
+        List<SourceRow> rows = new ArrayList<>();
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            int p = 1;
+            for (String key : keys) {
+                for (String value : parseKey(key)) {
+                    ps.setString(p++, value);
+                }
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                int first = table.columns().size() + 1;
+                while (rs.next()) {
+                    List<String> key = new ArrayList<>();
+                    for (int i = 0; i < pk.size(); i++) {
+                        key.add(rs.getString(first + i));
+                    }
+                    Object[] values = new Object[table.columns().size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = value(rs, i + 1, table.columns().get(i));
+                    }
+                    rows.add(new SourceRow(key(key), key, values));
+                }
+            }
+        } catch (SQLException e) {
+            throw failed("reading rejected rows of " + table.name() + " again", e);
+        }
+        return rows;
+    }
+
+    /**
+     * The column's value as JDBC gives it, normalised to a few Java types; null for SQL NULL. A value JDBC cannot
+     * turn into its Java type (numeric NaN, an infinite timestamp inside an array) comes as its text instead: the
+     * converter then maps it or rejects the row, and the sync goes on.
+     */
     private static Object value(ResultSet rs, int index, SourceTable.Column column) throws SQLException {
+        try {
+            return typedValue(rs, index, column);
+        } catch (SQLException | RuntimeException e) {
+            if (e instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                throw sql; // the connection, not the value
+            }
+            String text = rs.getString(index);
+            return rs.wasNull() ? null : text;
+        }
+    }
+
+    private static Object typedValue(ResultSet rs, int index, SourceTable.Column column) throws SQLException {
         Object value = switch (column.udtName()) {
             case "int2", "int4" -> rs.getInt(index);
             case "int8" -> rs.getLong(index);
             case "float4", "float8" -> rs.getDouble(index);
-            case "numeric" -> rs.getBigDecimal(index);
+            case "numeric" -> numeric(rs.getString(index));
             case "bool" -> rs.getBoolean(index);
             case "timestamptz" -> rs.getObject(index, OffsetDateTime.class);
             case "timestamp" -> rs.getObject(index, LocalDateTime.class);
@@ -195,6 +263,19 @@ public final class PostgresTableReader implements TableReader {
             }
         };
         return rs.wasNull() ? null : value;
+    }
+
+    /** numeric as text: NaN and the infinities (PostgreSQL 14+) as doubles, the rest exact. */
+    private static Object numeric(String text) {
+        if (text == null) {
+            return null;
+        }
+        return switch (text) {
+            case "NaN" -> Double.NaN;
+            case "Infinity" -> Double.POSITIVE_INFINITY;
+            case "-Infinity" -> Double.NEGATIVE_INFINITY;
+            default -> new java.math.BigDecimal(text);
+        };
     }
 
     /** A row's key: the primary key's values as text, as canonical JSON (how Convex's sync_ids stores it). */

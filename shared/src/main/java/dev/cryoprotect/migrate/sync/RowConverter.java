@@ -29,6 +29,8 @@ import java.util.Optional;
 final class RowConverter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_EXACT = 1L << 53;
+    private static final int MAX_ARRAY = 8192;
+    private static final int MAX_FIELDS = 1024;
 
     /** A value that cannot be written; the message says which column and why. */
     static final class Rejected extends Exception {
@@ -73,9 +75,39 @@ final class RowConverter {
                 }
                 continue; // omitted: an optional field
             }
-            doc.put(column.name(), convert(raw, column.udtName(), field == null ? null : field.type(), column.name()));
+            Object value;
+            try {
+                value = convert(raw, column.udtName(), field == null ? null : field.type(), column.name());
+            } catch (RuntimeException e) {
+                // Whatever a value does (an overflow, a date out of range), it costs this row, never the run.
+                throw new Rejected("column " + column.name() + ": " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+            }
+            checkLimits(value, column.name(), 0);
+            doc.put(column.name(), value);
         }
         return doc;
+    }
+
+    /** Convex's limits on a value: arrays of at most 8,192 values, objects of at most 1,024 fields. */
+    private static void checkLimits(Object value, String column, int depth) throws Rejected {
+        if (value instanceof List<?> list) {
+            if (list.size() > MAX_ARRAY) {
+                throw new Rejected("column " + column + ": an array of " + list.size() + " values; Convex stores at most "
+                        + MAX_ARRAY);
+            }
+            for (Object element : list) {
+                checkLimits(element, column, depth + 1);
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            if (map.size() > MAX_FIELDS) {
+                throw new Rejected("column " + column + ": an object of " + map.size() + " fields; Convex stores at most "
+                        + MAX_FIELDS);
+            }
+            for (Object element : map.values()) {
+                checkLimits(element, column, depth + 1);
+            }
+        }
     }
 
     private Object convert(Object raw, String udt, FieldType type, String column) throws Rejected {
@@ -115,6 +147,14 @@ final class RowConverter {
     }
 
     private static Object normaliseElement(Object e) {
+        if (e instanceof java.util.Date d && (d.getTime() == org.postgresql.PGStatement.DATE_POSITIVE_INFINITY
+                || d.getTime() == org.postgresql.PGStatement.DATE_POSITIVE_SMALLER_INFINITY)) {
+            return Double.POSITIVE_INFINITY; // JDBC's marker for 'infinity' inside a timestamp or date array
+        }
+        if (e instanceof java.util.Date d && (d.getTime() == org.postgresql.PGStatement.DATE_NEGATIVE_INFINITY
+                || d.getTime() == org.postgresql.PGStatement.DATE_NEGATIVE_SMALLER_INFINITY)) {
+            return Double.NEGATIVE_INFINITY;
+        }
         if (e instanceof java.sql.Timestamp ts) {
             return OffsetDateTime.ofInstant(ts.toInstant(), ZoneOffset.UTC);
         }
@@ -131,6 +171,10 @@ final class RowConverter {
     }
 
     private static Object defaults(Object raw, String udt, boolean int64, String column) throws Rejected {
+        raw = infinityAsDouble(raw, udt);
+        if (raw instanceof Double d && int64) {
+            throw new Rejected("column " + column + ": " + d + " is not an int64");
+        }
         if (raw instanceof Integer i) {
             return int64 ? (Object) i.longValue() : (Object) i.doubleValue();
         }
@@ -182,6 +226,29 @@ final class RowConverter {
             return json(s, column);
         }
         return s;
+    }
+
+    /**
+     * PostgreSQL's infinite timestamps and dates (JDBC gives them as the MAX and MIN of their Java types), and numeric or
+     * float specials given as text, as the Convex numbers they are: ±Infinity and NaN.
+     */
+    private static Object infinityAsDouble(Object raw, String udt) {
+        if (raw.equals(OffsetDateTime.MAX) || raw.equals(LocalDateTime.MAX) || raw.equals(LocalDate.MAX)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        if (raw.equals(OffsetDateTime.MIN) || raw.equals(LocalDateTime.MIN) || raw.equals(LocalDate.MIN)) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        if (raw instanceof String s && (udt.equals("numeric") || udt.startsWith("float") || udt.startsWith("timestamp")
+                || udt.equals("date"))) {
+            switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "nan": return Double.NaN;
+                case "infinity": return Double.POSITIVE_INFINITY;
+                case "-infinity": return Double.NEGATIVE_INFINITY;
+                default: return raw;
+            }
+        }
+        return raw;
     }
 
     private static String text(Object raw) {

@@ -23,6 +23,8 @@ import java.util.concurrent.Executors;
 public final class SyncEngine {
     private static final int MAX_REJECTIONS_LISTED = 50;
     private static final int PRUNE_PAGE = 1000;
+    private static final int REJECTIONS_PAGE = 500;
+    private static final int MAX_DOCUMENT_BYTES = 1 << 20;
 
     /** Told as batches commit; the CLI draws a progress line, Lambda logs periodic JSON events. */
     public interface Progress {
@@ -53,7 +55,7 @@ public final class SyncEngine {
     }
 
     public SyncSummary run() {
-        List<String> names = options.tables().isEmpty() ? reader.tables(options.schema()) : options.tables();
+        List<String> names = tablesToSync();
         List<SyncSummary.TableResult> results = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.inFlight()), r -> {
             Thread t = new Thread(r, "sync-writer");
@@ -68,10 +70,39 @@ public final class SyncEngine {
             pool.shutdownNow();
         }
         long total = results.stream().mapToLong(SyncSummary.TableResult::read).sum();
-        long failed = results.stream().mapToLong(r -> r.rejected() + (r.error() == null ? 0 : 1)).sum();
+        // A real run fails while any row is left rejected (retried by every run); a dry run counts what it rejected.
+        long failed = results.stream().mapToLong(r -> (options.dryRun() ? r.rejected() : r.pendingRejected())
+                + (r.error() == null ? 0 : 1)).sum();
         long ok = results.stream().mapToLong(r -> options.dryRun() ? r.read() - r.rejected()
                 : r.inserted() + r.updated() + r.unchanged()).sum();
         return new SyncSummary(names, total, ok, failed, options.dryRun(), results);
+    }
+
+    /**
+     * The tables to sync, with the options checked first: an unknown schema or table, or a cursor for a table this
+     * sync does not include, or on a column that is missing or cannot be ordered, is bad input before anything runs.
+     */
+    private List<String> tablesToSync() {
+        String schema = options.schema();
+        if (!reader.schemaExists(schema)) {
+            throw MigrateException.badInput("schema '" + schema + "' does not exist (--schema)");
+        }
+        List<String> existing = reader.tables(schema);
+        List<String> names = options.tables().isEmpty() ? existing : options.tables();
+        List<String> unknown = names.stream().filter(n -> !existing.contains(n)).toList();
+        if (!unknown.isEmpty()) {
+            throw MigrateException.badInput("no table " + String.join(", ", unknown) + " in schema '" + schema + "'"
+                    + (existing.isEmpty() ? " (it has no tables)" : " (it has: " + String.join(", ",
+                    existing.subList(0, Math.min(20, existing.size()))) + (existing.size() > 20 ? ", ..." : "") + ")"));
+        }
+        for (Map.Entry<String, String> cursor : options.cursorColumns().entrySet()) {
+            if (!names.contains(cursor.getKey())) {
+                throw MigrateException.badInput("--cursor " + cursor.getKey() + "=" + cursor.getValue() + " names a table"
+                        + " this sync does not include (" + String.join(", ", names) + ")");
+            }
+            reader.describe(schema, cursor.getKey(), options.cursorColumns()); // a bad cursor column is bad input
+        }
+        return names;
     }
 
     private SyncSummary.TableResult syncTable(String name, ExecutorService pool) {
@@ -84,6 +115,9 @@ public final class SyncEngine {
             run.skipped = converter.skippedColumns();
             OrderedBatchWriter writer = options.dryRun() ? null
                     : new OrderedBatchWriter(sink, name, run.cursor, options, pool, run::committed);
+            if (writer != null) {
+                retryRejected(table, converter, writer, run);
+            }
             if (table.cursor().isPresent()) {
                 read(table, Pass.NULL_CURSOR, null, converter, writer, run, false);
                 List<String> mark = sink == null ? null : sink.mark(name)
@@ -95,13 +129,74 @@ public final class SyncEngine {
             if (writer != null) {
                 writer.finish();
             }
+            run.flushRejections();
             if (options.prune() && !options.dryRun()) {
                 run.deleted = prune(table);
             }
         } catch (MigrateException e) {
             run.error = e.getMessage();
+            run.flushRejectionsQuietly();
         }
+        run.pendingRejected = countPending(name);
         return run.result();
+    }
+
+    /**
+     * Rows rejected by earlier runs, read again by key and sent again: one that converts now is written (which clears
+     * its rejection), one still rejected is kept with its new reason, one whose source row is gone is forgotten. This
+     * is what keeps a rejected row behind the high-water mark from being lost.
+     */
+    private void retryRejected(SourceTable table, RowConverter converter, OrderedBatchWriter writer, TableRun run) {
+        String after = "";
+        while (true) {
+            List<SyncSink.Rejection> page = sink.rejections(table.name(), after, REJECTIONS_PAGE);
+            if (page.isEmpty()) {
+                return;
+            }
+            after = page.get(page.size() - 1).key();
+            List<String> keys = page.stream().map(SyncSink.Rejection::key).toList();
+            List<TableReader.SourceRow> rows = reader.fetch(table, keys);
+            Set<String> found = new java.util.HashSet<>();
+            for (TableReader.SourceRow row : rows) {
+                found.add(row.key());
+                run.retried++;
+                try {
+                    SyncSink.Row encoded = sink.row(row.key(), converter.document(row.values()));
+                    if (encoded.bytes() > MAX_DOCUMENT_BYTES) {
+                        throw new RowConverter.Rejected("the document is " + encoded.bytes() / 1024 + " KiB encoded;"
+                                + " Convex stores at most 1 MiB per document");
+                    }
+                    writer.add(encoded, null);
+                } catch (RowConverter.Rejected e) {
+                    run.rejected(row.key(), e.getMessage());
+                }
+            }
+            List<String> gone = keys.stream().filter(k -> !found.contains(k)).toList();
+            if (!gone.isEmpty()) {
+                sink.clearRejections(table.name(), gone);
+            }
+        }
+    }
+
+    /** Rejections still stored for a table (0 without a sink). */
+    private long countPending(String table) {
+        if (sink == null) {
+            return 0;
+        }
+        try {
+            long count = 0;
+            String after = "";
+            while (true) {
+                List<SyncSink.Rejection> page = sink.rejections(table, after, REJECTIONS_PAGE);
+                if (page.isEmpty()) {
+                    return count;
+                }
+                count += page.size();
+                after = page.get(page.size() - 1).key();
+            }
+        } catch (MigrateException e) {
+            return 0; // the table's error already says Convex cannot be reached
+        }
     }
 
     private static void checkNames(SourceTable table) {
@@ -129,14 +224,24 @@ public final class SyncEngine {
             try {
                 document = converter.document(row.values());
             } catch (RowConverter.Rejected e) {
-                run.rejected(row.key(), e.getMessage());
+                run.rejected(row.key(), e.getMessage()); // kept in Convex and retried, so the mark may pass it
+                if (writer != null) {
+                    writer.advance(marks ? row.position() : null);
+                }
                 return true;
             }
             if (run.sample == null) {
                 run.sample = document;
             }
             if (writer != null) {
-                writer.add(sink.row(row.key(), document), marks ? row.position() : null);
+                SyncSink.Row encoded = sink.row(row.key(), document);
+                if (encoded.bytes() > MAX_DOCUMENT_BYTES) {
+                    run.rejected(row.key(), "the document is " + encoded.bytes() / 1024 + " KiB encoded; Convex stores"
+                            + " at most 1 MiB per document");
+                    writer.advance(marks ? row.position() : null);
+                    return true;
+                }
+                writer.add(encoded, marks ? row.position() : null);
             }
             return true;
         });
@@ -144,18 +249,34 @@ public final class SyncEngine {
 
     /** Deletes the Convex documents whose source rows no longer exist, a page of mapped keys at a time. */
     private long prune(SourceTable table) {
-        long deleted = 0;
+        return gone(table, true);
+    }
+
+    /**
+     * Per table, how many Convex documents a sync with prune would delete now (their source rows are gone), deleting
+     * nothing: what a production environment shows before asking.
+     */
+    public Map<String, Long> prunable() {
+        Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        for (String name : tablesToSync()) {
+            counts.put(name, gone(reader.describe(options.schema(), name, options.cursorColumns()), false));
+        }
+        return counts;
+    }
+
+    private long gone(SourceTable table, boolean delete) {
+        long count = 0;
         String after = "";
         while (true) {
             List<String> keys = sink.keys(table.name(), after, PRUNE_PAGE);
             if (keys.isEmpty()) {
-                return deleted;
+                return count;
             }
             after = keys.get(keys.size() - 1);
             Set<String> present = reader.present(table, keys);
             List<String> gone = keys.stream().filter(k -> !present.contains(k)).toList();
             if (!gone.isEmpty()) {
-                deleted += sink.delete(table.name(), gone);
+                count += delete ? sink.delete(table.name(), gone) : gone.size();
             }
         }
     }
@@ -170,8 +291,12 @@ public final class SyncEngine {
         long unchanged;
         long deleted;
         long rejected;
+        long retried;
+        long pendingRejected;
         long batches;
         final List<SyncSummary.Rejection> rejections = new ArrayList<>();
+        /** Rejections not yet stored in Convex: kept in batches, so a table of rejected rows costs few calls. */
+        private final List<SyncSink.Rejection> unrecorded = new ArrayList<>();
         List<String> skipped = List.of();
         Map<String, Object> sample;
         String error;
@@ -180,10 +305,31 @@ public final class SyncEngine {
             this.table = table;
         }
 
-        void rejected(String key, String reason) {
+        synchronized void rejected(String key, String reason) {
             rejected++;
             if (rejections.size() < MAX_REJECTIONS_LISTED) {
                 rejections.add(new SyncSummary.Rejection(table, key, reason));
+            }
+            if (!options.dryRun()) {
+                unrecorded.add(new SyncSink.Rejection(key, reason, 0, 0));
+                if (unrecorded.size() >= REJECTIONS_PAGE) {
+                    flushRejections();
+                }
+            }
+        }
+
+        synchronized void flushRejections() {
+            if (!unrecorded.isEmpty() && sink != null) {
+                sink.recordRejections(table, List.copyOf(unrecorded));
+                unrecorded.clear();
+            }
+        }
+
+        void flushRejectionsQuietly() {
+            try {
+                flushRejections();
+            } catch (MigrateException ignored) {
+                // Convex is unreachable: the table's error says so, and the next run meets these rows again
             }
         }
 
@@ -191,12 +337,13 @@ public final class SyncEngine {
             inserted += w.inserted();
             updated += w.updated();
             unchanged += w.unchanged();
+            w.rejected().forEach(r -> rejected(r.key(), r.reason()));
             progress.batchCommitted(table, ++batches, read, inserted + updated + unchanged);
         }
 
         SyncSummary.TableResult result() {
             return new SyncSummary.TableResult(table, cursor, read, inserted, updated, unchanged, deleted, rejected,
-                    rejections, skipped, options.dryRun() ? sample : null, error);
+                    pendingRejected, rejections, skipped, options.dryRun() ? sample : null, error);
         }
     }
 }

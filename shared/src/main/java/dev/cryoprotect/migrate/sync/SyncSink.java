@@ -18,7 +18,18 @@ public interface SyncSink {
     record Row(String key, String hash, Object document, int bytes) {
     }
 
-    record Written(long inserted, long updated, long unchanged) {
+    /** What a batch did; {@code rejected}: rows Convex refused (found by splitting a refused batch). */
+    record Written(long inserted, long updated, long unchanged, List<Rejection> rejected) {
+        public Written(long inserted, long updated, long unchanged) {
+            this(inserted, updated, unchanged, List.of());
+        }
+
+        /** Two halves of a split batch, together. */
+        Written plus(Written other) {
+            List<Rejection> both = new java.util.ArrayList<>(rejected);
+            both.addAll(other.rejected);
+            return new Written(inserted + other.inserted, updated + other.updated, unchanged + other.unchanged, both);
+        }
     }
 
     /** Encodes a converted document once, for both the hash and the request. */
@@ -37,4 +48,29 @@ public interface SyncSink {
 
     /** Deletes the documents of these source keys; returns how many documents were deleted. */
     long delete(String sourceTable, List<String> keys);
+
+    /** A row that could not be written, kept until it syncs or its source row is gone. */
+    record Rejection(String key, String reason, long firstSeen, long lastSeen) {
+    }
+
+    /**
+     * Keeps these rows' rejections (key, reason) where every later run finds them; a row already rejected keeps its
+     * first-seen time. Writing a row later clears its rejection. A sink without storage keeps nothing.
+     */
+    default void recordRejections(String sourceTable, List<Rejection> rejections) {
+    }
+
+    /** Stored rejections of a table after {@code after} in key order, at most {@code limit}. */
+    default List<Rejection> rejections(String sourceTable, String after, int limit) {
+        return List.of();
+    }
+
+    /** Forgets rejections whose source rows are gone. */
+    default void clearRejections(String sourceTable, List<String> keys) {
+    }
+
+    /** The tables that have stored rejections. */
+    default List<String> rejectedTables() {
+        return List.of();
+    }
 }

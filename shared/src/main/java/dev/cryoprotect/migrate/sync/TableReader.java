@@ -50,6 +50,12 @@ public interface TableReader extends AutoCloseable {
     /** Which of these keys still have a source row. */
     Set<String> present(SourceTable table, List<String> keys);
 
+    /** The source rows of these keys that still exist (to retry rejected rows), in no particular order. */
+    List<SourceRow> fetch(SourceTable table, List<String> keys);
+
+    /** Whether the schema exists. */
+    boolean schemaExists(String schema);
+
     @Override
     void close();
 }
