@@ -27,7 +27,9 @@ const { StateMachine, ExecutionError } = await import("aws-local-stepfunctions")
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 // As template.yaml's DefinitionSubstitutions do: ${MigrationStatusArn} -> a Lambda ARN (overridden below anyway).
-const definition = JSON.parse(readFileSync(new URL("./universal.asl.json", import.meta.url), "utf8")
+// DEFINITION picks the state machine: universal.asl.json (default) or sync.asl.json.
+const definition = JSON.parse(readFileSync(new URL("./" + (process.env.DEFINITION ?? "universal.asl.json"),
+  import.meta.url), "utf8")
   .replace(/\$\{(\w+)Arn\}/g, "arn:aws:lambda:us-east-1:123456789012:function:$1"));
 const command = JSON.parse(process.env.MIGRATE_COMMAND ?? JSON.stringify([here + "../migrate"]));
 const input = JSON.parse(process.argv[2] ?? readFileSync(0, "utf8"));
@@ -62,6 +64,7 @@ const machine = new StateMachine(definition, { validationOptions: { checkArn: fa
 const tasks = {
   Plan: "MigrationStatus", ApplySupabase: "ApplyMigrations", ApplyConvex: "ApplyMigrations",
   Compensate: "RollbackMigrations", Sync: "SyncData",
+  SyncMore: "SyncData", SyncTables: "SyncData", PlanRanges: "SyncData", SyncRange: "SyncData", FinishRanges: "SyncData",
 };
 // The SNS notifications are kept and printed, as a subscriber of the topics would receive them.
 const notifications = [];

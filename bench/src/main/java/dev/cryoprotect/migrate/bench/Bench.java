@@ -2,14 +2,14 @@ package dev.cryoprotect.migrate.bench;
 
 import java.util.Arrays;
 
-/** {@code java -jar bench/target/bench.jar flyway|sync|coldstart|convex|s3 [options]}: one benchmark, its figures printed. */
+/** {@code java -jar bench/target/bench.jar flyway|processes|sync|coldstart|convex|s3 [options]}: one benchmark, its figures printed. */
 public final class Bench {
     private Bench() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: bench flyway|sync|coldstart|convex|s3 [options]  (see BENCHMARKS.md)");
+            System.err.println("usage: bench flyway|processes|sync|coldstart|convex|s3 [options]  (see BENCHMARKS.md)");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -19,6 +19,7 @@ public final class Bench {
             case "coldstart" -> ColdStartBenchmark.main(rest);
             case "convex" -> ConvexBenchmark.main(rest);
             case "s3" -> S3SourceBenchmark.main(rest);
+            case "processes" -> ProcessBenchmark.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

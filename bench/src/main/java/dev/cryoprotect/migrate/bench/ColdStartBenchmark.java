@@ -43,36 +43,50 @@ final class ColdStartBenchmark {
         try (ZipFile benchJar = new ZipFile(launcher.toFile())) {
             Files.copy(benchJar.getInputStream(benchJar.getEntry("dev/cryoprotect/migrate/bench/ColdStart.class")), classFile);
         }
-        List<Long> times = new ArrayList<>();
+        Map<String, List<long[]>> byMode = new java.util.LinkedHashMap<>();
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
             for (int run = 0; run < runs; run++) {
-                ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
-                        "-cp", jar + java.io.File.pathSeparator + launcherDir,
-                        "dev.cryoprotect.migrate.bench.ColdStart", "dev.cryoprotect.migrate.lambda.MigrationStatus",
-                        "{\"database\": \"supabase\"}");
-                pb.environment().put("SUPABASE_DB_URL", pg.getJdbcUrl("postgres", "postgres"));
-                pb.environment().put("USE_CONVEX", "false");
-                pb.environment().put("MIGRATIONS_DIR", "migrations");
-                pb.environment().remove("MIGRATIONS_BUCKET");
-                pb.redirectErrorStream(true);
-                Process p = pb.start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                p.waitFor();
-                String line = out.lines().filter(l -> l.startsWith("COLDSTART_MS")).findFirst()
-                        .orElseThrow(() -> new IllegalStateException("no result: " + out));
-                if (!line.endsWith(" OK")) {
-                    throw new IllegalStateException(line);
+                for (String mode : List.of("cold", "restored")) {
+                    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+                            .toString(), "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
+                            "-cp", jar + java.io.File.pathSeparator + launcherDir,
+                            "dev.cryoprotect.migrate.bench.ColdStart", "dev.cryoprotect.migrate.lambda.MigrationStatus",
+                            "{\"database\": \"supabase\"}", mode);
+                    pb.environment().put("SUPABASE_DB_URL", pg.getJdbcUrl("postgres", "postgres"));
+                    pb.environment().put("USE_CONVEX", "false");
+                    pb.environment().put("MIGRATIONS_DIR", "migrations");
+                    pb.environment().remove("MIGRATIONS_BUCKET");
+                    pb.redirectErrorStream(true);
+                    Process p = pb.start();
+                    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    p.waitFor();
+                    String line = out.lines().filter(l -> l.startsWith("COLDSTART_MS")).findFirst()
+                            .orElseThrow(() -> new IllegalStateException("no result: " + out));
+                    if (!line.endsWith(" OK")) {
+                        throw new IllegalStateException(line);
+                    }
+                    String[] f = line.split(" ");
+                    byMode.computeIfAbsent(mode, m -> new ArrayList<>()).add(new long[]{Long.parseLong(f[1]),
+                            Long.parseLong(f[3]), Long.parseLong(f[5])});
                 }
-                times.add(Long.parseLong(line.split(" ")[1]));
             }
         }
-        Collections.sort(times);
-        System.out.printf("cold start (JVM start to first MigrationStatus response, %d runs): median %d ms, min %d,"
-                + " max %d; flags as template.yaml (-XX:TieredStopAtLevel=1); SnapStart restores skip most of it%n",
-                runs, times.get(times.size() / 2), times.get(0), times.get(times.size() - 1));
+        List<long[]> cold = byMode.get("cold");
+        List<long[]> restored = byMode.get("restored");
+        System.out.printf("without SnapStart (%d runs, flags as template.yaml): init %s ms, first invoke %s ms,"
+                + " JVM start to first response %s ms%n", runs, median(cold, 1), median(cold, 2), median(cold, 0));
+        System.out.printf("first invoke after a SnapStart restore, primed (simulated; Lambda's snapshot restore itself"
+                + " not included): %s ms; unprimed first invoke, for comparison: %s ms%n", median(restored, 2),
+                median(cold, 2));
         System.out.printf("Lambda jar: %s, %.1f MiB%n", jar, Files.size(jar) / 1048576.0);
         largest(jar);
+    }
+
+    /** "median (min..max)" of one column. */
+    private static String median(List<long[]> rows, int column) {
+        List<Long> values = new ArrayList<>(rows.stream().map(r -> r[column]).toList());
+        Collections.sort(values);
+        return values.get(values.size() / 2) + " (" + values.get(0) + ".." + values.get(values.size() - 1) + ")";
     }
 
     /** Compressed bytes per top-level library in the jar, largest first. */

@@ -72,12 +72,22 @@ abstract class FilesCommand implements Callable<Integer> {
         return outcome.exitCode();
     }
 
+    /** user@host for the history's applied_by; the host without a name lookup, which can take seconds. */
     static String whoAmI() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "localhost";
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.nio.file.Files.readString(java.nio.file.Path.of("/etc/hostname")).strip();
+            } catch (java.io.IOException | RuntimeException e) {
+                host = "";
+            }
+        }
+        if (host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                host = "localhost";
+            }
         }
         return System.getProperty("user.name", "unknown") + "@" + host;
     }

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,15 +18,24 @@ import java.util.Map;
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true, version = "migrate 0.1.0",
         description = "Database migrations for an app moving from Supabase (PostgreSQL) to Convex.",
-        subcommands = {StatusCommand.class, ApplyCommand.class, RollbackCommand.class, CreateCommand.class,
-                RepairCommand.class, BaselineCommand.class, UniversalCommand.class, SyncCommand.class,
-                ConvexSchemaCommand.class, InvokeCommand.class, LocalCommand.class, RemoteCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a migration failed (it was rolled back)", "2:bad input or usage",
                 "3:another run holds the lock", "4:database unreachable", "5:history conflict (changed, missing or"
                 + " out-of-order migrations)", "70:internal error (a bug: please report it)"})
 public final class MigrateCli implements Runnable {
     static final int INTERNAL_ERROR = 70;
+    /** The commands, in the order help lists them. */
+    private static final Map<String, Class<?>> COMMANDS = commands();
+
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> commands = new java.util.LinkedHashMap<>();
+        for (Class<?> c : List.of(StatusCommand.class, ApplyCommand.class, RollbackCommand.class, CreateCommand.class,
+                RepairCommand.class, BaselineCommand.class, UniversalCommand.class, SyncCommand.class,
+                ConvexSchemaCommand.class, InvokeCommand.class, LocalCommand.class, RemoteCommand.class)) {
+            commands.put(c.getAnnotation(Command.class).name(), c);
+        }
+        return commands;
+    }
 
     final Map<String, String> env;
     final PrintWriter out;
@@ -49,7 +59,16 @@ public final class MigrateCli implements Runnable {
     public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err,
                           LocalFunctions functions) {
         MigrateCli cli = new MigrateCli(env, out, err, functions);
-        CommandLine commandLine = new CommandLine(cli)
+        CommandLine commandLine = new CommandLine(cli);
+        // Only the command being run is modelled (picocli reflects over each one it is given): the others cost
+        // start-up time, and are added only when the command line does not name one (help, a typo).
+        Class<?> named = args.length > 0 ? COMMANDS.get(args[0]) : null;
+        for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
+            if (named == null || command.getValue() == named) {
+                commandLine.addSubcommand(command.getKey(), command.getValue());
+            }
+        }
+        commandLine
                 .setOut(out)
                 .setErr(err)
                 .setCaseInsensitiveEnumValuesAllowed(true)

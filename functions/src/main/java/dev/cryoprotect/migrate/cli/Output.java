@@ -22,7 +22,10 @@ import java.util.List;
 final class Output {
     enum Format { text, json }
 
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Made on first use only: text output never loads Jackson's databind (start-up time). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     private final PrintWriter out;
     private final Format format;
@@ -38,7 +41,7 @@ final class Output {
 
     public void json(Object value) {
         try {
-            out.println(JSON.writeValueAsString(value));
+            out.println(Json.MAPPER.writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("result records always serialize", e);
         }
@@ -143,6 +146,10 @@ final class Output {
                     throw new IllegalStateException(e);
                 }
             }
+        }
+        if (!summary.done()) {
+            out.println("stopped at the time limit; not done yet: " + String.join(", ", summary.remaining())
+                    + " (the next sync continues them)");
         }
         out.flush();
     }

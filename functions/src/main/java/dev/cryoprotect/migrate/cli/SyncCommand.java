@@ -37,6 +37,9 @@ final class SyncCommand extends DatabaseCommand {
     @Option(names = "--in-flight", paramLabel = "N", defaultValue = "4",
             description = "Batches in flight at once (default: ${DEFAULT-VALUE}).")
     int inFlight;
+    @Option(names = "--max-seconds", paramLabel = "N", description = "Stop reading after N seconds (each table still"
+            + " gets a batch), keep the progress, and say which tables are left: the next sync continues them.")
+    Integer maxSeconds;
     @Option(names = {"-y", "--yes"}, description = "Confirm --prune without asking (needed in a production environment"
             + " when there is no terminal).")
     boolean yes;
@@ -61,7 +64,8 @@ final class SyncCommand extends DatabaseCommand {
         }
         SyncOptions options = SyncOptions.defaults().withSchema(schema).withTables(tables).withDryRun(dryRun)
                 .withLimit(limit).withPrune(prune).withCursors(cursors)
-                .withBatching(batchRows, SyncOptions.defaults().batchBytes(), inFlight);
+                .withBatching(batchRows, SyncOptions.defaults().batchBytes(), inFlight)
+                .withMaxDuration(maxSeconds == null ? null : java.time.Duration.ofSeconds(maxSeconds));
         if (prune && !dryRun) {
             confirmInProduction(yes, "sync --prune", () -> wiring().prunePlan(options).entrySet().stream()
                     .map(e -> "delete " + e.getValue() + " Convex document(s) of " + e.getKey() + " whose rows are gone"

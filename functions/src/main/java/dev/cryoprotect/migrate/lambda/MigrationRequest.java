@@ -22,15 +22,25 @@ import java.util.Set;
 public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection database, boolean outOfOrder, String name,
                                String kind, List<String> tables, Integer limit, boolean prune,
                                boolean resume, boolean plan, String runId, String undoRun, boolean compact,
-                               boolean sync, boolean yes) {
+                               boolean sync, boolean yes, SyncWork work) {
+
+    /**
+     * How a SyncData call takes part in a long sync: {@code maxSeconds} (stop after that long and answer what is left;
+     * the sync state machine calls again), {@code ranges} (cut the one table into that many key ranges: a fan-out's
+     * plan), {@code range} (sync one planned range), {@code finish} with {@code mark} (end a fan-out).
+     */
+    public record SyncWork(Integer maxSeconds, Integer ranges, dev.cryoprotect.migrate.sync.SyncOptions.KeyRange range,
+                           boolean finish, List<String> mark) {
+        static final SyncWork NONE = new SyncWork(null, null, null, false, null);
+    }
     private static final Set<String> FIELDS = Set.of("target", "dryRun", "database", "outOfOrder", "name", "kind",
-            "tables", "limit", "prune", "sync", "resume", "plan", "runId", "undoRun", "compact", "yes");
+            "tables", "limit", "prune", "sync", "resume", "plan", "runId", "undoRun", "compact", "yes", "maxSeconds", "ranges", "range", "finish", "mark");
     private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_:.-]{0,127}");
 
     public static MigrationRequest from(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
             return new MigrationRequest(null, false, DatabaseSelection.ALL, false, null, "both", List.of(), null, false,
-                    false, false, null, null, false, false, false);
+                    false, false, null, null, false, false, false, SyncWork.NONE);
         }
         if (!input.isObject()) {
             throw MigrateException.badInput("the event must be a JSON object such as {\"target\": \"003\", \"dryRun\": true}");
@@ -50,7 +60,9 @@ public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection
                 DatabaseSelection.parse(text(input, "database", "all")),
                 bool(input, "outOfOrder"), text(input, "name", null), text(input, "kind", "both"), tables(input),
                 limit(input), bool(input, "prune"), bool(input, "resume"), bool(input, "plan"), runId(input, "runId"),
-                runId(input, "undoRun"), bool(input, "compact"), bool(input, "sync"), bool(input, "yes"));
+                runId(input, "undoRun"), bool(input, "compact"), bool(input, "sync"), bool(input, "yes"),
+                new SyncWork(count(input, "maxSeconds", 0), count(input, "ranges", 1), range(input), bool(input, "finish"),
+                        keyList(input.get("mark"), "mark")));
     }
 
     private static Version version(JsonNode input, String field) {
@@ -123,6 +135,49 @@ public record MigrationRequest(Version target, boolean dryRun, DatabaseSelection
             tables.add(t.textValue());
         }
         return tables;
+    }
+
+    private static Integer count(JsonNode input, String field, int least) {
+        JsonNode node = input.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String text = node.asText();
+        if (!text.matches("[0-9]{1,9}") || Integer.parseInt(text) < least) {
+            throw MigrateException.badInput(field + " must be a whole number of at least " + least + ", not " + node);
+        }
+        return Integer.parseInt(text);
+    }
+
+    /** A planned key range, as the plan answered it: {"id", "after": [...] or null, "until": [...] or null}. */
+    private static dev.cryoprotect.migrate.sync.SyncOptions.KeyRange range(JsonNode input) {
+        JsonNode node = input.get("range");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject() || !node.path("id").isTextual() || !RUN_ID.matcher(node.get("id").textValue()).matches()) {
+            throw MigrateException.badInput("range must be a planned key range {\"id\": ..., \"after\": [...],"
+                    + " \"until\": [...]}, as a plan (ranges) answers it");
+        }
+        return new dev.cryoprotect.migrate.sync.SyncOptions.KeyRange(node.get("id").textValue(),
+                keyList(node.get("after"), "range.after"), keyList(node.get("until"), "range.until"));
+    }
+
+    private static List<String> keyList(JsonNode node, String field) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isArray()) {
+            throw MigrateException.badInput(field + " must be an array of key values (text)");
+        }
+        List<String> values = new ArrayList<>();
+        for (JsonNode v : node) {
+            if (!v.isTextual()) {
+                throw MigrateException.badInput(field + " must be an array of key values (text)");
+            }
+            values.add(v.textValue());
+        }
+        return values;
     }
 
     private static Integer limit(JsonNode input) {

@@ -4,6 +4,8 @@ import dev.cryoprotect.migrate.sync.SyncEngine;
 import dev.cryoprotect.migrate.sync.SyncOptions;
 import dev.cryoprotect.migrate.wiring.Outcome;
 
+import java.time.Duration;
+
 /**
  * Syncs Supabase tables to Convex (tables, limit, dryRun, prune): the CLI's {@code migrate sync --format json}.
  * Invoked directly, over API Gateway, by the EventBridge schedule and by the universal run's optional sync step.
@@ -11,6 +13,11 @@ import dev.cryoprotect.migrate.wiring.Outcome;
  */
 public final class SyncData extends MigrationHandler {
     private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
+    /**
+     * A call reads for at most this long, then commits and answers what is left (done: false), well inside Lambda's
+     * 15 minutes and the function's timeout; the sync state machine calls again until done.
+     */
+    private static final int DEFAULT_MAX_SECONDS = 420;
 
     public SyncData() {
     }
@@ -21,8 +28,18 @@ public final class SyncData extends MigrationHandler {
 
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
+        MigrationRequest.SyncWork work = request.work();
         SyncOptions options = SyncOptions.defaults().withTables(request.tables()).withDryRun(request.dryRun())
-                .withLimit(request.limit()).withPrune(request.prune());
+                .withLimit(request.limit()).withPrune(request.prune())
+                .withMaxDuration(Duration.ofSeconds(work.maxSeconds() == null ? DEFAULT_MAX_SECONDS : work.maxSeconds()))
+                .withRange(work.range());
+        if (work.ranges() != null) {
+            return container.wiring().planSyncRanges(options, work.ranges(), request.runId() == null ? "fanout"
+                    : request.runId());
+        }
+        if (work.finish()) {
+            return container.wiring().finishSyncRanges(options, work.mark());
+        }
         if (request.prune() && !request.dryRun()) {
             confirmedInProduction(container, request, "sync with prune", () -> container.wiring().prunePlan(options)
                     .entrySet().stream().map(e -> "delete " + e.getValue() + " Convex document(s) of " + e.getKey())

@@ -28,7 +28,10 @@ public record Outcome<T>(T result, Object body, ErrorReport error, boolean accep
         return error == null ? 0 : error.exitCode();
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    /** Made on first use only: a text-only command never loads Jackson's databind (start-up time). */
+    private static final class Json {
+        static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+    }
 
     /**
      * The same outcome with the environment it ran in named in its JSON body (a top-level {@code environment} field; a
@@ -39,8 +42,9 @@ public record Outcome<T>(T result, Object body, ErrorReport error, boolean accep
         if (environment == null) {
             return this;
         }
-        com.fasterxml.jackson.databind.JsonNode tree = JSON.valueToTree(body);
-        com.fasterxml.jackson.databind.node.ObjectNode named = JSON.createObjectNode().put("environment", environment);
+        com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.valueToTree(body);
+        com.fasterxml.jackson.databind.node.ObjectNode named = Json.MAPPER.createObjectNode().put("environment",
+                environment);
         if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
             object.remove("environment");
             named.setAll(object);

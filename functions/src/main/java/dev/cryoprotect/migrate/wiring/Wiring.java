@@ -174,13 +174,34 @@ public final class Wiring {
         }
     }
 
+    /** A fan-out's plan: the one table cut into key ranges, and its cursor position now. */
+    public Outcome<SyncEngine.RangePlan> planSyncRanges(SyncOptions options, int parts, String idPrefix) {
+        if (options.tables().size() != 1) {
+            throw MigrateException.badInput("a fan-out (ranges) syncs exactly one table; give it in tables");
+        }
+        return Outcome.ok(withSyncEngine(options, engine -> engine.planRanges(options.tables().get(0), parts, idPrefix)));
+    }
+
+    /** The end of a fan-out: the table's high-water mark set to the plan's, and what changed meanwhile synced. */
+    public Outcome<SyncSummary> finishSyncRanges(SyncOptions options, List<String> mark) {
+        if (options.tables().size() != 1) {
+            throw MigrateException.badInput("finishing a fan-out needs its one table in tables");
+        }
+        return Outcome.sync(withSyncEngine(options, engine -> engine.finishRanges(options.tables().get(0), mark)));
+    }
+
+    private <T> T withSyncEngine(SyncOptions options, Function<SyncEngine, T> action) {
+        PostgresConfig config = postgres();
+        SupabaseHosts.check(config, settings.inLambdaOutsideVpc(), false);
+        try (PostgresTableReader reader = new PostgresTableReader(config, options)) {
+            return action.apply(new SyncEngine(reader, new ConvexSyncSink(convex(true).orElseThrow()), loadMigrations(),
+                    options, SyncEngine.Progress.NONE));
+        }
+    }
+
     /** Per table, the Convex documents a pruning sync would delete now; deletes nothing. */
     public Map<String, Long> prunePlan(SyncOptions options) {
-        PostgresConfig config = postgres();
-        try (PostgresTableReader reader = new PostgresTableReader(config, options)) {
-            return new SyncEngine(reader, new ConvexSyncSink(convex(true).orElseThrow()), loadMigrations(),
-                    options.withDryRun(false), SyncEngine.Progress.NONE).prunable();
-        }
+        return withSyncEngine(options.withDryRun(false), SyncEngine::prunable);
     }
 
     /** The rows kept as rejected by earlier syncs, of these tables (all when empty). */

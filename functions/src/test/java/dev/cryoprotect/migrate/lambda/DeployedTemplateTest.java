@@ -99,7 +99,7 @@ class DeployedTemplateTest {
     @Test
     void theStateMachineCallsTheLiveAliasesNotifiesAndLogsWithLeastPrivilege() {
         JsonNode cfn = deploy(Map.of(), "code-a");
-        JsonNode machine = only(cfn, "AWS::StepFunctions::StateMachine").path("Properties");
+        JsonNode machine = cfn.path("Resources").path("UniversalStateMachine").path("Properties");
         JsonNode substitutions = machine.path("DefinitionSubstitutions");
         for (String function : List.of("MigrationStatus", "ApplyMigrations", "RollbackMigrations", "SyncData")) {
             assertEquals(function + "Aliaslive", substitutions.path(function + "Arn").path("Ref").asText(),
@@ -111,6 +111,11 @@ class DeployedTemplateTest {
         String role = cfn.path("Resources").path("UniversalStateMachineRole").toString();
         assertFalse(role.contains("CloudWatchLogsFullAccess") || role.contains("\"logs:*\""), role);
         assertTrue(role.contains("logs:CreateLogDelivery") && role.contains("sns:Publish"), role);
+        JsonNode sync = cfn.path("Resources").path("SyncStateMachine").path("Properties");
+        assertEquals("SyncDataAliaslive", sync.path("DefinitionSubstitutions").path("SyncDataArn").path("Ref").asText());
+        String syncRole = cfn.path("Resources").path("SyncStateMachineRole").toString();
+        assertTrue(syncRole.contains("states:StartExecution") && syncRole.contains("-sync/*"),
+                "the Distributed Map may start its child executions: " + syncRole);
     }
 
     @Test

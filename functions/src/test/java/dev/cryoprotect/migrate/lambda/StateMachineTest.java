@@ -67,7 +67,7 @@ class StateMachineTest {
                 .roleArn("arn:aws:iam::000000000000:role/universal-run").definition(definition)).stateMachineArn();
         JsonNode stored = JSON.readTree(sfn.describeStateMachine(b -> b.stateMachineArn(arn)).definition());
         assertEquals("Plan", stored.get("StartAt").asText());
-        assertEquals(22, stored.get("States").size());
+        assertEquals(25, stored.get("States").size());
     }
 
     @Test

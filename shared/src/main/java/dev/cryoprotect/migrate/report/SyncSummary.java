@@ -12,14 +12,18 @@ import java.util.Map;
  * @param totalCount   rows read from Supabase
  * @param successCount rows now equal in Convex (inserted, updated or unchanged; in a dry run: converted)
  * @param failureCount rows rejected, plus one per table that failed as a whole
+ * @param done         every table was read to its end; false when the time limit stopped the call (a Lambda's): call
+ *                     again with {@code remaining}, and each continues from its kept progress
+ * @param remaining    the tables not done
  */
 public record SyncSummary(List<String> tables, @JsonProperty("total_count") long totalCount,
                           @JsonProperty("success_count") long successCount,
-                          @JsonProperty("failure_count") long failureCount, boolean dryRun,
-                          List<TableResult> results) {
+                          @JsonProperty("failure_count") long failureCount, boolean dryRun, boolean done,
+                          List<String> remaining, List<TableResult> results) {
 
     public SyncSummary {
         tables = List.copyOf(tables);
+        remaining = List.copyOf(remaining);
         results = List.copyOf(results);
     }
 
@@ -36,7 +40,7 @@ public record SyncSummary(List<String> tables, @JsonProperty("total_count") long
      * @param rejections      the first rejected rows (all are counted in {@code rejected})
      */
     public record TableResult(String table, String cursorColumn, long read, long inserted, long updated,
-                              long unchanged, long deleted, long rejected, long pendingRejected,
+                              long unchanged, long deleted, long rejected, long pendingRejected, boolean done,
                               List<Rejection> rejections, List<String> skippedColumns, Map<String, Object> sample,
                               String error) {
     }

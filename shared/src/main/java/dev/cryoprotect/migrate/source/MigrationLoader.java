@@ -53,49 +53,48 @@ public final class MigrationLoader {
         List<MigrationSource.SourceFile> sorted = new ArrayList<>(files);
         sorted.sort(Comparator.comparing(MigrationSource.SourceFile::name));
 
+        // Decoding, splitting and checksumming each file is independent work: done in parallel for a large folder,
+        // then put together in file order, so problems and warnings read the same whichever way it ran.
+        java.util.stream.Stream<MigrationSource.SourceFile> stream = sorted.size() >= PARALLEL_FROM
+                ? sorted.parallelStream() : sorted.stream();
+        List<FileResult> results = stream.map(MigrationLoader::readFile).toList();
+
         List<String> warnings = new ArrayList<>();
-        for (MigrationSource.SourceFile file : sorted) {
-            if (file.name().startsWith(".")) {
+        for (FileResult r : results) {
+            if (r.skipped) {
                 continue; // .gitkeep, editor files
             }
-            Matcher m = FILE.matcher(file.name());
-            if (!m.matches()) {
-                warnings.add("skipped " + file.name() + ": not a migration file (<digits>_<name>.sql, .down.sql or"
-                        + " .json)");
+            if (r.kind == null) {
+                warnings.add("skipped " + r.file + ": not a migration file (<digits>_<name>.sql, .down.sql or .json)");
                 continue;
             }
-            String versionText = m.group(1);
-            String name = m.group(2);
-            if (name.length() > MAX_NAME_LENGTH) {
-                problems.add(new Problem(file.name(), null, "name is longer than " + MAX_NAME_LENGTH + " characters"));
+            if (r.parsed == null && !r.problems.isEmpty() && r.text == null) {
+                problems.addAll(r.problems); // name too long, or not decodable
                 continue;
             }
-            String text = decode(file, problems);
-            if (text == null) {
-                continue;
-            }
-            Version version = Version.parse(versionText);
-            VersionFiles slot = byVersion.computeIfAbsent(version, v -> new VersionFiles(version, name, file.name()));
-            if (!slot.name.equals(name)) {
-                problems.add(new Problem(file.name(), null, "version " + versionText + " is already used by "
+            Version version = Version.parse(r.versionText);
+            VersionFiles slot = byVersion.computeIfAbsent(version, v -> new VersionFiles(version, r.name, r.file));
+            if (!slot.name.equals(r.name)) {
+                problems.add(new Problem(r.file, null, "version " + r.versionText + " is already used by "
                         + slot.firstFile + " with the name '" + slot.name + "'; every file of one version shares one name"));
                 continue;
             }
-            if (!slot.version.text().equals(versionText)) {
-                problems.add(new Problem(file.name(), null, "version " + versionText + " is written "
+            if (!slot.version.text().equals(r.versionText)) {
+                problems.add(new Problem(r.file, null, "version " + r.versionText + " is written "
                         + slot.version.text() + " in " + slot.firstFile + "; spell it the same way in every file"));
                 continue;
             }
-            switch (m.group(3)) {
-                case ".sql" -> slot.up = sqlScript(file.name(), text, problems, warnings);
-                case ".down.sql" -> slot.down = sqlScript(file.name(), text, problems, warnings);
-                default -> slot.convex = ConvexMigrationParser.parse(file.name(), text, Checksums.sha256(text), version,
-                        name, problems);
+            problems.addAll(r.problems);
+            warnings.addAll(r.warnings);
+            switch (r.kind) {
+                case ".sql" -> slot.up = (SqlScript) r.parsed;
+                case ".down.sql" -> slot.down = (SqlScript) r.parsed;
+                default -> slot.convex = (ConvexMigration) r.parsed;
             }
-            slot.hasJson |= m.group(3).equals(".json");
-            slot.hasUp |= m.group(3).equals(".sql");
-            if (m.group(3).equals(".down.sql")) {
-                slot.downFile = file.name();
+            slot.hasJson |= r.kind.equals(".json");
+            slot.hasUp |= r.kind.equals(".sql");
+            if (r.kind.equals(".down.sql")) {
+                slot.downFile = r.file;
             }
         }
 
@@ -224,6 +223,52 @@ public final class MigrationLoader {
     }
 
     /** The files found for one version while loading. */
+    /** Folders of at least this many files are read in parallel. */
+    private static final int PARALLEL_FROM = 32;
+
+    /** One file read on its own: what it is, and its parsed content or its problems. */
+    private static final class FileResult {
+        String file;
+        boolean skipped;
+        String kind;
+        String versionText;
+        String name;
+        String text;
+        Object parsed;
+        final List<Problem> problems = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
+    }
+
+    private static FileResult readFile(MigrationSource.SourceFile file) {
+        FileResult r = new FileResult();
+        r.file = file.name();
+        if (file.name().startsWith(".")) {
+            r.skipped = true;
+            return r;
+        }
+        Matcher m = FILE.matcher(file.name());
+        if (!m.matches()) {
+            return r;
+        }
+        r.versionText = m.group(1);
+        r.name = m.group(2);
+        r.kind = m.group(3);
+        if (r.name.length() > MAX_NAME_LENGTH) {
+            r.problems.add(new Problem(file.name(), null, "name is longer than " + MAX_NAME_LENGTH + " characters"));
+            return r;
+        }
+        r.text = decode(file, r.problems);
+        if (r.text == null) {
+            return r;
+        }
+        r.parsed = switch (r.kind) {
+            case ".sql", ".down.sql" -> sqlScript(file.name(), r.text, r.problems, r.warnings);
+            default -> ConvexMigrationParser.parse(file.name(), r.text, Checksums.sha256(r.text),
+                    Version.parse(r.versionText), r.name, r.problems);
+        };
+        return r;
+    }
+
     private static final class VersionFiles {
         final Version version;
         final String name;

@@ -28,7 +28,8 @@ final class OrderedBatchWriter {
 
     private final SyncSink sink;
     private final String table;
-    private final String cursorColumn;
+    private final String markKey;
+    private final String markLabel;
     private final SyncOptions options;
     private final ExecutorService pool;
     private final Committed committed;
@@ -38,12 +39,16 @@ final class OrderedBatchWriter {
     private long bytes;
     private List<String> lastMark;
 
-    /** @param cursorColumn the table's cursor column, or null when it has none (then no mark is stored) */
-    OrderedBatchWriter(SyncSink sink, String table, String cursorColumn, SyncOptions options, ExecutorService pool,
-                       Committed committed) {
+    /**
+     * @param markKey   where progress is kept (the table for its cursor mark, or a pass's or key range's own key)
+     * @param markLabel the cursor column, or "" for a pass by primary key
+     */
+    OrderedBatchWriter(SyncSink sink, String table, String markKey, String markLabel, SyncOptions options,
+                       ExecutorService pool, Committed committed) {
         this.sink = sink;
         this.table = table;
-        this.cursorColumn = cursorColumn;
+        this.markKey = markKey;
+        this.markLabel = markLabel;
         this.options = options;
         this.pool = pool;
         this.committed = committed;
@@ -141,8 +146,8 @@ final class OrderedBatchWriter {
     }
 
     private void storeMark(List<String> reached) {
-        if (reached != null && cursorColumn != null) {
-            sink.setMark(table, cursorColumn, reached);
+        if (reached != null && markKey != null) {
+            sink.setMark(markKey, markLabel, reached);
         }
     }
 

@@ -67,7 +67,7 @@ public final class PostgresTableReader implements TableReader {
     }
 
     @Override
-    public void read(SourceTable table, Pass pass, List<String> after, RowHandler handler) {
+    public void read(SourceTable table, Pass pass, List<String> after, List<String> until, RowHandler handler) {
         List<SourceTable.Column> order = new ArrayList<>();
         if (pass == Pass.BY_CURSOR) {
             order.add(table.cursor().orElseThrow());
@@ -87,6 +87,8 @@ public final class PostgresTableReader implements TableReader {
         String orderBy = order.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
         String afterPosition = "(" + orderBy + ") > (" + order.stream().map(c -> "CAST(? AS " + c.sqlType() + ")")
                 .collect(Collectors.joining(", ")) + ")";
+        String untilPosition = "(" + orderBy + ") <= (" + order.stream().map(c -> "CAST(? AS " + c.sqlType() + ")")
+                .collect(Collectors.joining(", ")) + ")";
         int keyFrom = pass == Pass.BY_CURSOR ? 1 : 0;
         List<String> position = after;
         try {
@@ -101,14 +103,21 @@ public final class PostgresTableReader implements TableReader {
                     if (position != null) {
                         where.add(afterPosition);
                     }
+                    if (until != null) {
+                        where.add(untilPosition);
+                    }
                     String sql = "SELECT " + columns + ", " + String.join(", ", positionColumns) + " FROM "
                             + table.qualified() + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
                             + " ORDER BY " + orderBy + " LIMIT " + pageRows;
                     int rows = 0;
                     try (PreparedStatement ps = c.prepareStatement(sql)) {
                         ps.setFetchSize(fetchSize);
+                        int p = 1;
                         for (int i = 0; position != null && i < position.size(); i++) {
-                            ps.setString(i + 1, position.get(i));
+                            ps.setString(p++, position.get(i));
+                        }
+                        for (int i = 0; until != null && i < until.size(); i++) {
+                            ps.setString(p++, until.get(i));
                         }
                         try (ResultSet rs = ps.executeQuery()) {
                             int first = table.columns().size() + 1;
@@ -140,6 +149,73 @@ public final class PostgresTableReader implements TableReader {
             }
         } catch (SQLException e) {
             throw failed("reading " + table.name(), e);
+        }
+    }
+
+    @Override
+    public List<List<String>> boundaries(SourceTable table, int parts) {
+        List<SourceTable.Column> pk = table.primaryKey();
+        String keyColumns = pk.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
+        String keyText = pk.stream().map(c -> SourceTable.quote(c.name()) + "::text").collect(Collectors.joining(", "));
+        try {
+            double estimate;
+            try (PreparedStatement ps = connection().prepareStatement("SELECT reltuples FROM pg_class WHERE oid = ?::regclass")) {
+                ps.setString(1, table.qualified());
+                try (ResultSet rs = ps.executeQuery()) {
+                    estimate = rs.next() ? rs.getDouble(1) : -1;
+                }
+            }
+            // A large table is cut by a sample of its keys (about 200,000): exact sizes do not matter, only order.
+            String source = estimate > 1_000_000 ? table.qualified() + " TABLESAMPLE SYSTEM ("
+                    + Math.max(0.01, Math.min(100, 100 * 200_000 / estimate)) + ")" : table.qualified();
+            List<List<String>> cuts = new ArrayList<>();
+            try (PreparedStatement ps = connection().prepareStatement("SELECT DISTINCT ON (part) " + keyText
+                    + " FROM (SELECT " + keyColumns + ", ntile(" + parts + ") OVER (ORDER BY " + keyColumns
+                    + ") AS part FROM " + source + ") s ORDER BY part, " + pk.stream().map(c ->
+                    SourceTable.quote(c.name()) + " DESC").collect(Collectors.joining(", ")))) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        List<String> key = new ArrayList<>();
+                        for (int i = 1; i <= pk.size(); i++) {
+                            key.add(rs.getString(i));
+                        }
+                        cuts.add(key);
+                    }
+                }
+            }
+            if (!cuts.isEmpty()) {
+                cuts.remove(cuts.size() - 1); // the last part ends at the table's end
+            }
+            return cuts;
+        } catch (SQLException e) {
+            throw failed("cutting " + table.name() + " into key ranges", e);
+        }
+    }
+
+    @Override
+    public List<String> lastPosition(SourceTable table) {
+        if (table.cursor().isEmpty()) {
+            return null;
+        }
+        List<SourceTable.Column> order = new ArrayList<>(List.of(table.cursor().get()));
+        order.addAll(table.primaryKey());
+        String text = order.stream().map(c -> SourceTable.quote(c.name()) + "::text").collect(Collectors.joining(", "));
+        String desc = order.stream().map(c -> SourceTable.quote(c.name()) + " DESC").collect(Collectors.joining(", "));
+        try (PreparedStatement ps = connection().prepareStatement("SELECT " + text + " FROM " + table.qualified()
+                + " WHERE " + SourceTable.quote(table.cursor().get().name()) + " IS NOT NULL ORDER BY " + desc
+                + " LIMIT 1")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                List<String> position = new ArrayList<>();
+                for (int i = 1; i <= order.size(); i++) {
+                    position.add(rs.getString(i));
+                }
+                return position;
+            }
+        } catch (SQLException e) {
+            throw failed("reading the last position of " + table.name(), e);
         }
     }
 

@@ -25,6 +25,9 @@ public final class SyncEngine {
     private static final int PRUNE_PAGE = 1000;
     private static final int REJECTIONS_PAGE = 500;
     private static final int MAX_DOCUMENT_BYTES = 1 << 20;
+    /** The progress of a key range that was read to its end (PostgreSQL text never holds a NUL). */
+    private static final List<String> PASS_DONE = List.of("\u0000done");
+    private final long started = System.nanoTime();
 
     /** Told as batches commit; the CLI draws a progress line, Lambda logs periodic JSON events. */
     public interface Progress {
@@ -75,7 +78,65 @@ public final class SyncEngine {
                 + (r.error() == null ? 0 : 1)).sum();
         long ok = results.stream().mapToLong(r -> options.dryRun() ? r.read() - r.rejected()
                 : r.inserted() + r.updated() + r.unchanged()).sum();
-        return new SyncSummary(names, total, ok, failed, options.dryRun(), results);
+        List<String> remaining = results.stream().filter(r -> !r.done()).map(SyncSummary.TableResult::table).toList();
+        return new SyncSummary(names, total, ok, failed, options.dryRun(), remaining.isEmpty(), remaining, results);
+    }
+
+    /**
+     * Cuts one table into about {@code parts} key ranges for workers that each sync one (a fan-out), and notes where
+     * the table's cursor stands now, so {@link #finishRanges} can set the high-water mark the workers reached together.
+     *
+     * @param idPrefix makes the ranges' progress keys unique to this fan-out (a state machine's execution name)
+     */
+    public RangePlan planRanges(String table, int parts, String idPrefix) {
+        String name = tablesToSync().get(0);
+        if (!name.equals(table)) {
+            throw MigrateException.badInput("a fan-out plans one table, given as the only table");
+        }
+        SourceTable source = reader.describe(options.schema(), table, options.cursorColumns());
+        List<List<String>> cuts = reader.boundaries(source, Math.max(1, parts));
+        List<SyncOptions.KeyRange> ranges = new ArrayList<>();
+        for (int i = 0; i <= cuts.size(); i++) {
+            ranges.add(new SyncOptions.KeyRange(idPrefix + "-" + (i + 1), i == 0 ? null : cuts.get(i - 1),
+                    i == cuts.size() ? null : cuts.get(i)));
+        }
+        return new RangePlan(table, ranges, reader.lastPosition(source));
+    }
+
+    /** A fan-out's plan: the key ranges, and the cursor position the table had when it was cut (null: no cursor). */
+    public record RangePlan(String table, List<SyncOptions.KeyRange> ranges, List<String> mark) {
+    }
+
+    /**
+     * After every range of a fan-out synced: sets the table's high-water mark to where its cursor stood when it was cut,
+     * then syncs what changed since (a cursor table) or retries the rows rejected on the way (a table without cursor).
+     */
+    public SyncSummary finishRanges(String table, List<String> mark) {
+        SourceTable source = reader.describe(options.schema(), table, options.cursorColumns());
+        if (source.cursor().isPresent() && mark != null && !options.dryRun()) {
+            sink.setMark(table, source.cursor().get().name(), mark);
+            return run();
+        }
+        TableRun run = new TableRun(table);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            RowConverter converter = new RowConverter(source, Optional.ofNullable(declared.declaredSchema().get(table)));
+            if (!options.dryRun()) {
+                OrderedBatchWriter writer = new OrderedBatchWriter(sink, table, null, "", options, pool, run::committed);
+                retryRejected(source, converter, writer, run);
+                writer.finish();
+                run.flushRejections();
+            }
+        } catch (MigrateException e) {
+            run.error = e.getMessage();
+        } finally {
+            pool.shutdownNow();
+        }
+        run.pendingRejected = countPending(table);
+        SyncSummary.TableResult result = run.result();
+        return new SyncSummary(List.of(table), result.read(), result.inserted() + result.updated() + result.unchanged(),
+                result.pendingRejected() + (result.error() == null ? 0 : 1), options.dryRun(), true, List.of(),
+                List.of(result));
     }
 
     /**
@@ -113,21 +174,38 @@ public final class SyncEngine {
             run.cursor = table.cursor().map(SourceTable.Column::name).orElse(null);
             RowConverter converter = new RowConverter(table, Optional.ofNullable(declared.declaredSchema().get(name)));
             run.skipped = converter.skippedColumns();
+            // Where this table's progress is kept: the cursor's high-water mark, or, for a pass by primary key (a table
+            // without cursor, or one key range of a fan-out), how far the pass got, so the next call continues it.
+            SyncOptions.KeyRange range = options.range();
+            boolean byCursor = range == null && table.cursor().isPresent();
+            String markKey = byCursor ? name : range != null ? name + "#range-" + range.id() : name + "#pass";
+            String markLabel = byCursor ? run.cursor : "";
             OrderedBatchWriter writer = options.dryRun() ? null
-                    : new OrderedBatchWriter(sink, name, run.cursor, options, pool, run::committed);
-            if (writer != null) {
-                retryRejected(table, converter, writer, run);
+                    : new OrderedBatchWriter(sink, name, markKey, markLabel, options, pool, run::committed);
+            if (writer != null && range == null) {
+                retryRejected(table, converter, writer, run); // a fan-out retries them once, in its finishing call
             }
-            if (table.cursor().isPresent()) {
-                read(table, Pass.NULL_CURSOR, null, converter, writer, run, false);
+            if (byCursor) {
+                read(table, Pass.NULL_CURSOR, null, null, converter, writer, run, false);
                 List<String> mark = sink == null ? null : sink.mark(name)
                         .filter(m -> m.size() == 1 + table.primaryKey().size()).orElse(null);
-                read(table, Pass.BY_CURSOR, mark, converter, writer, run, true);
+                read(table, Pass.BY_CURSOR, mark, null, converter, writer, run, true);
             } else {
-                read(table, Pass.ALL, null, converter, writer, run, false);
+                List<String> progress = sink == null || options.dryRun() ? null : sink.mark(markKey)
+                        .filter(m -> !m.isEmpty()).orElse(null);
+                if (progress != null && progress.equals(PASS_DONE)) {
+                    run.done = true; // this range was finished by an earlier call
+                } else {
+                    read(table, Pass.ALL, progress != null ? progress : range == null ? null : range.after(),
+                            range == null ? null : range.until(), converter, writer, run, true);
+                }
             }
             if (writer != null) {
                 writer.finish();
+                if (!byCursor && run.done) {
+                    // A whole table's pass starts over next time; a finished range says so, for a rerun of its worker.
+                    sink.setMark(markKey, "", range == null ? List.of() : PASS_DONE);
+                }
             }
             run.flushRejections();
             if (options.prune() && !options.dryRun()) {
@@ -212,11 +290,21 @@ public final class SyncEngine {
         }
     }
 
-    /** One pass: every row converted and handed to the writer; {@code marks} when positions are high-water marks. */
-    private void read(SourceTable table, Pass pass, List<String> after, RowConverter converter,
+    /**
+     * One pass: every row converted and handed to the writer; {@code marks} when positions are progress to keep. Stops
+     * early at the row limit, or once {@code maxDuration} has passed (after at least a batch): then the table is not
+     * done, and the next call continues from the kept progress.
+     */
+    private void read(SourceTable table, Pass pass, List<String> after, List<String> until, RowConverter converter,
                       OrderedBatchWriter writer, TableRun run, boolean marks) {
-        reader.read(table, pass, after, row -> {
+        boolean[] stopped = {false};
+        reader.read(table, pass, after, until, row -> {
             if (options.limit() != null && run.read >= options.limit()) {
+                return false;
+            }
+            if (options.maxDuration() != null && run.read >= options.batchRows()
+                    && System.nanoTime() - started >= options.maxDuration().toNanos()) {
+                stopped[0] = true;
                 return false;
             }
             run.read++;
@@ -245,6 +333,9 @@ public final class SyncEngine {
             }
             return true;
         });
+        if (stopped[0]) {
+            run.done = false;
+        }
     }
 
     /** Deletes the Convex documents whose source rows no longer exist, a page of mapped keys at a time. */
@@ -292,6 +383,8 @@ public final class SyncEngine {
         long deleted;
         long rejected;
         long retried;
+        /** Read to its end in this call (or an earlier one); false when the time limit stopped it. */
+        boolean done = true;
         long pendingRejected;
         long batches;
         final List<SyncSummary.Rejection> rejections = new ArrayList<>();
@@ -343,7 +436,7 @@ public final class SyncEngine {
 
         SyncSummary.TableResult result() {
             return new SyncSummary.TableResult(table, cursor, read, inserted, updated, unchanged, deleted, rejected,
-                    pendingRejected, rejections, skipped, options.dryRun() ? sample : null, error);
+                    pendingRejected, done, rejections, skipped, options.dryRun() ? sample : null, error);
         }
     }
 }

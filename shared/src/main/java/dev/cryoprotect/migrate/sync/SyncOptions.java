@@ -15,10 +15,22 @@ import java.util.Map;
  * @param inFlight      batches sent at once
  * @param pageRows      rows per keyset page read from PostgreSQL
  * @param fetchSize     rows per network round trip within a page
+ * @param maxDuration   stop reading new rows after this long (each table still gets one batch a call), commit what was
+ *                      read, and report the tables left to do; null for no limit (a Lambda sets it well inside its 15
+ *                      minutes, and calls again)
+ * @param range         sync only this key range of the one table given, with its own durable progress (one worker of
+ *                      a fan-out); null for whole tables
  */
 public record SyncOptions(String schema, List<String> tables, boolean dryRun, Integer limit, boolean prune,
                           Map<String, String> cursorColumns, int batchRows, long batchBytes, int inFlight,
-                          int pageRows, int fetchSize) {
+                          int pageRows, int fetchSize, java.time.Duration maxDuration, KeyRange range) {
+
+    /**
+     * A slice of a table by primary key, for fan-out: the rows after {@code after} (exclusive; null from the start) up
+     * to {@code until} (inclusive; null to the end), keys as text in primary-key column order.
+     */
+    public record KeyRange(String id, List<String> after, List<String> until) {
+    }
 
     public SyncOptions {
         tables = List.copyOf(tables);
@@ -26,46 +38,57 @@ public record SyncOptions(String schema, List<String> tables, boolean dryRun, In
     }
 
     public static SyncOptions defaults() {
-        return new SyncOptions("public", List.of(), false, null, false, Map.of(), 500, 2L << 20, 4, 10_000, 1_000);
+        return new SyncOptions("public", List.of(), false, null, false, Map.of(), 500, 2L << 20, 4, 10_000, 1_000, null,
+                null);
     }
 
     public SyncOptions withSchema(String newSchema) {
         return new SyncOptions(newSchema, tables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize);
+                pageRows, fetchSize, maxDuration, range);
     }
 
     public SyncOptions withTables(List<String> newTables) {
         return new SyncOptions(schema, newTables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize);
+                pageRows, fetchSize, maxDuration, range);
     }
 
     public SyncOptions withDryRun(boolean newDryRun) {
         return new SyncOptions(schema, tables, newDryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize);
+                pageRows, fetchSize, maxDuration, range);
     }
 
     public SyncOptions withLimit(Integer newLimit) {
         return new SyncOptions(schema, tables, dryRun, newLimit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize);
+                pageRows, fetchSize, maxDuration, range);
     }
 
     public SyncOptions withPrune(boolean newPrune) {
         return new SyncOptions(schema, tables, dryRun, limit, newPrune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize);
+                pageRows, fetchSize, maxDuration, range);
     }
 
     public SyncOptions withCursors(Map<String, String> cursors) {
         return new SyncOptions(schema, tables, dryRun, limit, prune, cursors, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize);
+                pageRows, fetchSize, maxDuration, range);
     }
 
     public SyncOptions withBatching(int rows, long bytes, int parallel) {
         return new SyncOptions(schema, tables, dryRun, limit, prune, cursorColumns, rows, bytes, parallel, pageRows,
-                fetchSize);
+                fetchSize, maxDuration, range);
     }
 
     public SyncOptions withPaging(int rows, int fetch) {
         return new SyncOptions(schema, tables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                rows, fetch);
+                rows, fetch, maxDuration, range);
+    }
+
+    public SyncOptions withMaxDuration(java.time.Duration duration) {
+        return new SyncOptions(schema, tables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
+                pageRows, fetchSize, duration, range);
+    }
+
+    public SyncOptions withRange(KeyRange newRange) {
+        return new SyncOptions(schema, tables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
+                pageRows, fetchSize, maxDuration, newRange);
     }
 }

@@ -45,7 +45,21 @@ public interface TableReader extends AutoCloseable {
      * Streams the rows of one pass in order, from just after {@code after} (a position from an earlier row, or null
      * for the start). Values are the columns of {@link SourceTable#columns()}, as {@link RowConverter} takes them.
      */
-    void read(SourceTable table, Pass pass, List<String> after, RowHandler handler);
+    default void read(SourceTable table, Pass pass, List<String> after, RowHandler handler) {
+        read(table, pass, after, null, handler);
+    }
+
+    /** As {@link #read(SourceTable, Pass, List, RowHandler)}, ending with the row at position {@code until} (inclusive). */
+    void read(SourceTable table, Pass pass, List<String> after, List<String> until, RowHandler handler);
+
+    /**
+     * Primary keys that cut the table into {@code parts} slices of about equal size, in order (fewer for a small
+     * table), for a fan-out over key ranges. Estimated from a sample on a large table.
+     */
+    List<List<String>> boundaries(SourceTable table, int parts);
+
+    /** The position of the table's last row by cursor (cursor value, then primary key), or null when it has none. */
+    List<String> lastPosition(SourceTable table);
 
     /** Which of these keys still have a source row. */
     Set<String> present(SourceTable table, List<String> keys);

@@ -20,19 +20,21 @@ import java.sql.Statement;
 final class DeadClientDetection {
     private static final String KEEPALIVES = "SELECT set_config('tcp_keepalives_idle', '10', false),"
             + " set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)";
-    private static final String CHECK_INTERVAL = "SELECT set_config('client_connection_check_interval', '1000', false)";
+    private static final String CHECK_INTERVAL = ", set_config('client_connection_check_interval', '1000', false)";
 
     private DeadClientDetection() {
     }
 
     static void enable(Connection connection) {
         try (Statement st = connection.createStatement()) {
-            st.execute(KEEPALIVES);
-            if (connection.getMetaData().getDatabaseMajorVersion() >= 14) {
-                st.execute(CHECK_INTERVAL);
-            }
+            st.execute(sql(connection));
         } catch (SQLException e) {
             // Best effort, as the class comment says; the run itself does not depend on it.
         }
+    }
+
+    /** The settings as one statement, for the server this connection talks to. */
+    static String sql(Connection connection) throws SQLException {
+        return KEEPALIVES + (connection.getMetaData().getDatabaseMajorVersion() >= 14 ? CHECK_INTERVAL : "");
     }
 }

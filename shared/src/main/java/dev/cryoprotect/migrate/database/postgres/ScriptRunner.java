@@ -97,10 +97,14 @@ final class ScriptRunner {
 
     /** Settings a file made for its session (SET, set_config(..., false), SET ROLE) go back to their defaults. */
     void resetSession() throws SQLException {
+        // One round trip: RESET ALL takes the dead-client settings back to the server's defaults, so set them again.
         try (Statement st = connection.createStatement()) {
-            st.execute("RESET ALL");
+            st.execute("RESET ALL; " + DeadClientDetection.sql(connection));
+        } catch (SQLException e) {
+            try (Statement st = connection.createStatement()) {
+                st.execute("RESET ALL"); // a server or pooler that refuses the settings still gets its session reset
+            }
         }
-        DeadClientDetection.enable(connection); // RESET ALL took these back to the server's defaults
     }
 
     private void resetSessionQuietly() {

@@ -1,0 +1,131 @@
+package dev.cryoprotect.migrate.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Whole processes, as a developer or CI runs them: {@code ./migrate status|apply|--help} (the repository's launcher,
+ * with its JVM flags and class-data-sharing archive) against Flyway Community 13.12 in a process of its own on the same
+ * N migrations (a table, a row and an index each), one embedded PostgreSQL, a fresh database per apply, the tools
+ * alternating; median of the runs. Flyway's command-line package needs plugins that are not on Maven Central, so its
+ * process is {@link FlywayProcess}: flyway-core's {@code migrate()} / {@code info()} behind a plain main, which is
+ * Flyway's own work without its command line's start-up (a comparison in Flyway's favour).
+ * <pre>java -jar bench/target/bench.jar processes --migrations 500 --runs 5</pre>
+ */
+final class ProcessBenchmark {
+    private ProcessBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int count = 500;
+        int runs = 5;
+        Path launcher = Path.of("migrate").toAbsolutePath();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--migrations" -> count = Integer.parseInt(args[++i]);
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--launcher" -> launcher = Path.of(args[++i]).toAbsolutePath();
+                default -> throw new IllegalArgumentException("usage: processes [--migrations N] [--runs N]"
+                        + " [--launcher PATH]");
+            }
+        }
+        Path ours = Files.createTempDirectory("bench-ours");
+        Path theirs = Files.createTempDirectory("bench-flyway");
+        for (int n = 1; n <= count; n++) {
+            String sql = "CREATE TABLE t" + n + " (id int PRIMARY KEY, name text);\nINSERT INTO t" + n
+                    + " VALUES (1, 'x');\nCREATE INDEX t" + n + "_name ON t" + n + " (name);\n";
+            Files.writeString(ours.resolve(String.format("%04d_create_t%d.sql", n, n)), sql);
+            Files.writeString(theirs.resolve("V" + n + "__create_t" + n + ".sql"), sql);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String benchJar = new File(ProcessBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .getPath();
+        System.out.printf("process benchmark: %d migrations, %d runs each, alternating; launcher %s%n", count, runs,
+                launcher);
+        List<Long> oursApply = new ArrayList<>();
+        List<Long> theirsApply = new ArrayList<>();
+        List<Long> oursStatus = new ArrayList<>();
+        List<Long> theirsInfo = new ArrayList<>();
+        List<Long> oursHelp = new ArrayList<>();
+        List<Long> theirsHelp = new ArrayList<>();
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+            for (int run = 0; run <= runs; run++) { // run 0 warms caches and is not counted
+                String ourDb = fresh(pg, "ours_" + run);
+                String theirDb = fresh(pg, "flyway_" + run);
+                String ourUrl = "postgresql://postgres:postgres@localhost:" + pg.getPort() + "/" + ourDb;
+                String theirUrl = "jdbc:postgresql://localhost:" + pg.getPort() + "/" + theirDb;
+                List<String> flyway = List.of(java, "-cp", benchJar, FlywayProcess.class.getName(), theirUrl,
+                        theirs.toString());
+                long a = time(List.of(launcher.toString(), "apply", "--migrations", ours.toString(), "--database-url",
+                        ourUrl));
+                long b = time(with(flyway, "migrate"));
+                long c = time(List.of(launcher.toString(), "status", "--migrations", ours.toString(),
+                        "--database-url", ourUrl));
+                long d = time(with(flyway, "info"));
+                long e = time(List.of(launcher.toString(), "--help"));
+                long f = time(with(flyway, "version"));
+                if (run > 0) {
+                    oursApply.add(a);
+                    theirsApply.add(b);
+                    oursStatus.add(c);
+                    theirsInfo.add(d);
+                    oursHelp.add(e);
+                    theirsHelp.add(f);
+                }
+            }
+        }
+        report("apply " + count + " / flyway migrate", oursApply, theirsApply);
+        report("status on " + count + " applied / flyway info", oursStatus, theirsInfo);
+        report("--help / flyway version", oursHelp, theirsHelp);
+    }
+
+    private static List<String> with(List<String> base, String verb) {
+        List<String> all = new ArrayList<>(base);
+        all.add(verb);
+        return all;
+    }
+
+    private static long time(List<String> command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(Map.of("USE_CONVEX", "false"));
+        long started = System.nanoTime();
+        Process p = pb.start();
+        if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed (exit "
+                    + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    private static String fresh(EmbeddedPostgres pg, String name) throws Exception {
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + name);
+            st.execute("CREATE DATABASE " + name);
+        }
+        return name;
+    }
+
+    private static void report(String what, List<Long> ours, List<Long> theirs) {
+        long a = median(ours);
+        long b = median(theirs);
+        System.out.printf("%-40s this %6d ms   flyway %6d ms   ratio %.2f   (runs: %s / %s)%n", what, a, b,
+                (double) a / b, ours, theirs);
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+}

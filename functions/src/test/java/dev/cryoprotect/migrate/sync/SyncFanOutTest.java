@@ -1,0 +1,138 @@
+package dev.cryoprotect.migrate.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.lambda.ContainerAccess;
+import dev.cryoprotect.migrate.lambda.SyncData;
+import dev.cryoprotect.migrate.testing.TestConvex;
+import dev.cryoprotect.migrate.testing.TestPostgres;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tables past one Lambda call, through the real SyncData handler: a call that stops at its time limit answers what is
+ * left and the next continues; a fan-out over key ranges (the sync state machine, run locally) ends with the same
+ * documents as one worker.
+ */
+class SyncFanOutTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path STATEMACHINE = Path.of("..", "statemachine").toAbsolutePath().normalize();
+    @TempDir
+    Path migrations;
+    private String url;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void setUp() {
+        url = TestPostgres.newDatabase();
+        TestConvex.reset();
+        env = new HashMap<>(TestConvex.environment());
+        env.put("SUPABASE_DB_URL", url);
+        env.put("MIGRATIONS_DIR", migrations.toString());
+        env.put("AWS_LAMBDA_FUNCTION_NAME", "SyncData");
+    }
+
+    private JsonNode syncData(String event) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new SyncData(ContainerAccess.container(env, line -> { })).handleRequest(
+                new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out, null);
+        return JSON.readTree(out.toByteArray());
+    }
+
+    private void rows(String table, int n, boolean cursor) {
+        TestPostgres.execute(url, "CREATE TABLE " + table + " (id int PRIMARY KEY, body text"
+                + (cursor ? ", updated_at timestamptz NOT NULL" : "") + "); INSERT INTO " + table + " SELECT g, 'row ' || g"
+                + (cursor ? ", '2024-01-01'::timestamptz + g * interval '1 second'" : "")
+                + " FROM generate_series(1, " + n + ") g");
+    }
+
+    /** Each document without its Convex id and creation time, by source id. */
+    private static Map<Object, Map<String, Object>> content(String table) {
+        Map<Object, Map<String, Object>> byId = new TreeMap<>(Comparator.comparing(o -> ((Number) o).doubleValue()));
+        for (Map<String, Object> doc : TestConvex.documents(table)) {
+            Map<String, Object> fields = new HashMap<>(doc);
+            fields.remove("_id");
+            fields.remove("_creationTime");
+            assertEquals(null, byId.put(fields.get("id"), fields), "no source row twice: " + fields.get("id"));
+        }
+        return byId;
+    }
+
+    @Test
+    void aCallStoppedByItsTimeLimitIsContinuedByTheNextUntilDone() throws Exception {
+        rows("plain", 1300, false);
+        rows("stamped", 1300, true);
+        List<String> remaining = List.of("plain", "stamped");
+        int calls = 0;
+        while (!remaining.isEmpty()) {
+            assertTrue(++calls < 20, "makes progress");
+            JsonNode summary = syncData("{\"tables\": " + JSON.writeValueAsString(remaining) + ", \"maxSeconds\": 0}");
+            assertEquals(0, summary.get("failure_count").asInt(), summary.toString());
+            remaining = JSON.convertValue(summary.get("remaining"), List.class);
+            assertEquals(remaining.isEmpty(), summary.get("done").asBoolean());
+        }
+        assertTrue(calls >= 3, "the time limit split the work: " + calls + " calls");
+        assertEquals(1300, content("plain").size());
+        assertEquals(1300, content("stamped").size());
+        JsonNode again = syncData("{\"tables\": [\"plain\", \"stamped\"]}");
+        assertTrue(again.get("done").asBoolean());
+        assertEquals(1300, again.get("results").get(0).get("unchanged").asInt(), "a new full pass of the table without"
+                + " cursor, nothing to write: " + again);
+        assertEquals(0, again.get("results").get(1).get("read").asInt(), "nothing new past the cursor's mark");
+    }
+
+    @Test
+    void aFanOutOverKeyRangesEndsEqualToOneWorker() throws Exception {
+        rows("big", 3000, true);
+        JsonNode run = execute("{\"tables\": [\"big\"], \"dryRun\": false, \"ranges\": 8}");
+        assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
+        List<String> states = JSON.convertValue(run.get("states"), List.class);
+        assertEquals("PlanRanges", states.get(0));
+        assertTrue(states.stream().filter("SyncRange"::equals).count() >= 8, "a worker per range: " + states);
+        assertEquals("FinishRanges", states.get(states.size() - 1));
+        Map<Object, Map<String, Object>> fannedOut = content("big");
+        assertEquals(3000, fannedOut.size());
+        JsonNode incremental = syncData("{\"tables\": [\"big\"]}");
+        assertEquals(0, incremental.get("results").get(0).get("read").asInt(),
+                "the fan-out set the high-water mark: " + incremental);
+
+        TestConvex.reset();
+        JsonNode single = syncData("{\"tables\": [\"big\"]}");
+        assertEquals(3000, single.get("results").get(0).get("inserted").asInt(), single.toString());
+        assertEquals(fannedOut, content("big"), "the same documents as one worker");
+    }
+
+    /** Runs statemachine/sync.asl.json locally, its Task states calling the real SyncData through `migrate invoke`. */
+    private JsonNode execute(String input) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("node", "run-local.mjs", input).directory(STATEMACHINE.toFile());
+        Map<String, String> processEnv = new HashMap<>(env);
+        processEnv.put("DEFINITION", "sync.asl.json");
+        processEnv.put("EXECUTION_NAME", "fanout-test");
+        processEnv.put("MIGRATE_COMMAND", JSON.writeValueAsString(List.of(Path.of(System.getProperty("java.home"), "bin",
+                "java").toString(), "-cp", System.getProperty("java.class.path"), "dev.cryoprotect.migrate.app.Main")));
+        processEnv.remove("AWS_LAMBDA_FUNCTION_NAME");
+        pb.environment().putAll(processEnv);
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process process = pb.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(600, TimeUnit.SECONDS));
+        assertFalse(out.isBlank(), "the local execution printed its result");
+        return JSON.readTree(out);
+    }
+}
