@@ -11,6 +11,7 @@ import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError, convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import schema from "../schema";
+import { installIndexes } from "./indexed-db";
 import { functionModules } from "./modules";
 
 type Kind = "query" | "mutation" | "action";
@@ -18,7 +19,13 @@ type RegisteredFunction = { isQuery?: boolean; isMutation?: boolean; isAction?: 
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const modules = functionModules();
-const newBackend = () => convexTest({ schema, modules, transactionLimits: true });
+// convex-test scans every document for every query; indexed-db.ts gives it real indexes (the same answers, checked by
+// tests/indexed-db.test.ts), so a sync's per-row lookups stay cheap at a million rows.
+const newBackend = () => {
+  const backend = convexTest({ schema, modules, transactionLimits: true });
+  installIndexes(backend);
+  return backend;
+};
 let t = newBackend();
 const adminKey = process.env.CONVEX_DEPLOY_KEY || "local|" + randomBytes(24).toString("hex");
 
@@ -27,8 +34,14 @@ export type RouteContext = {
   isAdmin(req: IncomingMessage): boolean;
   readBody(req: IncomingMessage): Promise<string>;
   reset(): void;
-  run<T>(fn: (ctx: { db: { query(table: never): { collect(): Promise<unknown[]> } } }) => Promise<T>): Promise<T>;
+  run<T>(fn: (ctx: { db: { query(table: never): TestQuery } }) => Promise<T>): Promise<T>;
   send(res: ServerResponse, status: number, body: unknown): void;
+};
+/** What the test routes may ask of a table query. */
+export type TestQuery = {
+  collect(): Promise<unknown[]>;
+  paginate(options: { cursor: string | null; numItems: number }): Promise<{ page: unknown[]; isDone: boolean;
+    continueCursor: string }>;
 };
 export type Route = (req: IncomingMessage, res: ServerResponse, context: RouteContext) => Promise<void>;
 

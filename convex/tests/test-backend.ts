@@ -17,7 +17,17 @@ const documents: Route = async (req, res, context) => {
     throw new HttpError(401, "test routes need the deploy key");
   }
   const { table } = JSON.parse(await context.readBody(req)) as { table: string };
-  const docs = await context.run(async (ctx) => await ctx.db.query(table as never).collect());
+  // Page by page: one call may read only so many documents (Convex's limit, which convex-test keeps).
+  const docs: unknown[] = [];
+  for (let cursor: string | null = null; ;) {
+    const page = await context.run(async (ctx) => await ctx.db.query(table as never)
+      .paginate({ cursor, numItems: 10_000 }));
+    docs.push(...page.page);
+    if (page.isDone) {
+      break;
+    }
+    cursor = page.continueCursor;
+  }
   context.send(res, 200, { status: "success", value: convexToJson(docs as unknown as Value) });
 };
 

@@ -70,7 +70,8 @@ public final class LocalConvexBackend {
             Path ready = stateDir.resolve("server.json");
             Files.deleteIfExists(ready);
             String key = "local|" + HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
-            ProcessBuilder pb = new ProcessBuilder("node", "--import", "tsx", entryPoint)
+            // Room for a large local sync: a million synced rows take about 1.2 GB of the backend's heap.
+            ProcessBuilder pb = new ProcessBuilder("node", "--max-old-space-size=8192", "--import", "tsx", entryPoint)
                     .directory(convexDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(stateDir.resolve("server.log").toFile()));
