@@ -11,6 +11,7 @@ import dev.cryoprotect.migrate.sync.PostgresTableReader;
 import dev.cryoprotect.migrate.sync.SyncEngine;
 import dev.cryoprotect.migrate.sync.SyncOptions;
 import dev.cryoprotect.migrate.sync.SyncSink;
+import dev.cryoprotect.migrate.sync.TableReader;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.PGConnection;
 
@@ -76,18 +77,31 @@ final class SyncBenchmark {
                     copied, peakHeapMiB());
 
             PostgresConfig source = PostgresConfig.fromUrl(url, "public");
+            resetPeaks();
+            started = System.nanoTime();
+            long[] read = {0};
+            try (PostgresTableReader reader = new PostgresTableReader(source, SyncOptions.defaults())) {
+                reader.read(reader.describe("public", "bench_rows", Map.of("bench_rows", "")), TableReader.Pass.ALL,
+                        null, row -> ++read[0] > 0);
+            }
+            double readRate = read[0] / seconds(started);
+            System.out.printf("read only (pages, typed): %,11.0f rows/s   (%,d rows, peak heap %d MiB)  %.2fx COPY%n",
+                    readRate, read[0], peakHeapMiB(), readRate / copyRate);
+
             MigrationSet none = new MigrationSet(List.of(), Map.of(), List.of());
             SyncOptions options = SyncOptions.defaults().withTables(List.of("bench_rows"))
                     .withCursors(Map.of("bench_rows", ""));
             resetPeaks();
             started = System.nanoTime();
+            long cpuStarted = cpuNanos();
             SyncSummary discarded;
             try (PostgresTableReader reader = new PostgresTableReader(source, options)) {
                 discarded = new SyncEngine(reader, new DiscardSink(), none, options, SyncEngine.Progress.NONE).run();
             }
             double pipelineRate = discarded.totalCount() / seconds(started);
-            System.out.printf("pipeline, discard sink:  %,12.0f rows/s   (%,d rows, peak heap %d MiB)  %.2fx COPY%n",
-                    pipelineRate, discarded.totalCount(), peakHeapMiB(), pipelineRate / copyRate);
+            System.out.printf("pipeline, discard sink:  %,12.0f rows/s   (%,d rows, peak heap %d MiB, %.1f s of this"
+                            + " process's CPU)  %.2fx COPY%n", pipelineRate, discarded.totalCount(), peakHeapMiB(),
+                    (cpuNanos() - cpuStarted) / 1e9, pipelineRate / copyRate);
 
             if (convex) {
                 Path state = Files.createTempDirectory("bench-convex");
@@ -124,11 +138,8 @@ final class SyncBenchmark {
 
         @Override
         public Written write(String sourceTable, String targetTable, List<Row> rows) {
-            List<Object> wire = new ArrayList<>(rows.size());
-            for (Row row : rows) {
-                wire.add(Map.of("key", row.key(), "hash", row.hash(), "doc", row.document()));
-            }
-            bytes += ConvexValues.encode(Map.of("table", sourceTable, "rows", wire)).toString().length();
+            bytes += ConvexClient.requestBody("mutation", ConvexSyncSink.UPSERT,
+                    ConvexSyncSink.upsertArgs(sourceTable, targetTable, rows)).length;
             return new Written(rows.size(), 0, 0);
         }
 
@@ -154,6 +165,11 @@ final class SyncBenchmark {
 
     private static double seconds(long startedNanos) {
         return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void resetPeaks() {

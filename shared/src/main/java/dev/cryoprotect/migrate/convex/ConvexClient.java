@@ -12,6 +12,8 @@ import okhttp3.Response;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -77,29 +79,24 @@ public final class ConvexClient {
     }
 
     private Object call(String kind, String path, Map<String, ?> args) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("path", path);
-        body.put("format", "convex_encoded_json");
-        JsonNode encodedArgs = ConvexValues.encode(args == null ? Map.of() : args);
-        if (kind.equals("function")) {
-            body.set("args", encodedArgs);
-        } else {
-            body.putArray("args").add(encodedArgs);
-        }
-        byte[] payload;
-        try {
-            payload = JSON.writeValueAsBytes(body);
-        } catch (IOException e) {
-            throw new IllegalStateException("encoding arguments cannot fail", e);
-        }
         Request.Builder request = new Request.Builder()
                 .url(baseUrl + "/api/" + kind)
                 .header("Convex-Client", CLIENT_NAME)
-                .post(RequestBody.create(payload, JSON_TYPE));
+                .post(RequestBody.create(requestBody(kind, path, args), JSON_TYPE));
         if (deployKey != null && !deployKey.isBlank()) {
             request.header("Authorization", "Convex " + deployKey);
         }
         return send(request.build(), path);
+    }
+
+    /** The body of a call to {@code /api/KIND}, as sent. */
+    public static byte[] requestBody(String kind, String path, Map<String, ?> args) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("path", path);
+        body.put("format", "convex_encoded_json");
+        Object encodedArgs = args == null ? Map.of() : args;
+        body.put("args", kind.equals("function") ? encodedArgs : List.of(encodedArgs));
+        return ConvexValues.encodeToBytes(body); // the sync's batches: documents encoded once, copied in as bytes
     }
 
     private Object send(Request request, String path) {

@@ -1,10 +1,14 @@
 package dev.cryoprotect.migrate.convex;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,14 +29,190 @@ import java.util.Map;
  */
 public final class ConvexValues {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Shortest round-trip doubles (Schubfach), the same text on every JDK, so a document's hash does not vary. */
+    public static final JsonFactory STREAMING = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
+    private static final double MAX_EXACT = 9007199254740992.0; // 2^53
     private static final long NEGATIVE_ZERO_BITS = Double.doubleToRawLongBits(-0.0);
 
     private ConvexValues() {
     }
 
+    /**
+     * A value already in its encoded JSON form, as UTF-8 bytes: the sync encodes each document once, hashes those
+     * bytes and sends them as they are.
+     */
+    public record Encoded(byte[] json) implements com.fasterxml.jackson.core.SerializableString {
+        @Override
+        public String getValue() {
+            return new String(json, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public int charLength() {
+            return getValue().length();
+        }
+
+        @Override
+        public char[] asQuotedChars() {
+            throw new UnsupportedOperationException("raw JSON is written as bytes");
+        }
+
+        @Override
+        public byte[] asUnquotedUTF8() {
+            return json;
+        }
+
+        @Override
+        public byte[] asQuotedUTF8() {
+            throw new UnsupportedOperationException("raw JSON is written as bytes");
+        }
+
+        @Override
+        public int appendQuotedUTF8(byte[] buffer, int offset) {
+            return -1;
+        }
+
+        @Override
+        public int appendQuoted(char[] buffer, int offset) {
+            return -1;
+        }
+
+        @Override
+        public int appendUnquotedUTF8(byte[] buffer, int offset) {
+            if (offset + json.length > buffer.length) {
+                return -1; // the generator then writes asUnquotedUTF8()
+            }
+            System.arraycopy(json, 0, buffer, offset, json.length);
+            return json.length;
+        }
+
+        @Override
+        public int appendUnquoted(char[] buffer, int offset) {
+            String text = getValue();
+            if (offset + text.length() > buffer.length) {
+                return -1;
+            }
+            text.getChars(0, text.length(), buffer, offset);
+            return text.length();
+        }
+
+        @Override
+        public int writeQuotedUTF8(java.io.OutputStream out) {
+            throw new UnsupportedOperationException("raw JSON is written as bytes");
+        }
+
+        @Override
+        public int writeUnquotedUTF8(java.io.OutputStream out) throws java.io.IOException {
+            out.write(json);
+            return json.length;
+        }
+
+        @Override
+        public int putQuotedUTF8(java.nio.ByteBuffer buffer) {
+            throw new UnsupportedOperationException("raw JSON is written as bytes");
+        }
+
+        @Override
+        public int putUnquotedUTF8(java.nio.ByteBuffer buffer) {
+            if (buffer.remaining() < json.length) {
+                return -1;
+            }
+            buffer.put(json);
+            return json.length;
+        }
+    }
+
+    /**
+     * The encoded JSON of a value as UTF-8 bytes, written in one pass without building a tree (the sync's hot path).
+     * The same rules as {@link #encode(Object)}.
+     */
+    public static byte[] encodeToBytes(Object value) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = STREAMING.createGenerator(out)) {
+            write(g, value);
+        } catch (IOException e) {
+            throw new IllegalStateException("writing to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Writes one value in its encoded form to a streaming generator. */
+    public static void write(JsonGenerator g, Object value) throws IOException {
+        if (value == null) {
+            g.writeNull();
+        } else if (value instanceof String s) {
+            g.writeString(s);
+        } else if (value instanceof Double || value instanceof Float || value instanceof Integer
+                || value instanceof Short || value instanceof Byte) {
+            double d = ((Number) value).doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d) || Double.doubleToRawLongBits(d) == NEGATIVE_ZERO_BITS) {
+                special(g, "$float", littleEndian(Double.doubleToRawLongBits(d)));
+            } else if (d == (long) d && Math.abs(d) < MAX_EXACT) {
+                g.writeNumber(integral((long) d)); // ids, counts and epoch milliseconds: most numbers a sync writes
+            } else {
+                g.writeNumber(d);
+            }
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (value instanceof Long l) {
+            special(g, "$integer", littleEndian(l));
+        } else if (value instanceof byte[] bytes) {
+            special(g, "$bytes", bytes);
+        } else if (value instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object item : list) {
+                write(g, item);
+            }
+            g.writeEndArray();
+        } else if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                String key = String.valueOf(e.getKey());
+                if (key.startsWith("$")) {
+                    throw new IllegalArgumentException("field name '" + key + "' starts with '$', which Convex reserves");
+                }
+                g.writeFieldName(key);
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof Encoded encoded) {
+            g.writeRawValue(encoded);
+        } else {
+            g.writeTree(encode(value)); // the rare kinds (BigInteger, an encoded tree) by the tree encoder
+        }
+    }
+
+    /**
+     * An integral double below 2^53 as {@link Double#toString} writes it ("12.0", "1.7041536E12"): below 2^53 the
+     * exact digits are also the shortest that read back as the same double.
+     */
+    static String integral(long value) {
+        String digits = Long.toString(Math.abs(value));
+        String sign = value < 0 ? "-" : "";
+        if (digits.length() <= 7) {
+            return sign + digits + ".0";
+        }
+        int end = digits.length();
+        while (digits.charAt(end - 1) == '0') {
+            end--;
+        }
+        return sign + digits.charAt(0) + "." + (end > 1 ? digits.substring(1, end) : "0") + "E" + (digits.length() - 1);
+    }
+
+    private static void special(JsonGenerator g, String tag, byte[] bytes) throws IOException {
+        g.writeStartObject();
+        g.writeFieldName(tag);
+        g.writeString(Base64.getEncoder().encodeToString(bytes));
+        g.writeEndObject();
+    }
+
     public static JsonNode encode(Object value) {
         if (value instanceof JsonNode encoded) {
             return encoded;
+        }
+        if (value instanceof Encoded encoded) {
+            return NODES.rawValueNode(new com.fasterxml.jackson.databind.util.RawValue(encoded));
         }
         if (value == null) {
             return NODES.nullNode();

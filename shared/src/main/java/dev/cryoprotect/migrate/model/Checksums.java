@@ -29,10 +29,18 @@ public final class Checksums {
 
     /** Bytes as they are. */
     public static String sha256(byte[] bytes) {
+        MessageDigest digest = SHA256.get();
+        digest.reset();
+        return HEX.formatHex(digest.digest(bytes));
+    }
+
+    private static final HexFormat HEX = HexFormat.of();
+    /** One digest per thread: the sync hashes every document, and looking the algorithm up each time shows. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
         }
-    }
+    });
 }

@@ -1,6 +1,5 @@
 package dev.cryoprotect.migrate.sync;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.convex.ConvexClient;
@@ -8,7 +7,6 @@ import dev.cryoprotect.migrate.convex.ConvexException;
 import dev.cryoprotect.migrate.convex.ConvexValues;
 import dev.cryoprotect.migrate.model.Checksums;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +17,8 @@ import java.util.function.Supplier;
 /** The sync functions of {@code convex/migrations/sync.ts}, over the HTTP API. Every call is idempotent. */
 public final class ConvexSyncSink implements SyncSink {
     private static final String SYNC = "migrations/sync:";
+    /** The function that writes a batch. */
+    public static final String UPSERT = SYNC + "upsertBatch";
     private final ConvexClient client;
 
     public ConvexSyncSink(ConvexClient client) {
@@ -27,13 +27,18 @@ public final class ConvexSyncSink implements SyncSink {
 
     @Override
     public Row row(String key, Map<String, Object> document) {
-        JsonNode encoded = ConvexValues.encode(document);
-        byte[] bytes = encoded.toString().getBytes(StandardCharsets.UTF_8);
-        return new Row(key, Checksums.sha256(bytes), encoded, bytes.length + key.length());
+        byte[] bytes = ConvexValues.encodeToBytes(document);
+        return new Row(key, Checksums.sha256(bytes), new ConvexValues.Encoded(bytes), bytes.length + key.length());
     }
 
     @Override
     public Written write(String sourceTable, String targetTable, List<Row> rows) {
+        Map<?, ?> result = (Map<?, ?>) call(() -> client.mutation(UPSERT, upsertArgs(sourceTable, targetTable, rows)));
+        return new Written(count(result, "inserted"), count(result, "updated"), count(result, "unchanged"));
+    }
+
+    /** The arguments of one {@code upsertBatch} call: each row's key, hash and document as encoded once. */
+    public static Map<String, Object> upsertArgs(String sourceTable, String targetTable, List<Row> rows) {
         List<Map<String, Object>> wire = new ArrayList<>(rows.size());
         for (Row row : rows) {
             Map<String, Object> r = new LinkedHashMap<>();
@@ -42,9 +47,7 @@ public final class ConvexSyncSink implements SyncSink {
             r.put("doc", row.document());
             wire.add(r);
         }
-        Map<?, ?> result = (Map<?, ?>) call(() -> client.mutation(SYNC + "upsertBatch",
-                Map.of("table", sourceTable, "target", targetTable, "rows", wire)));
-        return new Written(count(result, "inserted"), count(result, "updated"), count(result, "unchanged"));
+        return Map.of("table", sourceTable, "target", targetTable, "rows", wire);
     }
 
     @Override

@@ -6,16 +6,12 @@ import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.database.postgres.PostgresConfig;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,21 +20,19 @@ import java.util.stream.Collectors;
 
 /**
  * Reads PostgreSQL tables for a sync over one connection: names are looked up in the catalog and quoted, never pasted
- * into SQL; rows come in keyset pages ordered by primary key (or cursor, then key), each page streamed with a fetch
- * size, so memory stays bounded whatever the table's size.
+ * into SQL; rows come in keyset pages ordered by primary key (or cursor, then key), each page one binary COPY
+ * streamed as it arrives ({@link BinaryCopy}), so memory stays bounded whatever the table's size.
  */
 public final class PostgresTableReader implements TableReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PostgresConfig config;
     private final int pageRows;
-    private final int fetchSize;
     private Connection connection;
 
     public PostgresTableReader(PostgresConfig config, SyncOptions options) {
         this.config = config;
         this.pageRows = options.pageRows();
-        this.fetchSize = options.fetchSize();
     }
 
     private Connection connection() {
@@ -78,78 +72,104 @@ public final class PostgresTableReader implements TableReader {
             case NULL_CURSOR -> SourceTable.quote(table.cursor().orElseThrow().name()) + " IS NULL";
             case BY_CURSOR -> SourceTable.quote(table.cursor().orElseThrow().name()) + " IS NOT NULL";
         };
-        String columns = table.columns().stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
-        List<String> positionColumns = new ArrayList<>();
-        for (int i = 0; i < order.size(); i++) {
-            // Aliased: an output column named like a table column would make ORDER BY ambiguous.
-            positionColumns.add(SourceTable.quote(order.get(i).name()) + "::text AS \"__sync_position_" + i + "\"");
-        }
         String orderBy = order.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
-        String afterPosition = "(" + orderBy + ") > (" + order.stream().map(c -> "CAST(? AS " + c.sqlType() + ")")
-                .collect(Collectors.joining(", ")) + ")";
-        String untilPosition = "(" + orderBy + ") <= (" + order.stream().map(c -> "CAST(? AS " + c.sqlType() + ")")
-                .collect(Collectors.joining(", ")) + ")";
         int keyFrom = pass == Pass.BY_CURSOR ? 1 : 0;
-        List<String> position = after;
-        try {
-            Connection c = connection();
-            c.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
+        int width = table.columns().size();
+        ReadAhead.run(rows -> {
+            Page page = new Page(after);
             try {
                 while (true) {
                     List<String> where = new ArrayList<>();
                     if (filter != null) {
                         where.add(filter);
                     }
-                    if (position != null) {
-                        where.add(afterPosition);
+                    if (page.position != null) {
+                        where.add("(" + orderBy + ") > " + tuple(order, page.position));
                     }
                     if (until != null) {
-                        where.add(untilPosition);
+                        where.add("(" + orderBy + ") <= " + tuple(order, until));
                     }
-                    String sql = "SELECT " + columns + ", " + String.join(", ", positionColumns) + " FROM "
-                            + table.qualified() + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                    String query = "SELECT " + selectList(table, order) + " FROM " + table.qualified()
+                            + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
                             + " ORDER BY " + orderBy + " LIMIT " + pageRows;
-                    int rows = 0;
-                    try (PreparedStatement ps = c.prepareStatement(sql)) {
-                        ps.setFetchSize(fetchSize);
-                        int p = 1;
-                        for (int i = 0; position != null && i < position.size(); i++) {
-                            ps.setString(p++, position.get(i));
+                    page.rows = 0;
+                    BinaryCopy.read(connection(), query, decodedTypes(table, order), arrays(table, order), values -> {
+                        page.rows++;
+                        List<String> rowPosition = new ArrayList<>(order.size());
+                        for (int i = 0; i < order.size(); i++) {
+                            rowPosition.add((String) values[width + i]);
                         }
-                        for (int i = 0; until != null && i < until.size(); i++) {
-                            ps.setString(p++, until.get(i));
-                        }
-                        try (ResultSet rs = ps.executeQuery()) {
-                            int first = table.columns().size() + 1;
-                            while (rs.next()) {
-                                rows++;
-                                List<String> rowPosition = new ArrayList<>(order.size());
-                                for (int i = 0; i < order.size(); i++) {
-                                    rowPosition.add(rs.getString(first + i));
-                                }
-                                position = rowPosition;
-                                Object[] values = new Object[table.columns().size()];
-                                for (int i = 0; i < values.length; i++) {
-                                    values[i] = value(rs, i + 1, table.columns().get(i));
-                                }
-                                if (!handler.row(new SourceRow(key(rowPosition.subList(keyFrom, rowPosition.size())),
-                                        rowPosition, values))) {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    if (rows < pageRows) {
+                        page.position = rowPosition;
+                        page.stopped = !rows.row(new SourceRow(key(rowPosition.subList(keyFrom, rowPosition.size())),
+                                rowPosition, Arrays.copyOf(values, width)));
+                        return !page.stopped;
+                    });
+                    if (page.stopped || page.rows < pageRows) {
                         return;
                     }
                 }
-            } finally {
-                c.commit();
-                c.setAutoCommit(true);
+            } catch (SQLException e) {
+                throw failed("reading " + table.name(), e);
             }
-        } catch (SQLException e) {
-            throw failed("reading " + table.name(), e);
+        }, handler);
+    }
+
+    /** Where a read is between pages. */
+    private static final class Page {
+        List<String> position;
+        int rows;
+        boolean stopped;
+
+        Page(List<String> position) {
+            this.position = position;
         }
+    }
+
+    /**
+     * The columns as the binary copy reads them, then the position columns as text (aliased: an output column named
+     * like a table column would make ORDER BY ambiguous).
+     */
+    private static String selectList(SourceTable table, List<SourceTable.Column> position) {
+        List<String> select = new ArrayList<>();
+        for (SourceTable.Column column : table.columns()) {
+            select.add(BinaryCopy.select(column));
+        }
+        for (int i = 0; i < position.size(); i++) {
+            select.add(SourceTable.quote(position.get(i).name()) + "::text AS \"__sync_position_" + i + "\"");
+        }
+        return String.join(", ", select);
+    }
+
+    private static List<String> decodedTypes(SourceTable table, List<SourceTable.Column> position) {
+        List<String> types = new ArrayList<>();
+        table.columns().forEach(c -> types.add(BinaryCopy.decodedType(c)));
+        position.forEach(c -> types.add("text"));
+        return types;
+    }
+
+    private static boolean[] arrays(SourceTable table, List<SourceTable.Column> position) {
+        boolean[] arrays = new boolean[table.columns().size() + position.size()];
+        for (int i = 0; i < table.columns().size(); i++) {
+            arrays[i] = table.columns().get(i).isArray();
+        }
+        return arrays;
+    }
+
+    /**
+     * A row value of literals cast to the columns' types. COPY takes no parameters, so the values (positions and keys
+     * read from this database) are written as escaped string literals, in the E'' form that means the same whatever
+     * standard_conforming_strings says.
+     */
+    private static String tuple(List<SourceTable.Column> columns, List<String> values) {
+        List<String> items = new ArrayList<>(columns.size());
+        for (int i = 0; i < columns.size(); i++) {
+            items.add("CAST(" + literal(values.get(i)) + " AS " + columns.get(i).sqlType() + ")");
+        }
+        return "(" + String.join(", ", items) + ")";
+    }
+
+    static String literal(String value) {
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
     @Override
@@ -221,33 +241,31 @@ public final class PostgresTableReader implements TableReader {
 
     @Override
     public Set<String> present(SourceTable table, List<String> keys) {
+        if (keys.isEmpty()) {
+            return Set.of();
+        }
         List<SourceTable.Column> pk = table.primaryKey();
         String keyText = pk.stream().map(c -> SourceTable.quote(c.name()) + "::text").collect(Collectors.joining(", "));
-        String keyColumns = pk.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
-        String tuple = "(" + pk.stream().map(c -> "CAST(? AS " + c.sqlType() + ")").collect(Collectors.joining(", ")) + ")";
-        String sql = "SELECT " + keyText + " FROM " + table.qualified() + " WHERE (" + keyColumns + ") IN ("
-                + String.join(", ", Collections.nCopies(keys.size(), tuple)) + ")";
         Set<String> present = new HashSet<>();
-        try (PreparedStatement ps = connection().prepareStatement(sql)) {
-            int p = 1;
-            for (String key : keys) {
-                for (String value : parseKey(key)) {
-                    ps.setString(p++, value);
+        try (PreparedStatement ps = connection().prepareStatement("SELECT " + keyText + " FROM " + table.qualified()
+                + " WHERE " + keysIn(pk, keys)); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                List<String> values = new ArrayList<>();
+                for (int i = 1; i <= pk.size(); i++) {
+                    values.add(rs.getString(i));
                 }
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    List<String> values = new ArrayList<>();
-                    for (int i = 1; i <= pk.size(); i++) {
-                        values.add(rs.getString(i));
-                    }
-                    present.add(key(values));
-                }
+                present.add(key(values));
             }
         } catch (SQLException e) {
             throw failed("checking which rows of " + table.name() + " still exist", e);
         }
         return present;
+    }
+
+    /** The condition "the primary key is one of these keys". */
+    private static String keysIn(List<SourceTable.Column> pk, List<String> keys) {
+        return "(" + pk.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", ")) + ") IN ("
+                + keys.stream().map(k -> tuple(pk, parseKey(k))).collect(Collectors.joining(", ")) + ")";
     }
 
     @Override
@@ -268,99 +286,52 @@ public final class PostgresTableReader implements TableReader {
             return List.of();
         }
         List<SourceTable.Column> pk = table.primaryKey();
-        String columns = table.columns().stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
-        String keyText = pk.stream().map(c -> SourceTable.quote(c.name()) + "::text").collect(Collectors.joining(", "));
-        String keyColumns = pk.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
-        String tuple = "(" + pk.stream().map(c -> "CAST(? AS " + c.sqlType() + ")").collect(Collectors.joining(", ")) + ")";
-        String sql = "SELECT " + columns + ", " + keyText + " FROM " + table.qualified() + " WHERE (" + keyColumns
-                + ") IN (" + String.join(", ", Collections.nCopies(keys.size(), tuple)) + ")";
+        String query = "SELECT " + selectList(table, pk) + " FROM " + table.qualified() + " WHERE " + keysIn(pk, keys);
+        int width = table.columns().size();
         List<SourceRow> rows = new ArrayList<>();
-        try (PreparedStatement ps = connection().prepareStatement(sql)) {
-            int p = 1;
-            for (String key : keys) {
-                for (String value : parseKey(key)) {
-                    ps.setString(p++, value);
+        try {
+            BinaryCopy.read(connection(), query, decodedTypes(table, pk), arrays(table, pk), values -> {
+                List<String> key = new ArrayList<>(pk.size());
+                for (int i = 0; i < pk.size(); i++) {
+                    key.add((String) values[width + i]);
                 }
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                int first = table.columns().size() + 1;
-                while (rs.next()) {
-                    List<String> key = new ArrayList<>();
-                    for (int i = 0; i < pk.size(); i++) {
-                        key.add(rs.getString(first + i));
-                    }
-                    Object[] values = new Object[table.columns().size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = value(rs, i + 1, table.columns().get(i));
-                    }
-                    rows.add(new SourceRow(key(key), key, values));
-                }
-            }
+                rows.add(new SourceRow(key(key), key, Arrays.copyOf(values, width)));
+                return true;
+            });
         } catch (SQLException e) {
             throw failed("reading rejected rows of " + table.name() + " again", e);
         }
         return rows;
     }
 
-    /**
-     * The column's value as JDBC gives it, normalised to a few Java types; null for SQL NULL. A value JDBC cannot
-     * turn into its Java type (numeric NaN, an infinite timestamp inside an array) comes as its text instead: the
-     * converter then maps it or rejects the row, and the sync goes on.
-     */
-    private static Object value(ResultSet rs, int index, SourceTable.Column column) throws SQLException {
-        try {
-            return typedValue(rs, index, column);
-        } catch (SQLException | RuntimeException e) {
-            if (e instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
-                throw sql; // the connection, not the value
-            }
-            String text = rs.getString(index);
-            return rs.wasNull() ? null : text;
-        }
-    }
-
-    private static Object typedValue(ResultSet rs, int index, SourceTable.Column column) throws SQLException {
-        Object value = switch (column.udtName()) {
-            case "int2", "int4" -> rs.getInt(index);
-            case "int8" -> rs.getLong(index);
-            case "float4", "float8" -> rs.getDouble(index);
-            case "numeric" -> numeric(rs.getString(index));
-            case "bool" -> rs.getBoolean(index);
-            case "timestamptz" -> rs.getObject(index, OffsetDateTime.class);
-            case "timestamp" -> rs.getObject(index, LocalDateTime.class);
-            case "date" -> rs.getObject(index, LocalDate.class);
-            case "bytea" -> rs.getBytes(index);
-            default -> {
-                if (column.isArray()) {
-                    Array array = rs.getArray(index);
-                    yield array == null ? null : array.getArray();
-                }
-                yield rs.getString(index);
-            }
-        };
-        return rs.wasNull() ? null : value;
-    }
-
-    /** numeric as text: NaN and the infinities (PostgreSQL 14+) as doubles, the rest exact. */
-    private static Object numeric(String text) {
-        if (text == null) {
-            return null;
-        }
-        return switch (text) {
-            case "NaN" -> Double.NaN;
-            case "Infinity" -> Double.POSITIVE_INFINITY;
-            case "-Infinity" -> Double.NEGATIVE_INFINITY;
-            default -> new java.math.BigDecimal(text);
-        };
-    }
-
     /** A row's key: the primary key's values as text, as canonical JSON (how Convex's sync_ids stores it). */
     static String key(List<String> values) {
+        StringBuilder plain = new StringBuilder(2 + 12 * values.size()).append('[');
+        for (String value : values) {
+            if (value == null || !isPlain(value)) {
+                plain = null;
+                break;
+            }
+            plain.append(plain.length() > 1 ? ",\"" : "\"").append(value).append('"');
+        }
+        if (plain != null) {
+            return plain.append(']').toString(); // what Jackson writes for strings that need no escaping
+        }
         try {
             return JSON.writeValueAsString(values);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static boolean isPlain(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<String> parseKey(String key) {

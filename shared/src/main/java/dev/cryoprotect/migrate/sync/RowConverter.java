@@ -29,8 +29,8 @@ import java.util.Optional;
 final class RowConverter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_EXACT = 1L << 53;
-    private static final int MAX_ARRAY = 8192;
-    private static final int MAX_FIELDS = 1024;
+    private static final int MAX_ARRAY = JsonColumn.MAX_ARRAY;
+    private static final int MAX_FIELDS = JsonColumn.MAX_FIELDS;
 
     /** A value that cannot be written; the message says which column and why. */
     static final class Rejected extends Exception {
@@ -83,7 +83,9 @@ final class RowConverter {
                 throw new Rejected("column " + column.name() + ": " + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
             }
-            checkLimits(value, column.name(), 0);
+            if (value instanceof List<?> || value instanceof Map<?, ?>) {
+                checkLimits(value, column.name(), 0);
+            }
             doc.put(column.name(), value);
         }
         return doc;
@@ -141,7 +143,8 @@ final class RowConverter {
             return raw instanceof BigDecimal d ? d.toPlainString() : text(raw);
         }
         if (type instanceof FieldType.Obj || type instanceof FieldType.Array || kind == FieldType.Kind.ANY) {
-            return raw instanceof String s && (udt.equals("json") || udt.equals("jsonb")) ? json(s, column) : defaults(raw, udt, false, column);
+            return raw instanceof String s && (udt.equals("json") || udt.equals("jsonb")) ? json(s, udt, column)
+                    : defaults(raw, udt, false, column);
         }
         return defaults(raw, udt, kind == FieldType.Kind.INT64, column);
     }
@@ -223,7 +226,7 @@ final class RowConverter {
         }
         String s = text(raw);
         if (udt.equals("json") || udt.equals("jsonb")) {
-            return json(s, column);
+            return json(s, udt, column);
         }
         return s;
     }
@@ -258,7 +261,11 @@ final class RowConverter {
         return String.valueOf(raw);
     }
 
-    private static Object json(String text, String column) throws Rejected {
+    /** jsonb straight to its encoded form (the hot path); json through a tree, which keeps the last of duplicate keys. */
+    private static Object json(String text, String udt, String column) throws Rejected {
+        if (udt.equals("jsonb")) {
+            return JsonColumn.encode(text, column);
+        }
         try {
             return ConvexDocuments.json(JSON.readTree(text), column, false);
         } catch (IOException e) {

@@ -13,8 +13,7 @@ import java.util.Map;
  * @param batchRows     rows per Convex mutation, at most
  * @param batchBytes    encoded bytes per Convex mutation, at most
  * @param inFlight      batches sent at once
- * @param pageRows      rows per keyset page read from PostgreSQL
- * @param fetchSize     rows per network round trip within a page
+ * @param pageRows      rows per keyset page read from PostgreSQL (each page one COPY)
  * @param maxDuration   stop reading new rows after this long (each table still gets one batch a call), commit what was
  *                      read, and report the tables left to do; null for no limit (a Lambda sets it well inside its 15
  *                      minutes, and calls again)
@@ -23,7 +22,7 @@ import java.util.Map;
  */
 public record SyncOptions(String schema, List<String> tables, boolean dryRun, Integer limit, boolean prune,
                           Map<String, String> cursorColumns, int batchRows, long batchBytes, int inFlight,
-                          int pageRows, int fetchSize, java.time.Duration maxDuration, KeyRange range) {
+                          int pageRows, java.time.Duration maxDuration, KeyRange range) {
 
     /**
      * A slice of a table by primary key, for fan-out: the rows after {@code after} (exclusive; null from the start) up
@@ -38,57 +37,51 @@ public record SyncOptions(String schema, List<String> tables, boolean dryRun, In
     }
 
     public static SyncOptions defaults() {
-        return new SyncOptions("public", List.of(), false, null, false, Map.of(), 500, 2L << 20, 4, 10_000, 1_000, null,
-                null);
+        return new SyncOptions("public", List.of(), false, null, false, Map.of(), 500, 2L << 20, 4, 10_000, null, null);
     }
 
     public SyncOptions withSchema(String newSchema) {
         return new SyncOptions(newSchema, tables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize, maxDuration, range);
+                pageRows, maxDuration, range);
     }
 
     public SyncOptions withTables(List<String> newTables) {
         return new SyncOptions(schema, newTables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize, maxDuration, range);
+                pageRows, maxDuration, range);
     }
 
     public SyncOptions withDryRun(boolean newDryRun) {
         return new SyncOptions(schema, tables, newDryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize, maxDuration, range);
+                pageRows, maxDuration, range);
     }
 
     public SyncOptions withLimit(Integer newLimit) {
         return new SyncOptions(schema, tables, dryRun, newLimit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize, maxDuration, range);
+                pageRows, maxDuration, range);
     }
 
     public SyncOptions withPrune(boolean newPrune) {
         return new SyncOptions(schema, tables, dryRun, limit, newPrune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize, maxDuration, range);
+                pageRows, maxDuration, range);
     }
 
     public SyncOptions withCursors(Map<String, String> cursors) {
         return new SyncOptions(schema, tables, dryRun, limit, prune, cursors, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize, maxDuration, range);
+                pageRows, maxDuration, range);
     }
 
     public SyncOptions withBatching(int rows, long bytes, int parallel) {
         return new SyncOptions(schema, tables, dryRun, limit, prune, cursorColumns, rows, bytes, parallel, pageRows,
-                fetchSize, maxDuration, range);
-    }
-
-    public SyncOptions withPaging(int rows, int fetch) {
-        return new SyncOptions(schema, tables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                rows, fetch, maxDuration, range);
+                maxDuration, range);
     }
 
     public SyncOptions withMaxDuration(java.time.Duration duration) {
         return new SyncOptions(schema, tables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize, duration, range);
+                pageRows, duration, range);
     }
 
     public SyncOptions withRange(KeyRange newRange) {
         return new SyncOptions(schema, tables, dryRun, limit, prune, cursorColumns, batchRows, batchBytes, inFlight,
-                pageRows, fetchSize, maxDuration, newRange);
+                pageRows, maxDuration, newRange);
     }
 }

@@ -5,6 +5,7 @@ import dev.cryoprotect.migrate.testing.TestConvex;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -18,8 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConvexValuesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The tree encoder's text, checked against the streaming encoder the sync uses: both write the same bytes. */
     private static String encoded(Object value) {
-        return ConvexValues.encode(value).toString();
+        String tree = ConvexValues.encode(value).toString();
+        assertEquals(tree, new String(ConvexValues.encodeToBytes(value), StandardCharsets.UTF_8));
+        return tree;
     }
 
     @Test
@@ -47,11 +51,38 @@ class ConvexValuesTest {
         assertArrayEquals(new byte[]{0, 1, (byte) 0xff}, (byte[]) ConvexValues.decode(JSON.readTree("{\"$bytes\":\"AAH/\"}")));
         Map<String, Object> doc = Map.of("a", List.of("x", true), "b", Map.of("c", 2L));
         assertEquals(doc, ConvexValues.decode(ConvexValues.encode(doc)));
+        Map<String, Object> nested = new java.util.LinkedHashMap<>();
+        nested.put("text", "héllo \"✓\" \\ 日本\n\u0001");
+        nested.put("none", null);
+        nested.put("list", java.util.Arrays.asList(1.0, -0.0, null, List.of(), Map.of()));
+        nested.put("n", 123456789.125);
+        assertEquals("{\"text\":\"héllo \\\"✓\\\" \\\\ 日本\\n\\u0001\",\"none\":null,\"list\":[1.0,"
+                + "{\"$float\":\"AAAAAAAAAIA=\"},null,[],{}],\"n\":1.23456789125E8}", encoded(nested));
+        assertEquals("{\"doc\":{\"a\":1}}", encoded(Map.of("doc",
+                new ConvexValues.Encoded("{\"a\":1}".getBytes(StandardCharsets.UTF_8)))), "encoded once, sent as is");
+    }
+
+    /** Whole numbers take a quick path; it writes exactly what Double.toString writes, for any of them. */
+    @Test
+    void wholeNumbersAreWrittenAsDoubleToStringWritesThem() {
+        java.util.Random random = new java.util.Random(7);
+        List<Long> values = new java.util.ArrayList<>(List.of(0L, 1L, -1L, 9_999_999L, 10_000_000L, -10_000_000L,
+                1_704_153_600_000L, 9_007_199_254_740_991L, -9_007_199_254_740_991L, 100L, 120_000_000L));
+        for (int i = 0; i < 100_000; i++) {
+            long bound = 1L << random.nextInt(54);
+            values.add(random.nextLong(bound) * (random.nextBoolean() ? 1 : -1));
+        }
+        for (long value : values) {
+            if (Math.abs(value) < (1L << 53)) {
+                assertEquals(Double.toString((double) value), ConvexValues.integral(value), "for " + value);
+            }
+        }
     }
 
     @Test
     void reservedFieldNamesAndUnknownEncodingsAreRefused() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> ConvexValues.encode(Map.of("$x", 1)));
+        assertThrows(IllegalArgumentException.class, () -> ConvexValues.encodeToBytes(Map.of("a", Map.of("$x", 1))));
         assertThrows(IllegalArgumentException.class, () -> ConvexValues.decode(JSON.readTree("{\"$set\": \"x\"}")));
     }
 

@@ -1,11 +1,13 @@
 package dev.cryoprotect.migrate.sync;
 
+import dev.cryoprotect.migrate.convex.ConvexValues;
 import dev.cryoprotect.migrate.model.TableSchema;
 import dev.cryoprotect.migrate.testing.Fixtures;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -24,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The documented type mapping (README, "Sync"), one value at a time, with and without a declared schema. */
 @Tag("fast")
 class RowConverterTest {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static SourceTable.Column column(String name, String udt) {
         return new SourceTable.Column(name, udt, udt);
@@ -32,7 +35,16 @@ class RowConverterTest {
     /** Converts one value of a column of type {@code udt} with the default mapping. */
     private static Object convert(String udt, Object value) throws RowConverter.Rejected {
         SourceTable table = new SourceTable("public", "t", List.of(column("v", udt)), List.of(), Optional.empty());
-        return new RowConverter(table, Optional.empty()).document(new Object[]{value}).get("v");
+        Object converted = new RowConverter(table, Optional.empty()).document(new Object[]{value}).get("v");
+        return converted instanceof ConvexValues.Encoded encoded ? decode(encoded) : converted;
+    }
+
+    private static Object decode(ConvexValues.Encoded encoded) {
+        try {
+            return ConvexValues.decode(JSON.readTree(encoded.json()));
+        } catch (java.io.IOException e) {
+            throw new AssertionError("not JSON: " + encoded.getValue(), e);
+        }
     }
 
     private static TableSchema declared(String fields) {
@@ -75,6 +87,70 @@ class RowConverterTest {
         assertThrows(RowConverter.Rejected.class, () -> convert("jsonb", "{\"$id\": 1}"));
         assertThrows(RowConverter.Rejected.class, () -> convert("jsonb", "{\"\": 1}"));
         assertEquals(Map.of("_note", 1.0), convert("jsonb", "{\"_note\": 1}"), "only top-level fields may not start with _");
+        RowConverter.Rejected nested = assertThrows(RowConverter.Rejected.class,
+                () -> convert("jsonb", "{\"a\": [1, {\"ok\": 2}, {\"$ref\": 3}]}"));
+        assertEquals("column v: field 'v.a[2].$ref' starts with '$', which Convex reserves", nested.getMessage());
+        RowConverter.Rejected big = assertThrows(RowConverter.Rejected.class, () -> convert("jsonb", "[9007199254740993]"));
+        assertTrue(big.getMessage().contains("v[0]': 9007199254740993 is not exactly representable"), big.getMessage());
+        assertTrue(assertThrows(RowConverter.Rejected.class, () -> convert("jsonb", "{\"a\": [" + "0,".repeat(8192)
+                + "0]}")).getMessage().contains("more than 8192 values at 'v.a[8192]'"));
+        assertEquals(List.of(9007199254740992.0, -9007199254740992.0), convert("jsonb",
+                "[9007199254740992, -9007199254740992]"));
+    }
+
+    /**
+     * jsonb is encoded by streaming, json through a tree: for any jsonb text both give the same bytes, so a document
+     * synced by either has the same hash. Checked over generated documents.
+     */
+    @Test
+    void streamedJsonbEncodesByteForByteAsTheTreePath() throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 2000; i++) {
+            String text = randomJson(random, 0);
+            Object streamed = new RowConverter(new SourceTable("public", "t", List.of(column("v", "jsonb")), List.of(),
+                    Optional.empty()), Optional.empty()).document(new Object[]{text}).get("v");
+            Object tree = new RowConverter(new SourceTable("public", "t", List.of(column("v", "json")), List.of(),
+                    Optional.empty()), Optional.empty()).document(new Object[]{text}).get("v");
+            assertEquals(new String(ConvexValues.encodeToBytes(tree), StandardCharsets.UTF_8),
+                    ((ConvexValues.Encoded) streamed).getValue(), text);
+        }
+    }
+
+    private static String randomJson(java.util.Random random, int depth) {
+        int kind = random.nextInt(depth > 3 ? 5 : 7);
+        return switch (kind) {
+            case 0 -> "null";
+            case 1 -> random.nextBoolean() ? "true" : "false";
+            case 2 -> List.of("0", "-0", "1", "-17", "9007199254740992", "1.5", "-0.0", "1e300", "1e400", "0.1",
+                    "123456789.125", "2.5E-7").get(random.nextInt(12));
+            case 3 -> JSON.valueToTree(List.of("", "x", "héllo ✓", "quote \" and \\", "tab\tnew\nline", "\u0001",
+                    "日本").get(random.nextInt(7))).toString();
+            case 4 -> String.valueOf(random.nextInt());
+            case 5 -> {
+                StringBuilder array = new StringBuilder("[");
+                for (int i = random.nextInt(4); i > 0; i--) {
+                    array.append(randomJson(random, depth + 1)).append(i > 1 ? ", " : "");
+                }
+                yield array.append(']').toString();
+            }
+            default -> {
+                StringBuilder object = new StringBuilder("{");
+                for (int i = random.nextInt(4); i > 0; i--) {
+                    object.append("\"k").append(i).append(random.nextBoolean() ? "é" : "").append("\": ")
+                            .append(randomJson(random, depth + 1)).append(i > 1 ? ", " : "");
+                }
+                yield object.append('}').toString();
+            }
+        };
+    }
+
+    /** A row's key is canonical JSON: the quick path for plain text writes what Jackson writes for any text. */
+    @Test
+    void rowKeysAreWhatJacksonWrites() throws Exception {
+        for (List<String> key : List.of(List.of("1"), List.of("a", "b c"), List.of("quote\"", "back\\slash"),
+                List.of("tab\t", "é", "\u007f", "日本"), List.of(""), List.of("2024-01-01 00:00:00+00", "9"))) {
+            assertEquals(JSON.writeValueAsString(key), PostgresTableReader.key(key));
+        }
     }
 
     @Test

@@ -1,0 +1,232 @@
+package dev.cryoprotect.migrate.sync;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Rows of a query through {@code COPY (query) TO STDOUT (FORMAT binary)}: PostgreSQL's cheapest way out, decoded here
+ * straight to the reader's value types. Only types whose binary form is simple and stable are read in binary; the
+ * reader asks PostgreSQL for every other column as text ({@link #select}), so each value has exactly one decoding.
+ */
+final class BinaryCopy {
+    /** Types read in binary; any other column is selected as text (arrays of them as text[]). */
+    private static final Set<String> BINARY = Set.of("int2", "int4", "int8", "float4", "float8", "numeric", "bool",
+            "text", "varchar", "bpchar", "name", "uuid", "timestamptz", "timestamp", "date", "bytea", "json", "jsonb");
+    private static final byte[] SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
+    private static final int HEADER = SIGNATURE.length + 8; // signature, flags, header extension length
+    private static final LocalDateTime EPOCH_2000 = LocalDateTime.of(2000, 1, 1, 0, 0);
+    private static final LocalDate DAY_2000 = LocalDate.of(2000, 1, 1);
+
+    private BinaryCopy() {
+    }
+
+    /** How a column is selected for a binary copy: as itself where decoded here, else as PostgreSQL's text. */
+    static String select(SourceTable.Column column) {
+        String quoted = SourceTable.quote(column.name());
+        if (BINARY.contains(elementType(column))) {
+            return quoted;
+        }
+        return quoted + (column.isArray() ? "::text[]" : "::text");
+    }
+
+    /** The type a column's values are decoded as, after {@link #select}: arrays by their element type. */
+    static String decodedType(SourceTable.Column column) {
+        String element = elementType(column);
+        return BINARY.contains(element) ? element : "text";
+    }
+
+    private static String elementType(SourceTable.Column column) {
+        return column.isArray() ? column.udtName().substring(1) : column.udtName();
+    }
+
+    /** Told each row's values; returns false to stop (the rest of the copy is read and dropped). */
+    interface Rows {
+        boolean row(Object[] values);
+    }
+
+    /**
+     * Runs the copy of {@code query} (whose literals the caller has quoted) and decodes its columns with
+     * {@code types} (from {@link #decodedType}, or "text"); {@code arrays} says which columns are arrays.
+     */
+    static void read(Connection connection, String query, List<String> types, boolean[] arrays, Rows rows)
+            throws SQLException {
+        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI()
+                .copyOut("COPY (" + query + ") TO STDOUT (FORMAT binary)");
+        try {
+            // PostgreSQL sends a row per CopyData message, the file header in front of the first; several rows in a
+            // message would be read as well.
+            byte[] message = copy.readFromCopy();
+            if (message == null || message.length < HEADER || !Arrays.equals(message, 0, SIGNATURE.length, SIGNATURE,
+                    0, SIGNATURE.length)) {
+                throw new SQLException("COPY did not answer in PostgreSQL's binary format", "08P01");
+            }
+            int[] at = {HEADER + int32(message, SIGNATURE.length + 4)}; // after the header extension
+            boolean wanted = true;
+            reading:
+            while (message != null) {
+                while (at[0] < message.length) {
+                    int fields = (short) uint16(message, at[0]);
+                    if (fields == -1) {
+                        break reading; // the trailer
+                    }
+                    if (fields != types.size()) {
+                        throw new SQLException("COPY answered " + fields + " columns, expected " + types.size(), "08P01");
+                    }
+                    at[0] += 2;
+                    Object[] values = decode(message, at, types, arrays);
+                    if (wanted) {
+                        wanted = rows.row(values);
+                    }
+                }
+                message = copy.readFromCopy();
+                at[0] = 0;
+            }
+            while (copy.readFromCopy() != null) {
+                // the end of the copy, so the connection is idle again
+            }
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        }
+    }
+
+    /** One row's values from {@code at[0]}, which is moved past them. */
+    private static Object[] decode(byte[] row, int[] at, List<String> types, boolean[] arrays) {
+        Object[] values = new Object[types.size()];
+        for (int i = 0; i < values.length; i++) {
+            int length = int32(row, at[0]);
+            at[0] += 4;
+            if (length >= 0) {
+                values[i] = arrays[i] ? array(row, at[0], types.get(i)) : value(row, at[0], length, types.get(i));
+                at[0] += length;
+            }
+        }
+        return values;
+    }
+
+    /** One value of a binary-decoded type (or UTF-8 text). */
+    static Object value(byte[] b, int at, int length, String type) {
+        return switch (type) {
+            case "int2" -> (int) (short) ((b[at] & 0xff) << 8 | b[at + 1] & 0xff);
+            case "int4" -> int32(b, at);
+            case "int8" -> int64(b, at);
+            case "float4" -> (double) Float.intBitsToFloat(int32(b, at));
+            case "float8" -> Double.longBitsToDouble(int64(b, at));
+            case "bool" -> b[at] != 0;
+            case "numeric" -> numeric(b, at);
+            case "uuid" -> new java.util.UUID(int64(b, at), int64(b, at + 8)).toString();
+            case "timestamptz" -> {
+                long micros = int64(b, at);
+                yield micros == Long.MAX_VALUE ? OffsetDateTime.MAX : micros == Long.MIN_VALUE ? OffsetDateTime.MIN
+                        : EPOCH_2000.plus(micros, ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
+            }
+            case "timestamp" -> {
+                long micros = int64(b, at);
+                yield micros == Long.MAX_VALUE ? LocalDateTime.MAX : micros == Long.MIN_VALUE ? LocalDateTime.MIN
+                        : EPOCH_2000.plus(micros, ChronoUnit.MICROS);
+            }
+            case "date" -> {
+                int days = int32(b, at);
+                yield days == Integer.MAX_VALUE ? LocalDate.MAX : days == Integer.MIN_VALUE ? LocalDate.MIN
+                        : DAY_2000.plusDays(days);
+            }
+            case "bytea" -> Arrays.copyOfRange(b, at, at + length);
+            case "jsonb" -> new String(b, at + 1, length - 1, StandardCharsets.UTF_8); // after the format version byte
+            default -> new String(b, at, length, StandardCharsets.UTF_8); // text types, json, and what was cast to text
+        };
+    }
+
+    /**
+     * An array: nested Object[] for each dimension, elements decoded by type, NULL elements null. The header names the
+     * element type by OID; the column's type name says the same and is what is used.
+     */
+    static Object[] array(byte[] b, int start, String elementType) {
+        int dimensions = int32(b, start);
+        if (dimensions == 0) {
+            return new Object[0];
+        }
+        int[] sizes = new int[dimensions];
+        for (int d = 0; d < dimensions; d++) {
+            sizes[d] = int32(b, start + 12 + 8 * d);
+        }
+        int[] at = {start + 12 + 8 * dimensions};
+        return dimension(b, at, sizes, 0, elementType);
+    }
+
+    private static Object[] dimension(byte[] b, int[] at, int[] sizes, int d, String elementType) {
+        Object[] values = new Object[sizes[d]];
+        for (int i = 0; i < values.length; i++) {
+            if (d + 1 < sizes.length) {
+                values[i] = dimension(b, at, sizes, d + 1, elementType);
+                continue;
+            }
+            int length = int32(b, at[0]);
+            at[0] += 4;
+            if (length >= 0) {
+                values[i] = value(b, at[0], length, elementType);
+                at[0] += length;
+            }
+        }
+        return values;
+    }
+
+    /** numeric: base-10000 digits with a weight, a sign (or NaN, ±Infinity as doubles) and a display scale. */
+    private static Object numeric(byte[] b, int at) {
+        int digits = uint16(b, at);
+        int weight = (short) uint16(b, at + 2);
+        int sign = uint16(b, at + 4);
+        int scale = uint16(b, at + 6);
+        switch (sign) {
+            case 0xC000: return Double.NaN;
+            case 0xD000: return Double.POSITIVE_INFINITY;
+            case 0xF000: return Double.NEGATIVE_INFINITY;
+            default: break;
+        }
+        BigInteger unscaled = BigInteger.ZERO;
+        BigInteger base = BigInteger.valueOf(10_000);
+        long small = 0;
+        boolean fitsLong = digits <= 4;
+        for (int i = 0; i < digits; i++) {
+            int digit = uint16(b, at + 8 + 2 * i);
+            if (fitsLong) {
+                small = small * 10_000 + digit;
+            } else {
+                unscaled = unscaled.multiply(base).add(BigInteger.valueOf(digit));
+            }
+        }
+        if (fitsLong) {
+            unscaled = BigInteger.valueOf(small);
+        }
+        // The digits stand for unscaled * 10000^(weight - digits + 1).
+        BigDecimal value = new BigDecimal(unscaled, -4 * (weight - digits + 1));
+        value = value.setScale(scale, java.math.RoundingMode.UNNECESSARY);
+        return sign == 0x4000 ? value.negate() : value;
+    }
+
+    private static int uint16(byte[] b, int at) {
+        return (b[at] & 0xff) << 8 | b[at + 1] & 0xff;
+    }
+
+    private static int int32(byte[] b, int at) {
+        return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | b[at + 3] & 0xff;
+    }
+
+    private static long int64(byte[] b, int at) {
+        return (long) int32(b, at) << 32 | int32(b, at + 4) & 0xffffffffL;
+    }
+}
