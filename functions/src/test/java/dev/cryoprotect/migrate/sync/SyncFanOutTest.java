@@ -97,25 +97,37 @@ class SyncFanOutTest {
         assertEquals(0, again.get("results").get(1).get("read").asInt(), "nothing new past the cursor's mark");
     }
 
+    /**
+     * 3,000 rows here; the benchmark runs the same with a million ({@code -Dsync.fanout.rows=1000000}, see
+     * BENCHMARKS.md) and prints the times.
+     */
     @Test
     void aFanOutOverKeyRangesEndsEqualToOneWorker() throws Exception {
-        rows("big", 3000, true);
+        int total = Integer.getInteger("sync.fanout.rows", 3000);
+        rows("big", total, true);
+        long started = System.nanoTime();
         JsonNode run = execute("{\"tables\": [\"big\"], \"dryRun\": false, \"ranges\": 8}");
+        double fanOutSeconds = (System.nanoTime() - started) / 1e9;
         assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
         List<String> states = JSON.convertValue(run.get("states"), List.class);
         assertEquals("PlanRanges", states.get(0));
         assertTrue(states.stream().filter("SyncRange"::equals).count() >= 8, "a worker per range: " + states);
         assertEquals("FinishRanges", states.get(states.size() - 1));
         Map<Object, Map<String, Object>> fannedOut = content("big");
-        assertEquals(3000, fannedOut.size());
+        assertEquals(total, fannedOut.size());
         JsonNode incremental = syncData("{\"tables\": [\"big\"]}");
         assertEquals(0, incremental.get("results").get(0).get("read").asInt(),
                 "the fan-out set the high-water mark: " + incremental);
 
         TestConvex.reset();
+        started = System.nanoTime();
         JsonNode single = syncData("{\"tables\": [\"big\"]}");
-        assertEquals(3000, single.get("results").get(0).get("inserted").asInt(), single.toString());
+        double singleSeconds = (System.nanoTime() - started) / 1e9;
+        assertEquals(total, single.get("results").get(0).get("inserted").asInt(), single.toString());
         assertEquals(fannedOut, content("big"), "the same documents as one worker");
+        System.out.printf("fan-out of %,d rows over 8 key ranges (sync state machine, local): %.1f s, %,.0f rows/s;"
+                + " one worker: %.1f s, %,.0f rows/s; documents equal%n", total, fanOutSeconds, total / fanOutSeconds,
+                singleSeconds, total / singleSeconds);
     }
 
     /** Runs statemachine/sync.asl.json locally, its Task states calling the real SyncData through `migrate invoke`. */
@@ -131,7 +143,7 @@ class SyncFanOutTest {
         pb.redirectError(ProcessBuilder.Redirect.DISCARD);
         Process process = pb.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(600, TimeUnit.SECONDS));
+        assertTrue(process.waitFor(600 + Integer.getInteger("sync.fanout.rows", 0) / 1000, TimeUnit.SECONDS));
         assertFalse(out.isBlank(), "the local execution printed its result");
         return JSON.readTree(out);
     }
