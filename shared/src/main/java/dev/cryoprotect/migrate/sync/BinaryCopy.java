@@ -24,7 +24,7 @@ import java.util.Set;
  */
 final class BinaryCopy {
     /** Types read in binary; any other column is selected as text (arrays of them as text[]). */
-    private static final Set<String> BINARY = Set.of("int2", "int4", "int8", "float4", "float8", "numeric", "bool",
+    private static final Set<String> BINARY = Set.of("int2", "int4", "int8", "float8", "numeric", "bool",
             "text", "varchar", "bpchar", "name", "uuid", "timestamptz", "timestamp", "date", "bytea", "json", "jsonb");
     private static final byte[] SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
     private static final int HEADER = SIGNATURE.length + 8; // signature, flags, header extension length
@@ -34,19 +34,40 @@ final class BinaryCopy {
     private BinaryCopy() {
     }
 
-    /** How a column is selected for a binary copy: as itself where decoded here, else as PostgreSQL's text. */
+    /**
+     * How a column is selected for a binary copy: as itself where decoded here, else as the text of its type's output
+     * function (what psql shows; not {@code ::text}, which for inet adds a mask and for xml keeps the declaration),
+     * NULL kept apart from an empty text by {@code num_nulls}, which also tells a NULL from a composite of NULLs.
+     */
     static String select(SourceTable.Column column) {
         String quoted = SourceTable.quote(column.name());
         if (BINARY.contains(elementType(column))) {
             return quoted;
         }
-        return quoted + (column.isArray() ? "::text[]" : "::text");
+        return "CASE WHEN num_nulls(" + quoted + ") = 1 THEN NULL ELSE format('%s', " + quoted + ") END";
     }
 
-    /** The type a column's values are decoded as, after {@link #select}: arrays by their element type. */
+    /**
+     * The type a column's values are decoded as, after {@link #select}: a binary array by its element type (with
+     * {@code arrays}), an array of other elements from its text form ("text[]", or "text[;]" for box, whose elements
+     * PostgreSQL separates with ';'), anything else from its text.
+     */
     static String decodedType(SourceTable.Column column) {
         String element = elementType(column);
-        return BINARY.contains(element) ? element : "text";
+        if (BINARY.contains(element)) {
+            return element;
+        }
+        if (element.equals("float4")) {
+            // A real's double is the one of PostgreSQL's shortest decimal (0.1, not the widened 0.10000000149011612):
+            // what clients read, and what the sync wrote before it read binary. Its text says it exactly.
+            return column.isArray() ? "real[]" : "real";
+        }
+        return column.isArray() ? (element.equals("box") ? "text[;]" : "text[]") : "text";
+    }
+
+    /** Whether the column comes as a binary array. */
+    static boolean binaryArray(SourceTable.Column column) {
+        return column.isArray() && BINARY.contains(elementType(column));
     }
 
     private static String elementType(SourceTable.Column column) {
@@ -125,7 +146,6 @@ final class BinaryCopy {
             case "int2" -> (int) (short) ((b[at] & 0xff) << 8 | b[at + 1] & 0xff);
             case "int4" -> int32(b, at);
             case "int8" -> int64(b, at);
-            case "float4" -> (double) Float.intBitsToFloat(int32(b, at));
             case "float8" -> Double.longBitsToDouble(int64(b, at));
             case "bool" -> b[at] != 0;
             case "numeric" -> numeric(b, at);
@@ -147,6 +167,10 @@ final class BinaryCopy {
             }
             case "bytea" -> Arrays.copyOfRange(b, at, at + length);
             case "jsonb" -> new String(b, at + 1, length - 1, StandardCharsets.UTF_8); // after the format version byte
+            case "real" -> Double.parseDouble(new String(b, at, length, StandardCharsets.UTF_8));
+            case "real[]" -> reals(textArray(new String(b, at, length, StandardCharsets.UTF_8), ','));
+            case "text[]" -> textArray(new String(b, at, length, StandardCharsets.UTF_8), ',');
+            case "text[;]" -> textArray(new String(b, at, length, StandardCharsets.UTF_8), ';');
             default -> new String(b, at, length, StandardCharsets.UTF_8); // text types, json, and what was cast to text
         };
     }
@@ -183,6 +207,57 @@ final class BinaryCopy {
             }
         }
         return values;
+    }
+
+    private static Object[] reals(Object[] texts) {
+        for (int i = 0; i < texts.length; i++) {
+            texts[i] = texts[i] instanceof Object[] inner ? reals(inner)
+                    : texts[i] == null ? null : Double.parseDouble((String) texts[i]);
+        }
+        return texts;
+    }
+
+    /**
+     * An array in PostgreSQL's text form ({@code {a,"b c",NULL,{d}}}, perhaps after {@code [0:2]=}) as nested Object[]:
+     * elements are their output text, unquoted, NULL as null.
+     */
+    static Object[] textArray(String text, char delimiter) {
+        int[] at = {text.startsWith("[") ? text.indexOf('=') + 1 : 0};
+        return textDimension(text, at, delimiter);
+    }
+
+    private static Object[] textDimension(String text, int[] at, char delimiter) {
+        java.util.ArrayList<Object> values = new java.util.ArrayList<>();
+        at[0]++; // '{'
+        while (text.charAt(at[0]) != '}') {
+            char c = text.charAt(at[0]);
+            if (c == '{') {
+                values.add(textDimension(text, at, delimiter));
+            } else if (c == '"') {
+                StringBuilder element = new StringBuilder();
+                for (at[0]++; text.charAt(at[0]) != '"'; at[0]++) {
+                    if (text.charAt(at[0]) == '\\') {
+                        at[0]++;
+                    }
+                    element.append(text.charAt(at[0]));
+                }
+                at[0]++;
+                values.add(element.toString());
+            } else {
+                int end = at[0];
+                while (text.charAt(end) != delimiter && text.charAt(end) != '}') {
+                    end++;
+                }
+                String element = text.substring(at[0], end);
+                values.add(element.equals("NULL") ? null : element);
+                at[0] = end;
+            }
+            if (text.charAt(at[0]) == delimiter) {
+                at[0]++;
+            }
+        }
+        at[0]++; // '}'
+        return values.toArray();
     }
 
     /** numeric: base-10000 digits with a weight, a sign (or NaN, ±Infinity as doubles) and a display scale. */

@@ -150,7 +150,7 @@ public final class PostgresTableReader implements TableReader {
     private static boolean[] arrays(SourceTable table, List<SourceTable.Column> position) {
         boolean[] arrays = new boolean[table.columns().size() + position.size()];
         for (int i = 0; i < table.columns().size(); i++) {
-            arrays[i] = table.columns().get(i).isArray();
+            arrays[i] = BinaryCopy.binaryArray(table.columns().get(i));
         }
         return arrays;
     }

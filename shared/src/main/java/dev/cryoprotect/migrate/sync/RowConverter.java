@@ -135,7 +135,7 @@ final class RowConverter {
             List<Object> list = new ArrayList<>(elements.length);
             String elementUdt = udt.startsWith("_") ? udt.substring(1) : udt;
             for (Object e : elements) {
-                list.add(e == null ? null : convert(normaliseElement(e), elementUdt, element, column));
+                list.add(e == null ? null : convert(e, elementUdt, element, column));
             }
             return list;
         }
@@ -147,30 +147,6 @@ final class RowConverter {
                     : defaults(raw, udt, false, column);
         }
         return defaults(raw, udt, kind == FieldType.Kind.INT64, column);
-    }
-
-    private static Object normaliseElement(Object e) {
-        if (e instanceof java.util.Date d && (d.getTime() == org.postgresql.PGStatement.DATE_POSITIVE_INFINITY
-                || d.getTime() == org.postgresql.PGStatement.DATE_POSITIVE_SMALLER_INFINITY)) {
-            return Double.POSITIVE_INFINITY; // JDBC's marker for 'infinity' inside a timestamp or date array
-        }
-        if (e instanceof java.util.Date d && (d.getTime() == org.postgresql.PGStatement.DATE_NEGATIVE_INFINITY
-                || d.getTime() == org.postgresql.PGStatement.DATE_NEGATIVE_SMALLER_INFINITY)) {
-            return Double.NEGATIVE_INFINITY;
-        }
-        if (e instanceof java.sql.Timestamp ts) {
-            return OffsetDateTime.ofInstant(ts.toInstant(), ZoneOffset.UTC);
-        }
-        if (e instanceof java.sql.Date d) {
-            return d.toLocalDate();
-        }
-        if (e instanceof Short s) {
-            return (int) s;
-        }
-        if (e instanceof Float f) {
-            return (double) f;
-        }
-        return e;
     }
 
     private static Object defaults(Object raw, String udt, boolean int64, String column) throws Rejected {
@@ -185,7 +161,7 @@ final class RowConverter {
             if (int64) {
                 return l;
             }
-            if (Math.abs(l) > MAX_EXACT) {
+            if (l > MAX_EXACT || l < -MAX_EXACT) { // not Math.abs: Math.abs(Long.MIN_VALUE) is negative
                 throw new Rejected("column " + column + ": int8 value " + l + " is not exactly representable as a Convex"
                         + " number; declare the field \"int64\" in a migration");
             }
@@ -203,7 +179,7 @@ final class RowConverter {
                 }
             }
             double d = bd.doubleValue();
-            if (Double.isFinite(d) && BigDecimal.valueOf(d).compareTo(bd) == 0) {
+            if (roundTrips(bd, d)) {
                 return d;
             }
             throw new Rejected("column " + column + ": numeric " + bd + " has no exact Convex number; declare the field"
@@ -229,6 +205,53 @@ final class RowConverter {
             return json(s, udt, column);
         }
         return s;
+    }
+
+    /**
+     * Whether {@code d}, the double nearest to {@code value}, is written back as exactly {@code value} by a client
+     * (JavaScript's Number::toString, ECMA-262: the fewest significant digits that read back as the double, the
+     * closest to it among those). Not {@code BigDecimal.valueOf(d)}: before JDK 19, Double.toString is not always the
+     * shortest (1e23 is "9.999999999999999E22", 5e-324 is "4.9E-324"), and those values would be rejected.
+     */
+    static boolean roundTrips(BigDecimal value, double d) {
+        if (!Double.isFinite(d)) {
+            return false;
+        }
+        if (d == 0) {
+            return value.signum() == 0;
+        }
+        BigDecimal v = value.stripTrailingZeros();
+        int digits = v.precision();
+        if (digits <= 15 && Math.abs(d) >= Double.MIN_NORMAL) {
+            return true; // up to 15 significant digits map to distinct doubles (DBL_DIG)
+        }
+        if (digits > 17) {
+            return false;
+        }
+        BigDecimal exact = new BigDecimal(d);
+        if (digits > 1) {
+            // A shorter decimal that reads back as d is what a client writes (if one has fewer than digits - 1
+            // digits, one of the two nearest (digits - 1)-digit neighbours of d reads back too).
+            for (java.math.RoundingMode mode : new java.math.RoundingMode[]{java.math.RoundingMode.FLOOR,
+                    java.math.RoundingMode.CEILING}) {
+                if (exact.round(new java.math.MathContext(digits - 1, mode)).doubleValue() == d) {
+                    return false;
+                }
+            }
+        }
+        // Among decimals of this many digits, the client writes the one nearest d (on a tie, the one whose last digit
+        // is even): v must be a nearest neighbour, and nearer than the other one when that reads back as d too.
+        BigDecimal floor = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.FLOOR));
+        BigDecimal ceiling = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.CEILING));
+        BigDecimal other = v.compareTo(floor) == 0 ? ceiling : v.compareTo(ceiling) == 0 ? floor : null;
+        if (other == null) {
+            return false;
+        }
+        if (other.compareTo(v) == 0 || other.doubleValue() != d) {
+            return true; // d is exactly v, or v is the only one of this many digits that reads back as d
+        }
+        int nearer = v.subtract(exact).abs().compareTo(other.subtract(exact).abs());
+        return nearer < 0 || nearer == 0 && !v.unscaledValue().testBit(0);
     }
 
     /**
