@@ -48,5 +48,27 @@ public final class CdsTraining {
         for (String[] command : commands) {
             MigrateCli.run(command, env, nowhere, nowhere, new LocalInvoke());
         }
+        loadDriverClasses();
+    }
+
+    /**
+     * The JDBC driver's classes past the failed connect (the protocol, the connection, its statements), which an
+     * offline run cannot reach: listed by loading them without initialising them.
+     */
+    private static void loadDriverClasses() throws IOException {
+        Path jar = Path.of(CdsTraining.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            for (String name : file.stream().map(java.util.jar.JarEntry::getName).toList()) {
+                if (name.endsWith(".class") && !name.contains("-") && (name.startsWith("org/postgresql/core/")
+                        || name.startsWith("org/postgresql/jdbc/") || name.startsWith("org/postgresql/util/"))) {
+                    try {
+                        Class.forName(name.substring(0, name.length() - 6).replace('/', '.'), false,
+                                CdsTraining.class.getClassLoader());
+                    } catch (ClassNotFoundException | LinkageError e) {
+                        // a class for another platform or an optional dependency: not needed
+                    }
+                }
+            }
+        }
     }
 }

@@ -67,6 +67,8 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
+    private static final java.sql.Driver DRIVER = new org.postgresql.Driver();
+
     /** A new connection, or UNREACHABLE with a message that names the server but never the password. */
     public java.sql.Connection connect() {
         java.util.Properties props = new java.util.Properties();
@@ -80,7 +82,8 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         props.setProperty("ApplicationName", "migrate");
         props.setProperty("tcpKeepAlive", "true");
         try {
-            java.sql.Connection connection = java.sql.DriverManager.getConnection(jdbcUrl, props);
+            // The driver itself, not DriverManager: that would first look up every driver on the class path.
+            java.sql.Connection connection = DRIVER.connect(jdbcUrl, props);
             DeadClientDetection.enable(connection);
             return connection;
         } catch (java.sql.SQLException e) {
