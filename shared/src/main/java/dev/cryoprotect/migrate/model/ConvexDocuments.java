@@ -141,7 +141,8 @@ public final class ConvexDocuments {
         }
     }
 
-    private static final long MAX_EXACT = 1L << 53;
+    /** The largest integer magnitude a Convex number (a float64) holds exactly: 2^53. */
+    public static final long MAX_EXACT = 1L << 53;
 
     /** Any JSON value as a Convex value: numbers are float64 unless encoded otherwise. */
     private static Object any(JsonNode node, String path) throws Mismatch {

@@ -10,9 +10,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -39,7 +39,7 @@ final class BinaryCopy {
      * function (what psql shows; not {@code ::text}, which for inet adds a mask and for xml keeps the declaration),
      * NULL kept apart from an empty text by {@code num_nulls}, which also tells a NULL from a composite of NULLs.
      */
-    static String select(SourceTable.Column column) {
+    private static String select(SourceTable.Column column) {
         String quoted = SourceTable.quote(column.name());
         if (BINARY.contains(elementType(column))) {
             return quoted;
@@ -52,7 +52,7 @@ final class BinaryCopy {
      * {@code arrays}), an array of other elements from its text form ("text[]", or "text[;]" for box, whose elements
      * PostgreSQL separates with ';'), anything else from its text.
      */
-    static String decodedType(SourceTable.Column column) {
+    private static String decodedType(SourceTable.Column column) {
         String element = elementType(column);
         if (BINARY.contains(element)) {
             return element;
@@ -66,7 +66,7 @@ final class BinaryCopy {
     }
 
     /** Whether the column comes as a binary array. */
-    static boolean binaryArray(SourceTable.Column column) {
+    private static boolean binaryArray(SourceTable.Column column) {
         return column.isArray() && BINARY.contains(elementType(column));
     }
 
@@ -80,11 +80,33 @@ final class BinaryCopy {
     }
 
     /**
-     * Runs the copy of {@code query} (whose literals the caller has quoted) and decodes its columns with
-     * {@code types} (from {@link #decodedType}, or "text"); {@code arrays} says which columns are arrays.
+     * The select list of a copy: {@code columns} as {@link #select} reads them, then {@code trailing} as text (aliased:
+     * an output column named like a table column would make ORDER BY ambiguous).
      */
-    static void read(Connection connection, String query, List<String> types, boolean[] arrays, Rows rows)
+    static String selectList(List<SourceTable.Column> columns, List<SourceTable.Column> trailing) {
+        List<String> select = new ArrayList<>();
+        columns.forEach(c -> select.add(select(c)));
+        for (int i = 0; i < trailing.size(); i++) {
+            select.add(SourceTable.quote(trailing.get(i).name()) + "::text AS \"__copy_text_" + i + "\"");
+        }
+        return String.join(", ", select);
+    }
+
+    /**
+     * Runs the copy of {@code query} (whose literals the caller has quoted, and whose select list is
+     * {@link #selectList}) and decodes each row: the values of {@code columns}, then {@code trailing} text values.
+     */
+    static void read(Connection connection, String query, List<SourceTable.Column> columns, int trailing, Rows rows)
             throws SQLException {
+        List<String> types = new ArrayList<>();
+        boolean[] arrays = new boolean[columns.size() + trailing];
+        for (int i = 0; i < columns.size(); i++) {
+            types.add(decodedType(columns.get(i)));
+            arrays[i] = binaryArray(columns.get(i));
+        }
+        for (int i = 0; i < trailing; i++) {
+            types.add("text");
+        }
         CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI()
                 .copyOut("COPY (" + query + ") TO STDOUT (FORMAT binary)");
         try {
@@ -152,17 +174,17 @@ final class BinaryCopy {
             case "uuid" -> new java.util.UUID(int64(b, at), int64(b, at + 8)).toString();
             case "timestamptz" -> {
                 long micros = int64(b, at);
-                yield micros == Long.MAX_VALUE ? OffsetDateTime.MAX : micros == Long.MIN_VALUE ? OffsetDateTime.MIN
+                yield micros == Long.MAX_VALUE || micros == Long.MIN_VALUE ? infinity(micros > 0)
                         : EPOCH_2000.plus(micros, ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
             }
             case "timestamp" -> {
                 long micros = int64(b, at);
-                yield micros == Long.MAX_VALUE ? LocalDateTime.MAX : micros == Long.MIN_VALUE ? LocalDateTime.MIN
+                yield micros == Long.MAX_VALUE || micros == Long.MIN_VALUE ? infinity(micros > 0)
                         : EPOCH_2000.plus(micros, ChronoUnit.MICROS);
             }
             case "date" -> {
                 int days = int32(b, at);
-                yield days == Integer.MAX_VALUE ? LocalDate.MAX : days == Integer.MIN_VALUE ? LocalDate.MIN
+                yield days == Integer.MAX_VALUE || days == Integer.MIN_VALUE ? infinity(days > 0)
                         : DAY_2000.plusDays(days);
             }
             case "bytea" -> Arrays.copyOfRange(b, at, at + length);
@@ -217,6 +239,11 @@ final class BinaryCopy {
         return texts;
     }
 
+    /** PostgreSQL's 'infinity' and '-infinity' timestamps and dates: the Convex numbers they stand for. */
+    private static Double infinity(boolean positive) {
+        return positive ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+    }
+
     /**
      * An array in PostgreSQL's text form ({@code {a,"b c",NULL,{d}}}, perhaps after {@code [0:2]=}) as nested Object[]:
      * elements are their output text, unquoted, NULL as null.
@@ -227,7 +254,7 @@ final class BinaryCopy {
     }
 
     private static Object[] textDimension(String text, int[] at, char delimiter) {
-        java.util.ArrayList<Object> values = new java.util.ArrayList<>();
+        List<Object> values = new ArrayList<>();
         at[0]++; // '{'
         while (text.charAt(at[0]) != '}') {
             char c = text.charAt(at[0]);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.cryoprotect.migrate.convex.ConvexValues;
+import dev.cryoprotect.migrate.model.ConvexDocuments;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -19,7 +20,7 @@ import java.util.Deque;
  */
 final class JsonColumn {
     private static final JsonFactory JSON = ConvexValues.STREAMING;
-    private static final long MAX_EXACT = 1L << 53;
+    private static final long MAX_EXACT = ConvexDocuments.MAX_EXACT;
     static final int MAX_ARRAY = 8192;
     static final int MAX_FIELDS = 1024;
 

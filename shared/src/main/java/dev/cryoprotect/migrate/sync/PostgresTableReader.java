@@ -74,7 +74,6 @@ public final class PostgresTableReader implements TableReader {
         };
         String orderBy = order.stream().map(c -> SourceTable.quote(c.name())).collect(Collectors.joining(", "));
         int keyFrom = pass == Pass.BY_CURSOR ? 1 : 0;
-        int width = table.columns().size();
         ReadAhead.run(rows -> {
             Page page = new Page(after);
             try {
@@ -89,19 +88,12 @@ public final class PostgresTableReader implements TableReader {
                     if (until != null) {
                         where.add("(" + orderBy + ") <= " + tuple(order, until));
                     }
-                    String query = "SELECT " + selectList(table, order) + " FROM " + table.qualified()
-                            + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
-                            + " ORDER BY " + orderBy + " LIMIT " + pageRows;
                     page.rows = 0;
-                    BinaryCopy.read(connection(), query, decodedTypes(table, order), arrays(table, order), values -> {
+                    copy(table, order, where, " ORDER BY " + orderBy + " LIMIT " + pageRows, (position, values) -> {
                         page.rows++;
-                        List<String> rowPosition = new ArrayList<>(order.size());
-                        for (int i = 0; i < order.size(); i++) {
-                            rowPosition.add((String) values[width + i]);
-                        }
-                        page.position = rowPosition;
-                        page.stopped = !rows.row(new SourceRow(key(rowPosition.subList(keyFrom, rowPosition.size())),
-                                rowPosition, Arrays.copyOf(values, width)));
+                        page.position = position;
+                        page.stopped = !rows.row(new SourceRow(key(position.subList(keyFrom, position.size())),
+                                position, values));
                         return !page.stopped;
                     });
                     if (page.stopped || page.rows < pageRows) {
@@ -125,34 +117,24 @@ public final class PostgresTableReader implements TableReader {
         }
     }
 
-    /**
-     * The columns as the binary copy reads them, then the position columns as text (aliased: an output column named
-     * like a table column would make ORDER BY ambiguous).
-     */
-    private static String selectList(SourceTable table, List<SourceTable.Column> position) {
-        List<String> select = new ArrayList<>();
-        for (SourceTable.Column column : table.columns()) {
-            select.add(BinaryCopy.select(column));
-        }
-        for (int i = 0; i < position.size(); i++) {
-            select.add(SourceTable.quote(position.get(i).name()) + "::text AS \"__sync_position_" + i + "\"");
-        }
-        return String.join(", ", select);
+    /** Told each copied row: its {@code textColumns} as text (a position or a key), then its values. */
+    private interface CopiedRow {
+        boolean row(List<String> text, Object[] values);
     }
 
-    private static List<String> decodedTypes(SourceTable table, List<SourceTable.Column> position) {
-        List<String> types = new ArrayList<>();
-        table.columns().forEach(c -> types.add(BinaryCopy.decodedType(c)));
-        position.forEach(c -> types.add("text"));
-        return types;
-    }
-
-    private static boolean[] arrays(SourceTable table, List<SourceTable.Column> position) {
-        boolean[] arrays = new boolean[table.columns().size() + position.size()];
-        for (int i = 0; i < table.columns().size(); i++) {
-            arrays[i] = BinaryCopy.binaryArray(table.columns().get(i));
-        }
-        return arrays;
+    /** One binary copy of the table's rows that match {@code where}, each with {@code textColumns} as text too. */
+    private void copy(SourceTable table, List<SourceTable.Column> textColumns, List<String> where, String tail,
+                      CopiedRow row) throws SQLException {
+        String query = "SELECT " + BinaryCopy.selectList(table.columns(), textColumns) + " FROM " + table.qualified()
+                + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where)) + tail;
+        int width = table.columns().size();
+        BinaryCopy.read(connection(), query, table.columns(), textColumns.size(), values -> {
+            List<String> text = new ArrayList<>(textColumns.size());
+            for (int i = 0; i < textColumns.size(); i++) {
+                text.add((String) values[width + i]);
+            }
+            return row.row(text, Arrays.copyOf(values, width));
+        });
     }
 
     /**
@@ -286,18 +268,10 @@ public final class PostgresTableReader implements TableReader {
             return List.of();
         }
         List<SourceTable.Column> pk = table.primaryKey();
-        String query = "SELECT " + selectList(table, pk) + " FROM " + table.qualified() + " WHERE " + keysIn(pk, keys);
-        int width = table.columns().size();
         List<SourceRow> rows = new ArrayList<>();
         try {
-            BinaryCopy.read(connection(), query, decodedTypes(table, pk), arrays(table, pk), values -> {
-                List<String> key = new ArrayList<>(pk.size());
-                for (int i = 0; i < pk.size(); i++) {
-                    key.add((String) values[width + i]);
-                }
-                rows.add(new SourceRow(key(key), key, Arrays.copyOf(values, width)));
-                return true;
-            });
+            copy(table, pk, List.of(keysIn(pk, keys)), "",
+                    (key, values) -> rows.add(new SourceRow(key(key), key, values)));
         } catch (SQLException e) {
             throw failed("reading rejected rows of " + table.name() + " again", e);
         }

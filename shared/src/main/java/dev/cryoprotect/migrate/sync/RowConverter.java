@@ -28,7 +28,7 @@ import java.util.Optional;
  */
 final class RowConverter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long MAX_EXACT = 1L << 53;
+    private static final long MAX_EXACT = ConvexDocuments.MAX_EXACT;
     private static final int MAX_ARRAY = JsonColumn.MAX_ARRAY;
     private static final int MAX_FIELDS = JsonColumn.MAX_FIELDS;
 
@@ -150,7 +150,6 @@ final class RowConverter {
     }
 
     private static Object defaults(Object raw, String udt, boolean int64, String column) throws Rejected {
-        raw = infinityAsDouble(raw, udt);
         if (raw instanceof Double d && int64) {
             throw new Rejected("column " + column + ": " + d + " is not an int64");
         }
@@ -252,29 +251,6 @@ final class RowConverter {
         }
         int nearer = v.subtract(exact).abs().compareTo(other.subtract(exact).abs());
         return nearer < 0 || nearer == 0 && !v.unscaledValue().testBit(0);
-    }
-
-    /**
-     * PostgreSQL's infinite timestamps and dates (JDBC gives them as the MAX and MIN of their Java types), and numeric or
-     * float specials given as text, as the Convex numbers they are: ±Infinity and NaN.
-     */
-    private static Object infinityAsDouble(Object raw, String udt) {
-        if (raw.equals(OffsetDateTime.MAX) || raw.equals(LocalDateTime.MAX) || raw.equals(LocalDate.MAX)) {
-            return Double.POSITIVE_INFINITY;
-        }
-        if (raw.equals(OffsetDateTime.MIN) || raw.equals(LocalDateTime.MIN) || raw.equals(LocalDate.MIN)) {
-            return Double.NEGATIVE_INFINITY;
-        }
-        if (raw instanceof String s && (udt.equals("numeric") || udt.startsWith("float") || udt.startsWith("timestamp")
-                || udt.equals("date"))) {
-            switch (s.toLowerCase(java.util.Locale.ROOT)) {
-                case "nan": return Double.NaN;
-                case "infinity": return Double.POSITIVE_INFINITY;
-                case "-infinity": return Double.NEGATIVE_INFINITY;
-                default: return raw;
-            }
-        }
-        return raw;
     }
 
     private static String text(Object raw) {
