@@ -61,19 +61,24 @@ final class SyncBenchmark {
                         + " ARRAY['a', 'b'], jsonb_build_object('n', g, 'kind', 'bench'),"
                         + " '2024-01-01'::timestamptz + g * interval '1 second', '2024-01-01'::timestamptz + g * interval '1 second'"
                         + " FROM generate_series(1, " + rows + ") g");
-                st.execute("ANALYZE bench_rows");
+                // Hint bits and the visibility map set now, so no measurement below pays for the insert's aftermath.
+                st.execute("VACUUM (FREEZE, ANALYZE) bench_rows");
             }
             System.out.printf("generated in %.1f s%n", (System.nanoTime() - started) / 1e9);
 
-            resetPeaks();
-            started = System.nanoTime();
-            long copied;
-            try (Connection c = pg.getPostgresDatabase().getConnection()) {
-                copied = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY bench_rows TO STDOUT",
-                        OutputStream.nullOutputStream());
+            // The floor: the best of three plain copies, each drained by the client as the sync's reader drains its own.
+            double copyRate = 0;
+            long copied = 0;
+            for (int run = 0; run < 3; run++) {
+                resetPeaks();
+                started = System.nanoTime();
+                try (Connection c = pg.getPostgresDatabase().getConnection()) {
+                    copied = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY bench_rows TO STDOUT",
+                            OutputStream.nullOutputStream());
+                }
+                copyRate = Math.max(copyRate, copied / seconds(started));
             }
-            double copyRate = copied / seconds(started);
-            System.out.printf("COPY TO STDOUT:          %,12.0f rows/s   (%,d rows, peak heap %d MiB)%n", copyRate,
+            System.out.printf("COPY TO STDOUT, best of 3: %,10.0f rows/s   (%,d rows, peak heap %d MiB)%n", copyRate,
                     copied, peakHeapMiB());
 
             PostgresConfig source = PostgresConfig.fromUrl(url, "public");
@@ -136,7 +141,7 @@ final class SyncBenchmark {
         long bytes;
 
         @Override
-        public Row row(String key, Map<String, Object> document) {
+        public Row row(String key, byte[] document) {
             return encoder.row(key, document);
         }
 

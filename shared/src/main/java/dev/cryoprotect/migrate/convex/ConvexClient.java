@@ -96,7 +96,12 @@ public final class ConvexClient {
         body.put("format", "convex_encoded_json");
         Object encodedArgs = args == null ? Map.of() : args;
         body.put("args", kind.equals("function") ? encodedArgs : List.of(encodedArgs));
-        return ConvexValues.encodeToBytes(body); // the sync's batches: documents encoded once, copied in as bytes
+        // The sync's batches come encoded already: sized for them, the body is copied together once.
+        int size = 256 + path.length();
+        for (Object value : args == null ? List.of() : args.values()) {
+            size += value instanceof ConvexValues.Encoded encoded ? encoded.json().length : 0;
+        }
+        return new ConvexJsonWriter(size).value(body).toByteArray();
     }
 
     private Object send(Request request, String path) {

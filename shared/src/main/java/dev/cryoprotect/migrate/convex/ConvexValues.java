@@ -1,14 +1,11 @@
 package dev.cryoprotect.migrate.convex;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -125,86 +122,10 @@ public final class ConvexValues {
 
     /**
      * The encoded JSON of a value as UTF-8 bytes, written in one pass without building a tree (the sync's hot path).
-     * The same rules as {@link #encode(Object)}.
+     * The same rules as {@link #encode(Object)}, and the same bytes as that tree written by {@link #STREAMING}.
      */
     public static byte[] encodeToBytes(Object value) {
-        ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = STREAMING.createGenerator(out)) {
-            write(g, value);
-        } catch (IOException e) {
-            throw new IllegalStateException("writing to memory cannot fail", e);
-        }
-        return out.toByteArray();
-    }
-
-    /** Writes one value in its encoded form to a streaming generator. */
-    public static void write(JsonGenerator g, Object value) throws IOException {
-        if (value == null) {
-            g.writeNull();
-        } else if (value instanceof String s) {
-            g.writeString(s);
-        } else if (value instanceof Double || value instanceof Float || value instanceof Integer
-                || value instanceof Short || value instanceof Byte) {
-            double d = ((Number) value).doubleValue();
-            if (Double.isNaN(d) || Double.isInfinite(d) || Double.doubleToRawLongBits(d) == NEGATIVE_ZERO_BITS) {
-                special(g, "$float", littleEndian(Double.doubleToRawLongBits(d)));
-            } else if (d == (long) d && Math.abs(d) < MAX_EXACT) {
-                g.writeNumber(integral((long) d)); // ids, counts and epoch milliseconds: most numbers a sync writes
-            } else {
-                g.writeNumber(d);
-            }
-        } else if (value instanceof Boolean b) {
-            g.writeBoolean(b);
-        } else if (value instanceof Long l) {
-            special(g, "$integer", littleEndian(l));
-        } else if (value instanceof byte[] bytes) {
-            special(g, "$bytes", bytes);
-        } else if (value instanceof List<?> list) {
-            g.writeStartArray();
-            for (Object item : list) {
-                write(g, item);
-            }
-            g.writeEndArray();
-        } else if (value instanceof Map<?, ?> map) {
-            g.writeStartObject();
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                String key = String.valueOf(e.getKey());
-                if (key.startsWith("$")) {
-                    throw new IllegalArgumentException("field name '" + key + "' starts with '$', which Convex reserves");
-                }
-                g.writeFieldName(key);
-                write(g, e.getValue());
-            }
-            g.writeEndObject();
-        } else if (value instanceof Encoded encoded) {
-            g.writeRawValue(encoded);
-        } else {
-            g.writeTree(encode(value)); // the rare kinds (BigInteger, an encoded tree) by the tree encoder
-        }
-    }
-
-    /**
-     * An integral double below 2^53 as {@link Double#toString} writes it ("12.0", "1.7041536E12"): below 2^53 the
-     * exact digits are also the shortest that read back as the same double.
-     */
-    static String integral(long value) {
-        String digits = Long.toString(Math.abs(value));
-        String sign = value < 0 ? "-" : "";
-        if (digits.length() <= 7) {
-            return sign + digits + ".0";
-        }
-        int end = digits.length();
-        while (digits.charAt(end - 1) == '0') {
-            end--;
-        }
-        return sign + digits.charAt(0) + "." + (end > 1 ? digits.substring(1, end) : "0") + "E" + (digits.length() - 1);
-    }
-
-    private static void special(JsonGenerator g, String tag, byte[] bytes) throws IOException {
-        g.writeStartObject();
-        g.writeFieldName(tag);
-        g.writeString(Base64.getEncoder().encodeToString(bytes));
-        g.writeEndObject();
+        return new ConvexJsonWriter().value(value).toByteArray();
     }
 
     public static JsonNode encode(Object value) {
@@ -310,7 +231,7 @@ public final class ConvexValues {
     }
 
     private static byte[] littleEndian(long bits) {
-        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(bits).array();
+        return ConvexJsonWriter.littleEndian(bits);
     }
 
     private static byte[] base64(JsonNode node) {

@@ -47,22 +47,50 @@ final class BinaryCopy {
         return "CASE WHEN num_nulls(" + quoted + ") = 1 THEN NULL ELSE format('%s', " + quoted + ") END";
     }
 
+    /** How a value is decoded: chosen once per column, not looked up by name per value. */
+    enum Decoding {
+        INT2, INT4, INT8, FLOAT8, BOOL, NUMERIC, UUID, TIMESTAMPTZ, TIMESTAMP, DATE, BYTEA, JSONB,
+        /** float4 as its text, and arrays of it from their text form. */
+        REAL, REAL_ARRAY,
+        /** Arrays of text-selected types from their text form; box separates its elements with ';'. */
+        TEXT_ARRAY, BOX_ARRAY,
+        /** Text types, json, and whatever was selected as its text. */
+        TEXT;
+
+        static Decoding of(String binaryType) {
+            return switch (binaryType) {
+                case "int2" -> INT2;
+                case "int4" -> INT4;
+                case "int8" -> INT8;
+                case "float8" -> FLOAT8;
+                case "bool" -> BOOL;
+                case "numeric" -> NUMERIC;
+                case "uuid" -> UUID;
+                case "timestamptz" -> TIMESTAMPTZ;
+                case "timestamp" -> TIMESTAMP;
+                case "date" -> DATE;
+                case "bytea" -> BYTEA;
+                case "jsonb" -> JSONB;
+                default -> TEXT;
+            };
+        }
+    }
+
     /**
-     * The type a column's values are decoded as, after {@link #select}: a binary array by its element type (with
-     * {@code arrays}), an array of other elements from its text form ("text[]", or "text[;]" for box, whose elements
-     * PostgreSQL separates with ';'), anything else from its text.
+     * How a column's values are decoded, after {@link #select}: a binary array by its element type (with
+     * {@code arrays}), an array of other elements from its text form, anything else from its text.
      */
-    private static String decodedType(SourceTable.Column column) {
+    private static Decoding decoding(SourceTable.Column column) {
         String element = elementType(column);
         if (BINARY.contains(element)) {
-            return element;
+            return Decoding.of(element);
         }
         if (element.equals("float4")) {
             // A real's double is the one of PostgreSQL's shortest decimal (0.1, not the widened 0.10000000149011612):
             // what clients read, and what the sync wrote before it read binary. Its text says it exactly.
-            return column.isArray() ? "real[]" : "real";
+            return column.isArray() ? Decoding.REAL_ARRAY : Decoding.REAL;
         }
-        return column.isArray() ? (element.equals("box") ? "text[;]" : "text[]") : "text";
+        return column.isArray() ? (element.equals("box") ? Decoding.BOX_ARRAY : Decoding.TEXT_ARRAY) : Decoding.TEXT;
     }
 
     /** Whether the column comes as a binary array. */
@@ -98,14 +126,12 @@ final class BinaryCopy {
      */
     static void read(Connection connection, String query, List<SourceTable.Column> columns, int trailing, Rows rows)
             throws SQLException {
-        List<String> types = new ArrayList<>();
-        boolean[] arrays = new boolean[columns.size() + trailing];
+        Decoding[] types = new Decoding[columns.size() + trailing];
+        boolean[] arrays = new boolean[types.length];
+        Arrays.fill(types, Decoding.TEXT);
         for (int i = 0; i < columns.size(); i++) {
-            types.add(decodedType(columns.get(i)));
+            types[i] = decoding(columns.get(i));
             arrays[i] = binaryArray(columns.get(i));
-        }
-        for (int i = 0; i < trailing; i++) {
-            types.add("text");
         }
         CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI()
                 .copyOut("COPY (" + query + ") TO STDOUT (FORMAT binary)");
@@ -126,8 +152,8 @@ final class BinaryCopy {
                     if (fields == -1) {
                         break reading; // the trailer
                     }
-                    if (fields != types.size()) {
-                        throw new SQLException("COPY answered " + fields + " columns, expected " + types.size(), "08P01");
+                    if (fields != types.length) {
+                        throw new SQLException("COPY answered " + fields + " columns, expected " + types.length, "08P01");
                     }
                     at[0] += 2;
                     Object[] values = decode(message, at, types, arrays);
@@ -149,13 +175,13 @@ final class BinaryCopy {
     }
 
     /** One row's values from {@code at[0]}, which is moved past them. */
-    private static Object[] decode(byte[] row, int[] at, List<String> types, boolean[] arrays) {
-        Object[] values = new Object[types.size()];
+    private static Object[] decode(byte[] row, int[] at, Decoding[] types, boolean[] arrays) {
+        Object[] values = new Object[types.length];
         for (int i = 0; i < values.length; i++) {
             int length = int32(row, at[0]);
             at[0] += 4;
             if (length >= 0) {
-                values[i] = arrays[i] ? array(row, at[0], types.get(i)) : value(row, at[0], length, types.get(i));
+                values[i] = arrays[i] ? array(row, at[0], types[i]) : value(row, at[0], length, types[i]);
                 at[0] += length;
             }
         }
@@ -163,37 +189,37 @@ final class BinaryCopy {
     }
 
     /** One value of a binary-decoded type (or UTF-8 text). */
-    static Object value(byte[] b, int at, int length, String type) {
+    static Object value(byte[] b, int at, int length, Decoding type) {
         return switch (type) {
-            case "int2" -> (int) (short) ((b[at] & 0xff) << 8 | b[at + 1] & 0xff);
-            case "int4" -> int32(b, at);
-            case "int8" -> int64(b, at);
-            case "float8" -> Double.longBitsToDouble(int64(b, at));
-            case "bool" -> b[at] != 0;
-            case "numeric" -> numeric(b, at);
-            case "uuid" -> new java.util.UUID(int64(b, at), int64(b, at + 8)).toString();
-            case "timestamptz" -> {
+            case INT2 -> (int) (short) ((b[at] & 0xff) << 8 | b[at + 1] & 0xff);
+            case INT4 -> int32(b, at);
+            case INT8 -> int64(b, at);
+            case FLOAT8 -> Double.longBitsToDouble(int64(b, at));
+            case BOOL -> b[at] != 0;
+            case NUMERIC -> numeric(b, at);
+            case UUID -> new java.util.UUID(int64(b, at), int64(b, at + 8)).toString();
+            case TIMESTAMPTZ -> {
                 long micros = int64(b, at);
                 yield micros == Long.MAX_VALUE || micros == Long.MIN_VALUE ? infinity(micros > 0)
                         : EPOCH_2000.plus(micros, ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
             }
-            case "timestamp" -> {
+            case TIMESTAMP -> {
                 long micros = int64(b, at);
                 yield micros == Long.MAX_VALUE || micros == Long.MIN_VALUE ? infinity(micros > 0)
                         : EPOCH_2000.plus(micros, ChronoUnit.MICROS);
             }
-            case "date" -> {
+            case DATE -> {
                 int days = int32(b, at);
                 yield days == Integer.MAX_VALUE || days == Integer.MIN_VALUE ? infinity(days > 0)
                         : DAY_2000.plusDays(days);
             }
-            case "bytea" -> Arrays.copyOfRange(b, at, at + length);
-            case "jsonb" -> new String(b, at + 1, length - 1, StandardCharsets.UTF_8); // after the format version byte
-            case "real" -> Double.parseDouble(new String(b, at, length, StandardCharsets.UTF_8));
-            case "real[]" -> reals(textArray(new String(b, at, length, StandardCharsets.UTF_8), ','));
-            case "text[]" -> textArray(new String(b, at, length, StandardCharsets.UTF_8), ',');
-            case "text[;]" -> textArray(new String(b, at, length, StandardCharsets.UTF_8), ';');
-            default -> new String(b, at, length, StandardCharsets.UTF_8); // text types, json, and what was cast to text
+            case BYTEA -> Arrays.copyOfRange(b, at, at + length);
+            case JSONB -> new String(b, at + 1, length - 1, StandardCharsets.UTF_8); // after the format version byte
+            case REAL -> Double.parseDouble(new String(b, at, length, StandardCharsets.UTF_8));
+            case REAL_ARRAY -> reals(textArray(new String(b, at, length, StandardCharsets.UTF_8), ','));
+            case TEXT_ARRAY -> textArray(new String(b, at, length, StandardCharsets.UTF_8), ',');
+            case BOX_ARRAY -> textArray(new String(b, at, length, StandardCharsets.UTF_8), ';');
+            case TEXT -> new String(b, at, length, StandardCharsets.UTF_8);
         };
     }
 
@@ -201,7 +227,7 @@ final class BinaryCopy {
      * An array: nested Object[] for each dimension, elements decoded by type, NULL elements null. The header names the
      * element type by OID; the column's type name says the same and is what is used.
      */
-    static Object[] array(byte[] b, int start, String elementType) {
+    static Object[] array(byte[] b, int start, Decoding elementType) {
         int dimensions = int32(b, start);
         if (dimensions == 0) {
             return new Object[0];
@@ -214,7 +240,7 @@ final class BinaryCopy {
         return dimension(b, at, sizes, 0, elementType);
     }
 
-    private static Object[] dimension(byte[] b, int[] at, int[] sizes, int d, String elementType) {
+    private static Object[] dimension(byte[] b, int[] at, int[] sizes, int d, Decoding elementType) {
         Object[] values = new Object[sizes[d]];
         for (int i = 0; i < values.length; i++) {
             if (d + 1 < sizes.length) {

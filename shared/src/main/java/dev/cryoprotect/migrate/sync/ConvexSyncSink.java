@@ -4,11 +4,10 @@ import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.convex.ConvexClient;
 import dev.cryoprotect.migrate.convex.ConvexException;
+import dev.cryoprotect.migrate.convex.ConvexJsonWriter;
 import dev.cryoprotect.migrate.convex.ConvexValues;
 import dev.cryoprotect.migrate.model.Checksums;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +18,9 @@ public final class ConvexSyncSink implements SyncSink {
     private static final String SYNC = "migrations/sync:";
     /** The function that writes a batch. */
     public static final String UPSERT = SYNC + "upsertBatch";
+    private static final byte[] KEY = ConvexJsonWriter.fieldNameBytes("key");
+    private static final byte[] HASH = ConvexJsonWriter.fieldNameBytes("hash");
+    private static final byte[] DOC = ConvexJsonWriter.fieldNameBytes("doc");
     private final ConvexClient client;
 
     public ConvexSyncSink(ConvexClient client) {
@@ -26,9 +28,8 @@ public final class ConvexSyncSink implements SyncSink {
     }
 
     @Override
-    public Row row(String key, Map<String, Object> document) {
-        byte[] bytes = ConvexValues.encodeToBytes(document);
-        return new Row(key, Checksums.sha256(bytes), new ConvexValues.Encoded(bytes), bytes.length + key.length());
+    public Row row(String key, byte[] document) {
+        return new Row(key, new ConvexValues.Encoded(document), document.length + key.length());
     }
 
     @Override
@@ -37,17 +38,21 @@ public final class ConvexSyncSink implements SyncSink {
         return new Written(count(result, "inserted"), count(result, "updated"), count(result, "unchanged"));
     }
 
-    /** The arguments of one {@code upsertBatch} call: each row's key, hash and document as encoded once. */
+    /**
+     * The arguments of one {@code upsertBatch} call: each row's key, the hash of its encoded document (how the batch
+     * finds unchanged documents) and the document as encoded once. The rows are written straight into one encoded
+     * array, not a map per row; hashing here, on the thread that sends the batch, keeps it off the converting thread.
+     */
     public static Map<String, Object> upsertArgs(String sourceTable, String targetTable, List<Row> rows) {
-        List<Map<String, Object>> wire = new ArrayList<>(rows.size());
+        ConvexJsonWriter out = new ConvexJsonWriter(rows.stream().mapToInt(Row::bytes).sum() + 96 * rows.size());
+        out.startArray();
         for (Row row : rows) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("key", row.key());
-            r.put("hash", row.hash());
-            r.put("doc", row.document());
-            wire.add(r);
+            ConvexValues.Encoded document = (ConvexValues.Encoded) row.document();
+            out.startObject().fieldName(KEY).string(row.key()).fieldName(HASH).string(Checksums.sha256(document.json()))
+                    .fieldName(DOC).value(document).endObject();
         }
-        return Map.of("table", sourceTable, "target", targetTable, "rows", wire);
+        return Map.of("table", sourceTable, "target", targetTable,
+                "rows", new ConvexValues.Encoded(out.endArray().toByteArray()));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.cryoprotect.migrate.sync;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cryoprotect.migrate.convex.ConvexJsonWriter;
 import dev.cryoprotect.migrate.model.ConvexDocuments;
 import dev.cryoprotect.migrate.model.FieldType;
 import dev.cryoprotect.migrate.model.TableSchema;
@@ -43,10 +44,29 @@ final class RowConverter {
 
     private final SourceTable table;
     private final Optional<TableSchema> declared;
+    /** Per source column: its declared field (null for an undeclared table), and whether it is written at all. */
+    private final TableSchema.Field[] fields;
+    private final boolean[] written;
+    /** Per source column: its field name as written, encoded once. */
+    private final byte[][] names;
+    /** The encoding buffer, reused row after row by the one thread that converts this table's rows. */
+    private final ConvexJsonWriter out = new ConvexJsonWriter(512);
 
     RowConverter(SourceTable table, Optional<TableSchema> declared) {
         this.table = table;
         this.declared = declared;
+        List<SourceTable.Column> columns = table.columns();
+        fields = new TableSchema.Field[columns.size()];
+        written = new boolean[columns.size()];
+        names = new byte[columns.size()][];
+        for (int i = 0; i < columns.size(); i++) {
+            String name = columns.get(i).name();
+            fields[i] = declared.map(d -> d.fields().get(name)).orElse(null);
+            written[i] = declared.isEmpty() || fields[i] != null;
+            if (written[i]) {
+                names[i] = ConvexJsonWriter.fieldNameBytes(name);
+            }
+        }
     }
 
     /** Columns the declared schema does not name: they are not written. */
@@ -58,20 +78,47 @@ final class RowConverter {
     /** The document for one row, whose values are the columns of {@link SourceTable#columns()} in order. */
     Map<String, Object> document(Object[] values) throws Rejected {
         Map<String, Object> doc = new LinkedHashMap<>();
+        convert(values, (i, value) -> doc.put(table.columns().get(i).name(), value));
+        return doc;
+    }
+
+    /**
+     * The same document in its encoded form: exactly the bytes of {@code ConvexValues.encodeToBytes(document(values))},
+     * written without building the map (the sync's hot path).
+     */
+    byte[] encode(Object[] values) throws Rejected {
+        out.reset().startObject();
+        convert(values, (i, value) -> {
+            try {
+                out.fieldName(names[i]).value(value);
+            } catch (IllegalArgumentException e) {
+                // text that is not valid Unicode
+                throw new Rejected("column " + table.columns().get(i).name() + ": " + e.getMessage());
+            }
+        });
+        return out.endObject().toByteArray();
+    }
+
+    /** Told each written field of a row in column order, by column index. */
+    private interface Fields {
+        void field(int column, Object value) throws Rejected;
+    }
+
+    private void convert(Object[] values, Fields document) throws Rejected {
         List<SourceTable.Column> columns = table.columns();
-        for (int i = 0; i < columns.size(); i++) {
-            SourceTable.Column column = columns.get(i);
-            TableSchema.Field field = declared.map(d -> d.fields().get(column.name())).orElse(null);
-            if (declared.isPresent() && field == null) {
+        for (int i = 0; i < fields.length; i++) {
+            if (!written[i]) {
                 continue;
             }
+            SourceTable.Column column = columns.get(i);
+            TableSchema.Field field = fields[i];
             Object raw = values[i];
             if (raw == null) {
                 if (field != null && !field.optional() && !allowsNull(field.type())) {
                     throw new Rejected("column " + column.name() + " is NULL but the declared field is required");
                 }
                 if (field != null && allowsNull(field.type())) {
-                    doc.put(column.name(), null);
+                    document.field(i, null);
                 }
                 continue; // omitted: an optional field
             }
@@ -83,15 +130,14 @@ final class RowConverter {
                 throw new Rejected("column " + column.name() + ": " + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
             }
-            if (value instanceof List<?> || value instanceof Map<?, ?>) {
-                checkLimits(value, column.name(), 0);
-            }
-            doc.put(column.name(), value);
+            document.field(i, value);
         }
-        return doc;
     }
 
-    /** Convex's limits on a value: arrays of at most 8,192 values, objects of at most 1,024 fields. */
+    /**
+     * Convex's limits on a value: arrays of at most 8,192 values, objects of at most 1,024 fields. Checked where lists
+     * and maps are made: a PostgreSQL array as it is converted, a json value's tree here (jsonb checks its own).
+     */
     private static void checkLimits(Object value, String column, int depth) throws Rejected {
         if (value instanceof List<?> list) {
             if (list.size() > MAX_ARRAY) {
@@ -131,6 +177,10 @@ final class RowConverter {
             FieldType element = type instanceof FieldType.Array a ? a.element() : null;
             if (type != null && element == null && kind != FieldType.Kind.ANY) {
                 throw new Rejected("column " + column + " is an array but the declared field is not");
+            }
+            if (elements.length > MAX_ARRAY) {
+                throw new Rejected("column " + column + ": an array of " + elements.length + " values; Convex stores at"
+                        + " most " + MAX_ARRAY);
             }
             List<Object> list = new ArrayList<>(elements.length);
             String elementUdt = udt.startsWith("_") ? udt.substring(1) : udt;
@@ -266,7 +316,9 @@ final class RowConverter {
             return JsonColumn.encode(text, column);
         }
         try {
-            return ConvexDocuments.json(JSON.readTree(text), column, false);
+            Object value = ConvexDocuments.json(JSON.readTree(text), column, false);
+            checkLimits(value, column, 0);
+            return value;
         } catch (IOException e) {
             throw new Rejected("column " + column + ": not valid JSON");
         } catch (ConvexDocuments.Mismatch e) {

@@ -239,12 +239,7 @@ public final class SyncEngine {
                 found.add(row.key());
                 run.retried++;
                 try {
-                    SyncSink.Row encoded = sink.row(row.key(), converter.document(row.values()));
-                    if (encoded.bytes() > MAX_DOCUMENT_BYTES) {
-                        throw new RowConverter.Rejected("the document is " + encoded.bytes() / 1024 + " KiB encoded;"
-                                + " Convex stores at most 1 MiB per document");
-                    }
-                    writer.add(encoded, null);
+                    writer.add(encoded(row, converter), null);
                 } catch (RowConverter.Rejected e) {
                     run.rejected(row.key(), e.getMessage());
                 }
@@ -254,6 +249,16 @@ public final class SyncEngine {
                 sink.clearRejections(table.name(), gone);
             }
         }
+    }
+
+    /** A row converted, encoded and hashed for the sink; a document over Convex's 1 MiB is rejected. */
+    private SyncSink.Row encoded(TableReader.SourceRow row, RowConverter converter) throws RowConverter.Rejected {
+        SyncSink.Row encoded = sink.row(row.key(), converter.encode(row.values()));
+        if (encoded.bytes() > MAX_DOCUMENT_BYTES) {
+            throw new RowConverter.Rejected("the document is " + encoded.bytes() / 1024 + " KiB encoded; Convex stores"
+                    + " at most 1 MiB per document");
+        }
+        return encoded;
     }
 
     /** Rejections still stored for a table (0 without a sink). */
@@ -308,28 +313,20 @@ public final class SyncEngine {
                 return false;
             }
             run.read++;
-            Map<String, Object> document;
             try {
-                document = converter.document(row.values());
+                if (writer == null) {
+                    Map<String, Object> document = converter.document(row.values()); // a dry run shows the first
+                    if (run.sample == null) {
+                        run.sample = document;
+                    }
+                    return true;
+                }
+                writer.add(encoded(row, converter), marks ? row.position() : null);
             } catch (RowConverter.Rejected e) {
                 run.rejected(row.key(), e.getMessage()); // kept in Convex and retried, so the mark may pass it
                 if (writer != null) {
                     writer.advance(marks ? row.position() : null);
                 }
-                return true;
-            }
-            if (run.sample == null) {
-                run.sample = document;
-            }
-            if (writer != null) {
-                SyncSink.Row encoded = sink.row(row.key(), document);
-                if (encoded.bytes() > MAX_DOCUMENT_BYTES) {
-                    run.rejected(row.key(), "the document is " + encoded.bytes() / 1024 + " KiB encoded; Convex stores"
-                            + " at most 1 MiB per document");
-                    writer.advance(marks ? row.position() : null);
-                    return true;
-                }
-                writer.add(encoded, marks ? row.position() : null);
             }
             return true;
         });

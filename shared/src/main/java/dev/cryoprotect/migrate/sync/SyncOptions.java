@@ -37,7 +37,7 @@ public record SyncOptions(String schema, List<String> tables, boolean dryRun, In
     }
 
     public static SyncOptions defaults() {
-        return new SyncOptions("public", List.of(), false, null, false, Map.of(), 500, 2L << 20, 4, 10_000, null, null);
+        return new SyncOptions("public", List.of(), false, null, false, Map.of(), 500, 2L << 20, 4, 50_000, null, null);
     }
 
     public SyncOptions withSchema(String newSchema) {

@@ -1,7 +1,6 @@
 package dev.cryoprotect.migrate.sync;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -12,10 +11,10 @@ import java.util.Optional;
 public interface SyncSink {
 
     /**
-     * One converted row ready to send: its source key (canonical JSON of the primary key), a hash of its encoded
-     * document, the document as the sink sends it, and the encoded size.
+     * One converted row ready to send: its source key (canonical JSON of the primary key), its document as the sink
+     * sends it, and the encoded size.
      */
-    record Row(String key, String hash, Object document, int bytes) {
+    record Row(String key, Object document, int bytes) {
     }
 
     /** What a batch did; {@code rejected}: rows Convex refused (found by splitting a refused batch). */
@@ -32,8 +31,8 @@ public interface SyncSink {
         }
     }
 
-    /** Encodes a converted document once, for both the hash and the request. */
-    Row row(String key, Map<String, Object> document);
+    /** A row from its document's encoded JSON ({@link RowConverter#encode}), sent as it is. */
+    Row row(String key, byte[] document);
 
     /** Writes one batch idempotently: rows already equal are left alone, a re-sent batch changes nothing. */
     Written write(String sourceTable, String targetTable, List<Row> rows);

@@ -99,45 +99,71 @@ class RowConverterTest {
     }
 
     /**
-     * jsonb is encoded by streaming, json through a tree: for any jsonb text both give the same bytes, so a document
-     * synced by either has the same hash. Checked over generated documents.
+     * jsonb is transcoded by hand, json through Jackson's tree: for any JSON text both give the same bytes (so a
+     * document synced by either has the same hash), or both reject the value. Checked over generated documents with
+     * every escape, spacing and number form.
      */
     @Test
     void streamedJsonbEncodesByteForByteAsTheTreePath() throws Exception {
         java.util.Random random = new java.util.Random(42);
-        for (int i = 0; i < 2000; i++) {
+        RowConverter jsonb = new RowConverter(new SourceTable("public", "t", List.of(column("v", "jsonb")), List.of(),
+                Optional.empty()), Optional.empty());
+        RowConverter json = new RowConverter(new SourceTable("public", "t", List.of(column("v", "json")), List.of(),
+                Optional.empty()), Optional.empty());
+        int rejected = 0;
+        for (int i = 0; i < 20_000; i++) {
             String text = randomJson(random, 0);
-            Object streamed = new RowConverter(new SourceTable("public", "t", List.of(column("v", "jsonb")), List.of(),
-                    Optional.empty()), Optional.empty()).document(new Object[]{text}).get("v");
-            Object tree = new RowConverter(new SourceTable("public", "t", List.of(column("v", "json")), List.of(),
-                    Optional.empty()), Optional.empty()).document(new Object[]{text}).get("v");
-            assertEquals(new String(ConvexValues.encodeToBytes(tree), StandardCharsets.UTF_8),
-                    ((ConvexValues.Encoded) streamed).getValue(), text);
+            byte[] tree;
+            try {
+                tree = json.encode(new Object[]{text});
+            } catch (RowConverter.Rejected e) {
+                assertThrows(RowConverter.Rejected.class, () -> jsonb.encode(new Object[]{text}), text);
+                rejected++;
+                continue;
+            }
+            assertEquals(new String(tree, StandardCharsets.UTF_8),
+                    new String(jsonb.encode(new Object[]{text}), StandardCharsets.UTF_8), text);
         }
+        assertTrue(rejected > 100 && rejected < 10_000, "both kinds of text were generated: " + rejected);
+        for (String bad : List.of("", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "1e", "tru", "\"\u0001\"", "[1] 2",
+                "{\"a\":1,}", "\"\\x\"", "\"\\u12\"")) {
+            RowConverter.Rejected e = assertThrows(RowConverter.Rejected.class, () -> jsonb.encode(new Object[]{bad}),
+                    bad);
+            assertEquals("column v: not valid JSON", e.getMessage(), bad);
+        }
+        assertTrue(assertThrows(RowConverter.Rejected.class, () -> jsonb.encode(new Object[]{"\"\\ud800\""}))
+                .getMessage().contains("unpaired UTF-16 surrogate"));
+        assertTrue(assertThrows(RowConverter.Rejected.class, () -> jsonb.encode(new Object[]{"[".repeat(1001)
+                + "]".repeat(1001)})).getMessage().contains("nested more than 1000 levels deep"));
     }
 
     private static String randomJson(java.util.Random random, int depth) {
         int kind = random.nextInt(depth > 3 ? 5 : 7);
+        String space = List.of("", "", " ", "\n ", "\t").get(random.nextInt(5));
         return switch (kind) {
             case 0 -> "null";
             case 1 -> random.nextBoolean() ? "true" : "false";
-            case 2 -> List.of("0", "-0", "1", "-17", "9007199254740992", "1.5", "-0.0", "1e300", "1e400", "0.1",
-                    "123456789.125", "2.5E-7").get(random.nextInt(12));
-            case 3 -> JSON.valueToTree(List.of("", "x", "héllo ✓", "quote \" and \\", "tab\tnew\nline", "\u0001",
-                    "日本").get(random.nextInt(7))).toString();
+            case 2 -> List.of("0", "-0", "1", "-17", "9007199254740992", "-9007199254740993", "12345678901234567",
+                    "1.5", "-0.0", "1e300", "1e400", "0.1", "123456789.125", "2.5E-7", "1E+5", "-0e0", "5e-324",
+                    "100000000000000000000000.0", "0.000001").get(random.nextInt(19));
+            case 3 -> List.of("\"\"", "\"x\"", "\"héllo ✓\"", "\"quote \\\" and \\\\\"", "\"tab\\tnew\\nline\"",
+                    "\"\\u0001\\u001f\\u007F\"", "\"日本\"", "\"\\/slash\\b\\f\\r\"", "\"\\u00e9\\ud83d\\ude00\"",
+                    "\"\uD83D\uDE00 pair\"", "\"$dollar\"").get(random.nextInt(11));
             case 4 -> String.valueOf(random.nextInt());
             case 5 -> {
-                StringBuilder array = new StringBuilder("[");
+                StringBuilder array = new StringBuilder("[" + space);
                 for (int i = random.nextInt(4); i > 0; i--) {
-                    array.append(randomJson(random, depth + 1)).append(i > 1 ? ", " : "");
+                    array.append(randomJson(random, depth + 1)).append(space).append(i > 1 ? "," + space : "");
                 }
                 yield array.append(']').toString();
             }
             default -> {
-                StringBuilder object = new StringBuilder("{");
+                StringBuilder object = new StringBuilder("{" + space);
                 for (int i = random.nextInt(4); i > 0; i--) {
-                    object.append("\"k").append(i).append(random.nextBoolean() ? "é" : "").append("\": ")
-                            .append(randomJson(random, depth + 1)).append(i > 1 ? ", " : "");
+                    String name = List.of("k" + i, "k" + i + "é", "k\\u00e9" + i, "$k" + i, "", "k\\\"" + i)
+                            .get(random.nextInt(random.nextInt(8) == 0 ? 6 : 3));
+                    object.append('"').append(name).append('"').append(space).append(':').append(space)
+                            .append(randomJson(random, depth + 1)).append(space).append(i > 1 ? "," + space : "");
                 }
                 yield object.append('}').toString();
             }

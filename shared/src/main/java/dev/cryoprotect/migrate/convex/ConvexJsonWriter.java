@@ -1,0 +1,400 @@
+package dev.cryoprotect.migrate.convex;
+
+import com.fasterxml.jackson.core.io.NumberOutput;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes Convex values in their {@code convex_encoded_json} form (the rules of {@link ConvexValues}) straight into a
+ * growable byte buffer that is reused from value to value: the sync encodes every document of every row, and a
+ * generator and a map per row cost more than the row's own work. The bytes are exactly those Jackson's generator
+ * writes (escapes, shortest doubles, UTF-8), so the hashes of documents synced by earlier versions stay valid.
+ * Not thread-safe: one writer per thread.
+ */
+public final class ConvexJsonWriter {
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final double MAX_EXACT = 9007199254740992.0; // 2^53
+    private static final long NEGATIVE_ZERO_BITS = Double.doubleToRawLongBits(-0.0);
+    private static final ObjectMapper TREES = new ObjectMapper(ConvexValues.STREAMING);
+
+    private byte[] buffer;
+    private int length;
+    /** Whether the next value or field name needs a comma before it: a value was written at this level. */
+    private boolean comma;
+
+    public ConvexJsonWriter() {
+        this(256);
+    }
+
+    public ConvexJsonWriter(int capacity) {
+        buffer = new byte[Math.max(16, capacity)];
+    }
+
+    /** Empties the buffer for the next value. */
+    public ConvexJsonWriter reset() {
+        length = 0;
+        comma = false;
+        return this;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public byte[] toByteArray() {
+        return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
+    }
+
+    /**
+     * One value by the rules of {@link ConvexValues}: null, Boolean, a number (Double and the smaller integer types as
+     * float64, Long and BigInteger as int64), byte[], String, List, Map with String keys, an {@link ConvexValues.Encoded}
+     * value as its bytes, a JsonNode as already encoded.
+     *
+     * @throws IllegalArgumentException a field name starting with '$', an int64 out of range, an unpaired surrogate,
+     *                                  or a value of no Convex kind
+     */
+    public ConvexJsonWriter value(Object value) {
+        if (value == null) {
+            literal(NULL);
+        } else if (value instanceof String s) {
+            string(s);
+        } else if (value instanceof Double d) {
+            number(d);
+        } else if (value instanceof Boolean b) {
+            literal(b ? TRUE : FALSE);
+        } else if (value instanceof Long l) {
+            int64(l);
+        } else if (value instanceof Integer || value instanceof Float || value instanceof Short
+                || value instanceof Byte) {
+            number(((Number) value).doubleValue());
+        } else if (value instanceof byte[] bytes) {
+            special("$bytes", bytes);
+        } else if (value instanceof List<?> list) {
+            startArray();
+            for (Object item : list) {
+                value(item);
+            }
+            endArray();
+        } else if (value instanceof Map<?, ?> map) {
+            startObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                fieldName(String.valueOf(e.getKey()));
+                value(e.getValue());
+            }
+            endObject();
+        } else if (value instanceof ConvexValues.Encoded encoded) {
+            raw(encoded.json());
+        } else if (value instanceof BigInteger big) {
+            if (big.bitLength() > 63) {
+                throw new IllegalArgumentException(big + " does not fit in a Convex int64");
+            }
+            int64(big.longValue());
+        } else if (value instanceof JsonNode node) {
+            try {
+                raw(TREES.writeValueAsBytes(node)); // a tree is taken as already encoded
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException("cannot write a JSON tree: " + e.getOriginalMessage(), e);
+            }
+        } else {
+            throw new IllegalArgumentException("not a Convex value: " + value.getClass().getName());
+        }
+        return this;
+    }
+
+    /**
+     * A float64: NaN, the infinities and -0 as {@code {"$float": base64}}, integral values below 2^53 by their digits,
+     * others as the shortest decimal that reads back as the same double.
+     */
+    public ConvexJsonWriter number(double d) {
+        if (Double.isNaN(d) || Double.isInfinite(d) || Double.doubleToRawLongBits(d) == NEGATIVE_ZERO_BITS) {
+            special("$float", littleEndian(Double.doubleToRawLongBits(d)));
+        } else if (d == (long) d && Math.abs(d) < MAX_EXACT) {
+            separate();
+            integral((long) d); // ids, counts and epoch milliseconds: most numbers a sync writes
+            comma = true;
+        } else {
+            separate();
+            ascii(NumberOutput.toString(d, true));
+            comma = true;
+        }
+        return this;
+    }
+
+    /** An int64, as {@code {"$integer": base64}} of its little-endian bytes. */
+    public ConvexJsonWriter int64(long value) {
+        return special("$integer", littleEndian(value));
+    }
+
+    public ConvexJsonWriter bool(boolean value) {
+        return literal(value ? TRUE : FALSE);
+    }
+
+    public ConvexJsonWriter nul() {
+        return literal(NULL);
+    }
+
+    public ConvexJsonWriter string(String s) {
+        return string(s, 0, s.length());
+    }
+
+    /** The characters {@code from} to {@code to} of {@code s} as a string. */
+    public ConvexJsonWriter string(String s, int from, int to) {
+        separate();
+        quoted(s, from, to);
+        comma = true;
+        return this;
+    }
+
+    /**
+     * A field name already written by {@link #fieldNameBytes}: a document's column names are encoded once, not once
+     * per row.
+     */
+    public ConvexJsonWriter fieldName(byte[] encoded) {
+        separate();
+        ensure(encoded.length);
+        System.arraycopy(encoded, 0, buffer, length, encoded.length);
+        length += encoded.length;
+        comma = false;
+        return this;
+    }
+
+    /** A field name in its written form, quoted with its colon, for {@link #fieldName(byte[])}. */
+    public static byte[] fieldNameBytes(String name) {
+        ConvexJsonWriter out = new ConvexJsonWriter(name.length() + 8).fieldName(name);
+        return out.toByteArray();
+    }
+
+    /** A field name; Convex reserves names starting with '$'. */
+    public ConvexJsonWriter fieldName(String name) {
+        if (name.startsWith("$")) {
+            throw new IllegalArgumentException("field name '" + name + "' starts with '$', which Convex reserves");
+        }
+        separate();
+        quoted(name, 0, name.length());
+        put((byte) ':');
+        comma = false;
+        return this;
+    }
+
+    public ConvexJsonWriter startObject() {
+        separate();
+        put((byte) '{');
+        comma = false;
+        return this;
+    }
+
+    public ConvexJsonWriter endObject() {
+        put((byte) '}');
+        comma = true;
+        return this;
+    }
+
+    public ConvexJsonWriter startArray() {
+        separate();
+        put((byte) '[');
+        comma = false;
+        return this;
+    }
+
+    public ConvexJsonWriter endArray() {
+        put((byte) ']');
+        comma = true;
+        return this;
+    }
+
+    /** A value already encoded, as its UTF-8 bytes. */
+    public ConvexJsonWriter raw(byte[] json) {
+        separate();
+        ensure(json.length);
+        System.arraycopy(json, 0, buffer, length, json.length);
+        length += json.length;
+        comma = true;
+        return this;
+    }
+
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+
+    private ConvexJsonWriter literal(byte[] text) {
+        separate();
+        ensure(text.length);
+        System.arraycopy(text, 0, buffer, length, text.length);
+        length += text.length;
+        comma = true;
+        return this;
+    }
+
+    private ConvexJsonWriter special(String tag, byte[] bytes) {
+        startObject();
+        quoted(tag, 0, tag.length()); // a tag's '$' is what marks it
+        put((byte) ':');
+        byte[] encoded = Base64.getEncoder().encode(bytes);
+        ensure(encoded.length + 2);
+        buffer[length++] = '"';
+        System.arraycopy(encoded, 0, buffer, length, encoded.length);
+        length += encoded.length;
+        buffer[length++] = '"';
+        comma = true;
+        return endObject();
+    }
+
+    private void separate() {
+        if (comma) {
+            put((byte) ',');
+        }
+    }
+
+    /**
+     * An integral double below 2^53 as {@link Double#toString} and the shortest-double writer put it ("12.0",
+     * "1.7041536E12"): below 2^53 the exact digits are also the shortest that read back as the same double.
+     */
+    private void integral(long value) {
+        ensure(24);
+        if (value < 0) {
+            buffer[length++] = '-';
+            value = -value;
+        }
+        int digits = digits(value);
+        int start = length;
+        long v = value;
+        for (int i = digits - 1; i >= 0; i--) {
+            buffer[start + i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        if (digits <= 7) {
+            length += digits;
+            buffer[length++] = '.';
+            buffer[length++] = '0';
+            return;
+        }
+        // d.ddddE(n): the first digit, a point, the rest without trailing zeros (at least one digit), the exponent.
+        int end = start + digits;
+        while (buffer[end - 1] == '0') {
+            end--;
+        }
+        System.arraycopy(buffer, start + 1, buffer, start + 2, Math.max(1, end - start - 1));
+        buffer[start + 1] = '.';
+        length = end > start + 1 ? end + 1 : start + 3;
+        buffer[length++] = 'E';
+        int exponent = digits - 1;
+        if (exponent >= 10) {
+            buffer[length++] = (byte) ('0' + exponent / 10);
+        }
+        buffer[length++] = (byte) ('0' + exponent % 10);
+    }
+
+    private static int digits(long value) {
+        int digits = 1;
+        for (long limit = 10; digits < 19 && value >= limit; limit *= 10) {
+            digits++;
+        }
+        return digits;
+    }
+
+    private void ascii(String text) {
+        int n = text.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            buffer[length++] = (byte) text.charAt(i);
+        }
+    }
+
+    /**
+     * A JSON string as Jackson writes it: '"', '\\' and control characters escaped, a character beyond the BMP as its
+     * escaped surrogate pair, everything else as UTF-8.
+     */
+    private void quoted(String s, int from, int n) {
+        ensure(n - from + 2);
+        buffer[length++] = '"';
+        int i = from;
+        // The common case, plain ASCII, a byte per char; anything else from where it starts.
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80 || c < 0x20 || c == '"' || c == '\\') {
+                break;
+            }
+            buffer[length++] = (byte) c;
+        }
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            ensure(12);
+            if (c < 0x80) {
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                    buffer[length++] = (byte) c;
+                } else {
+                    escape(c);
+                }
+            } else if (c < 0x800) {
+                buffer[length++] = (byte) (0xC0 | c >> 6);
+                buffer[length++] = (byte) (0x80 | c & 0x3F);
+            } else if (!Character.isSurrogate(c)) {
+                buffer[length++] = (byte) (0xE0 | c >> 12);
+                buffer[length++] = (byte) (0x80 | c >> 6 & 0x3F);
+                buffer[length++] = (byte) (0x80 | c & 0x3F);
+            } else {
+                if (!Character.isHighSurrogate(c) || i + 1 >= n || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    throw new IllegalArgumentException("text holds an unpaired UTF-16 surrogate (U+"
+                            + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT) + "), which is not valid"
+                            + " Unicode");
+                }
+                // As Jackson writes a character beyond the BMP: its surrogate pair as two escapes.
+                unicodeEscape(c);
+                unicodeEscape(s.charAt(++i));
+            }
+        }
+        ensure(1);
+        buffer[length++] = '"';
+    }
+
+    private void escape(char c) {
+        buffer[length++] = '\\';
+        switch (c) {
+            case '"' -> buffer[length++] = '"';
+            case '\\' -> buffer[length++] = '\\';
+            case '\b' -> buffer[length++] = 'b';
+            case '\t' -> buffer[length++] = 't';
+            case '\f' -> buffer[length++] = 'f';
+            case '\n' -> buffer[length++] = 'n';
+            case '\r' -> buffer[length++] = 'r';
+            default -> {
+                length--;
+                unicodeEscape(c);
+            }
+        }
+    }
+
+    private void unicodeEscape(char c) {
+        buffer[length++] = '\\';
+        buffer[length++] = 'u';
+        buffer[length++] = HEX[c >> 12];
+        buffer[length++] = HEX[c >> 8 & 0xF];
+        buffer[length++] = HEX[c >> 4 & 0xF];
+        buffer[length++] = HEX[c & 0xF];
+    }
+
+    private void put(byte b) {
+        ensure(1);
+        buffer[length++] = b;
+    }
+
+    private void ensure(int more) {
+        if (length + more > buffer.length) {
+            buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + more));
+        }
+    }
+
+    static byte[] littleEndian(long bits) {
+        byte[] b = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (bits >>> 8 * i);
+        }
+        return b;
+    }
+}
