@@ -70,6 +70,8 @@ public final class ConvexJsonWriter {
             literal(b ? TRUE : FALSE);
         } else if (value instanceof Long l) {
             int64(l);
+        } else if (value instanceof ConvexValues.Encoded encoded) {
+            raw(encoded.json()); // a jsonb value, a batch's documents
         } else if (value instanceof Integer || value instanceof Float || value instanceof Short
                 || value instanceof Byte) {
             number(((Number) value).doubleValue());
@@ -88,8 +90,6 @@ public final class ConvexJsonWriter {
                 value(e.getValue());
             }
             endObject();
-        } else if (value instanceof ConvexValues.Encoded encoded) {
-            raw(encoded.json());
         } else if (value instanceof BigInteger big) {
             if (big.bitLength() > 63) {
                 throw new IllegalArgumentException(big + " does not fit in a Convex int64");
