@@ -170,6 +170,34 @@ public final class ConvexJsonWriter {
         return out.toByteArray();
     }
 
+    /**
+     * A string given as UTF-8 bytes that need no escape and hold no character beyond the BMP (the caller checked):
+     * copied as they are.
+     */
+    public ConvexJsonWriter utf8String(byte[] utf8, int from, int to) {
+        separate();
+        quotedBytes(utf8, from, to);
+        comma = true;
+        return this;
+    }
+
+    /** A field name as {@link #utf8String} takes it; the caller has checked it for '$'. */
+    public ConvexJsonWriter utf8FieldName(byte[] utf8, int from, int to) {
+        separate();
+        quotedBytes(utf8, from, to);
+        put((byte) ':');
+        comma = false;
+        return this;
+    }
+
+    private void quotedBytes(byte[] utf8, int from, int to) {
+        ensure(to - from + 2);
+        buffer[length++] = '"';
+        System.arraycopy(utf8, from, buffer, length, to - from);
+        length += to - from;
+        buffer[length++] = '"';
+    }
+
     /** A field name; Convex reserves names starting with '$'. */
     public ConvexJsonWriter fieldName(String name) {
         if (name.startsWith("$")) {

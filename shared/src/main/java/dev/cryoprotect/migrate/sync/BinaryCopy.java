@@ -214,7 +214,7 @@ final class BinaryCopy {
                         : DAY_2000.plusDays(days);
             }
             case BYTEA -> Arrays.copyOfRange(b, at, at + length);
-            case JSONB -> new String(b, at + 1, length - 1, StandardCharsets.UTF_8); // after the format version byte
+            case JSONB -> new JsonColumn.Text(Arrays.copyOfRange(b, at + 1, at + length)); // after the version byte
             case REAL -> Double.parseDouble(new String(b, at, length, StandardCharsets.UTF_8));
             case REAL_ARRAY -> reals(textArray(new String(b, at, length, StandardCharsets.UTF_8), ','));
             case TEXT_ARRAY -> textArray(new String(b, at, length, StandardCharsets.UTF_8), ',');

@@ -4,13 +4,16 @@ import dev.cryoprotect.migrate.convex.ConvexJsonWriter;
 import dev.cryoprotect.migrate.convex.ConvexValues;
 import dev.cryoprotect.migrate.model.ConvexDocuments;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * A jsonb value straight from PostgreSQL's text to Convex's encoded JSON in one pass over the text, with the checks
+ * A jsonb value straight from PostgreSQL's UTF-8 text to Convex's encoded JSON in one pass over its bytes, with the checks
  * {@link ConvexDocuments#json} makes on a tree (field names Convex forbids, integers beyond 2^53) and Convex's size
  * limits (8,192 array values, 1,024 fields). The bytes are those the tree path writes, so hashes of documents synced
  * before stay valid. Only jsonb: its text has no duplicate keys, which a tree collapses. Hand-written rather than a
  * parser and a generator per value because every jsonb value of every row passes here; it accepts any JSON text
- * (RFC 8259), not only PostgreSQL's normalised form.
+ * (RFC 8259), not only PostgreSQL's normalised form. A string without escapes is copied as its bytes; one with escapes,
+ * or with a character beyond the BMP (which Jackson writes as an escaped surrogate pair), is decoded and written again.
  */
 final class JsonColumn {
     private static final long MAX_EXACT = ConvexDocuments.MAX_EXACT;
@@ -19,7 +22,15 @@ final class JsonColumn {
     /** Deeper than this is refused, as Jackson's parser refuses it on the tree path. */
     private static final int MAX_DEPTH = 1000;
 
-    private final String text;
+    /** A jsonb value as its UTF-8 text, as the binary COPY reads it; written back as that text where a string is. */
+    record Text(byte[] utf8) {
+        @Override
+        public String toString() {
+            return new String(utf8, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final byte[] text;
     private final String column;
     private final ConvexJsonWriter out;
     private int at;
@@ -30,20 +41,27 @@ final class JsonColumn {
     private boolean[] objects = new boolean[8];
     private int[] counts = new int[8];
     private String[] names = new String[8];
+    /** Where each open object's current field name is in the text, when it was copied without decoding. */
+    private int[] nameStarts = new int[8];
+    private int[] nameEnds = new int[8];
     private int depth;
 
-    private JsonColumn(String text, String column, ConvexJsonWriter out) {
+    private JsonColumn(byte[] text, String column, ConvexJsonWriter out) {
         this.text = text;
         this.column = column;
         this.out = out;
     }
 
     static ConvexValues.Encoded encode(String text, String column) throws RowConverter.Rejected {
-        ConvexJsonWriter out = new ConvexJsonWriter(text.length() + 16);
+        return encode(text.getBytes(StandardCharsets.UTF_8), column);
+    }
+
+    static ConvexValues.Encoded encode(byte[] text, String column) throws RowConverter.Rejected {
+        ConvexJsonWriter out = new ConvexJsonWriter(text.length + 16);
         JsonColumn json = new JsonColumn(text, column, out);
         try {
             json.transcode();
-            if (json.skipSpace() != text.length()) {
+            if (json.skipSpace() != text.length) {
                 throw json.invalid();
             }
         } catch (IndexOutOfBoundsException | NumberFormatException e) {
@@ -65,7 +83,7 @@ final class JsonColumn {
                 if (depth == 0) {
                     return;
                 }
-                char c = text.charAt(skipSpace());
+                char c = charAt(skipSpace());
                 at++;
                 if (c == ',') {
                     next();
@@ -88,14 +106,14 @@ final class JsonColumn {
      * false when a container opened and its first value is next.
      */
     private boolean scalarOrOpen() throws RowConverter.Rejected {
-        char c = text.charAt(skipSpace());
+        char c = charAt(skipSpace());
         if (c == '{' || c == '[') {
             if (depth == MAX_DEPTH) {
                 throw reject("nested more than " + MAX_DEPTH + " levels deep");
             }
             boolean object = c == '{';
             at++;
-            if (text.charAt(skipSpace()) == (object ? '}' : ']')) {
+            if (charAt(skipSpace()) == (object ? '}' : ']')) {
                 at++;
                 if (object) {
                     out.startObject().endObject();
@@ -111,20 +129,20 @@ final class JsonColumn {
         if (c == '"') {
             int end = stringEnd();
             if (end > 0) {
-                out.string(text, at + 1, end);
+                out.utf8String(text, at + 1, end);
                 at = end + 1;
             } else {
                 out.string(unescape());
             }
         } else if (c == '-' || c >= '0' && c <= '9') {
             number();
-        } else if (text.startsWith("true", at)) {
+        } else if (startsWith(TRUE)) {
             out.bool(true);
             at += 4;
-        } else if (text.startsWith("false", at)) {
+        } else if (startsWith(FALSE)) {
             out.bool(false);
             at += 5;
-        } else if (text.startsWith("null", at)) {
+        } else if (startsWith(NULL)) {
             out.nul();
             at += 4;
         } else {
@@ -138,6 +156,8 @@ final class JsonColumn {
             objects = java.util.Arrays.copyOf(objects, depth * 2);
             counts = java.util.Arrays.copyOf(counts, depth * 2);
             names = java.util.Arrays.copyOf(names, depth * 2);
+            nameStarts = java.util.Arrays.copyOf(nameStarts, depth * 2);
+            nameEnds = java.util.Arrays.copyOf(nameEnds, depth * 2);
         }
         objects[depth] = object;
         counts[depth] = 0;
@@ -160,31 +180,47 @@ final class JsonColumn {
             }
             return;
         }
-        if (text.charAt(skipSpace()) != '"') {
+        if (charAt(skipSpace()) != '"') {
             throw invalid();
         }
         int end = stringEnd();
+        String decoded = null;
         if (end > 0) {
-            names[level] = text.substring(at + 1, end);
+            nameStarts[level] = at + 1;
+            nameEnds[level] = end;
+            names[level] = null;
             at = end + 1;
         } else {
-            names[level] = unescape();
+            decoded = unescape();
+            names[level] = decoded;
         }
-        String name = names[level];
         if (count > MAX_FIELDS) {
             throw reject("an object of more than " + MAX_FIELDS + " fields at '" + path() + "'; Convex stores at"
                     + " most " + MAX_FIELDS);
         }
-        String problem = name.startsWith("$") ? "starts with '$', which Convex reserves" : name.isEmpty()
-                ? "is empty" : name.length() > 1024 ? "is longer than 1024 characters" : null;
+        int bytes = decoded != null ? decoded.length() : end - nameStarts[level];
+        // A name of more than 1024 bytes may still have 1024 characters or fewer: only then is it decoded to count.
+        String problem = bytes == 0 ? "is empty" : (decoded != null ? decoded.charAt(0) : charAt(nameStarts[level]))
+                == '$' ? "starts with '$', which Convex reserves" : bytes > 1024 && name(level).length() > 1024
+                ? "is longer than 1024 characters" : null;
         if (problem != null) {
             throw reject("field '" + path() + "' " + problem);
         }
-        if (text.charAt(skipSpace()) != ':') {
+        if (charAt(skipSpace()) != ':') {
             throw invalid();
         }
         at++;
-        out.fieldName(name);
+        if (decoded != null) {
+            out.fieldName(decoded);
+        } else {
+            out.utf8FieldName(text, nameStarts[level], end);
+        }
+    }
+
+    /** The current field name of an open object. */
+    private String name(int level) {
+        return names[level] != null ? names[level]
+                : new String(text, nameStarts[level], nameEnds[level] - nameStarts[level], StandardCharsets.UTF_8);
     }
 
     /** Where the transcoder is, as in messages: {@code column.field[index]}. */
@@ -192,7 +228,7 @@ final class JsonColumn {
         StringBuilder path = new StringBuilder(column);
         for (int level = 0; level < depth; level++) {
             if (objects[level]) {
-                String name = names[level];
+                String name = name(level);
                 path.append('.').append(name.length() > 40 ? name.substring(0, 40) + "..." : name);
             } else {
                 path.append('[').append(counts[level] - 1).append(']');
@@ -207,47 +243,47 @@ final class JsonColumn {
      */
     private void number() throws RowConverter.Rejected {
         int start = at;
-        if (text.charAt(at) == '-') {
+        if (text[at] == '-') {
             at++;
         }
         int digitsFrom = at;
-        while (at < text.length() && isDigit(text.charAt(at))) {
+        long value = 0;
+        while (at < text.length && isDigit(text[at])) {
+            value = value * 10 + (text[at] - '0'); // overflow past 18 digits is ignored below: 2^53 has 16
             at++;
         }
         int digits = at - digitsFrom;
-        if (digits == 0 || digits > 1 && text.charAt(digitsFrom) == '0') {
+        if (digits == 0 || digits > 1 && text[digitsFrom] == '0') {
             throw invalid(); // JSON has no leading zeros
         }
         boolean integer = true;
-        if (at < text.length() && text.charAt(at) == '.') {
+        if (at < text.length && text[at] == '.') {
             integer = false;
             at++;
             requireDigits();
         }
-        if (at < text.length() && (text.charAt(at) == 'e' || text.charAt(at) == 'E')) {
+        if (at < text.length && (text[at] == 'e' || text[at] == 'E')) {
             integer = false;
             at++;
-            if (text.charAt(at) == '+' || text.charAt(at) == '-') {
+            if (text[at] == '+' || text[at] == '-') {
                 at++;
             }
             requireDigits();
         }
         if (!integer) {
-            out.number(Double.parseDouble(text.substring(start, at)));
+            out.number(Double.parseDouble(new String(text, start, at - start, StandardCharsets.ISO_8859_1)));
             return;
         }
-        // 2^53 has 16 digits: longer integers are beyond it whatever they are.
-        long value = digits > 16 ? Long.MAX_VALUE : Long.parseLong(text, digitsFrom, at, 10);
-        if (value > MAX_EXACT) {
-            throw reject("field '" + path() + "': " + text.substring(start, at) + " is not exactly representable as a"
-                    + " Convex number (declare the field int64)");
+        if (digits > 16 || value > MAX_EXACT) {
+            throw reject("field '" + path() + "': " + new String(text, start, at - start, StandardCharsets.ISO_8859_1)
+                    + " is not exactly representable as a Convex number (declare the field int64)");
         }
         out.number((double) (start == digitsFrom ? value : -value)); // "-0" is 0, as the tree reads it
     }
 
     private void requireDigits() throws RowConverter.Rejected {
         int from = at;
-        while (at < text.length() && isDigit(text.charAt(at))) {
+        while (at < text.length && isDigit(text[at])) {
             at++;
         }
         if (at == from) {
@@ -255,18 +291,21 @@ final class JsonColumn {
         }
     }
 
-    private static boolean isDigit(char c) {
+    private static boolean isDigit(byte c) {
         return c >= '0' && c <= '9';
     }
 
-    /** The closing quote of the string at {@code at} when it has no escapes (the common case), else -1. */
+    /**
+     * The closing quote of the string at {@code at} when its bytes can be copied as they are (the common case), else
+     * -1: it has escapes, or a character beyond the BMP.
+     */
     private int stringEnd() throws RowConverter.Rejected {
         for (int i = at + 1; ; i++) {
-            char c = text.charAt(i);
+            int c = text[i] & 0xFF;
             if (c == '"') {
                 return i;
             }
-            if (c == '\\') {
+            if (c == '\\' || c >= 0xF0) {
                 return -1;
             }
             if (c < 0x20) {
@@ -277,13 +316,15 @@ final class JsonColumn {
 
     /** The string at {@code at} with its escapes decoded; {@code at} moves past it. */
     private String unescape() throws RowConverter.Rejected {
-        StringBuilder value = new StringBuilder();
-        for (at++; ; at++) {
-            char c = text.charAt(at);
-            if (c == '"') {
-                at++;
-                return value.toString();
-            }
+        int end = at + 1;
+        while (text[end] != '"') {
+            end += text[end] == '\\' ? 2 : 1;
+        }
+        String raw = new String(text, at + 1, end - at - 1, StandardCharsets.UTF_8);
+        at = end + 1;
+        StringBuilder value = new StringBuilder(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
             if (c < 0x20) {
                 throw invalid();
             }
@@ -291,7 +332,7 @@ final class JsonColumn {
                 value.append(c);
                 continue;
             }
-            char escaped = text.charAt(++at);
+            char escaped = raw.charAt(++i);
             switch (escaped) {
                 case '"', '\\', '/' -> value.append(escaped);
                 case 'b' -> value.append('\b');
@@ -300,17 +341,40 @@ final class JsonColumn {
                 case 'r' -> value.append('\r');
                 case 't' -> value.append('\t');
                 case 'u' -> {
-                    value.append((char) Integer.parseInt(text, at + 1, at + 5, 16));
-                    at += 4;
+                    int code = 0;
+                    for (int k = i + 1; k <= i + 4; k++) {
+                        int digit = Character.digit(raw.charAt(k), 16); // four hex digits, no sign
+                        if (digit < 0) {
+                            throw invalid();
+                        }
+                        code = code * 16 + digit;
+                    }
+                    value.append((char) code);
+                    i += 4;
                 }
                 default -> throw invalid();
             }
         }
+        return value.toString();
+    }
+
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+    private boolean startsWith(byte[] literal) {
+        return at + literal.length <= text.length
+                && java.util.Arrays.equals(text, at, at + literal.length, literal, 0, literal.length);
+    }
+
+    /** The byte at {@code i} as a char: ASCII is all the structure of JSON. */
+    private char charAt(int i) {
+        return (char) (text[i] & 0xFF);
     }
 
     private int skipSpace() {
-        while (at < text.length()) {
-            char c = text.charAt(at);
+        while (at < text.length) {
+            byte c = text[at];
             if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
                 break;
             }

@@ -249,6 +249,9 @@ final class RowConverter {
         if (raw instanceof LocalDate d) {
             return (double) d.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         }
+        if (raw instanceof JsonColumn.Text json) {
+            return JsonColumn.encode(json.utf8(), column); // jsonb as the binary copy reads it: its UTF-8 text
+        }
         String s = text(raw);
         if (udt.equals("json") || udt.equals("jsonb")) {
             return json(s, udt, column);

@@ -126,7 +126,7 @@ class RowConverterTest {
         }
         assertTrue(rejected > 100 && rejected < 10_000, "both kinds of text were generated: " + rejected);
         for (String bad : List.of("", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "1e", "tru", "\"\u0001\"", "[1] 2",
-                "{\"a\":1,}", "\"\\x\"", "\"\\u12\"")) {
+                "{\"a\":1,}", "\"\\x\"", "\"\\u12\"", "\"\\u-001\"", "\"\\u+12a\"")) {
             RowConverter.Rejected e = assertThrows(RowConverter.Rejected.class, () -> jsonb.encode(new Object[]{bad}),
                     bad);
             assertEquals("column v: not valid JSON", e.getMessage(), bad);

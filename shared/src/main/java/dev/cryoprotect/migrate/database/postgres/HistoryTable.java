@@ -111,15 +111,33 @@ final class HistoryTable {
     }
 
     void insert(Connection c, Migration m, RunInfo run, long executionMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + qualified
+        write(c, m, run, executionMs, false);
+    }
+
+    /**
+     * The applied row of a version, replacing any row it had (a leftover PARTIAL one, if the file once ran outside a
+     * transaction): the delete and the insert go in one round trip, as one of the per-migration path's few.
+     */
+    void replace(Connection c, Migration m, RunInfo run, long executionMs) throws SQLException {
+        write(c, m, run, executionMs, true);
+    }
+
+    private void write(Connection c, Migration m, RunInfo run, long executionMs, boolean replacing)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement((replacing ? "DELETE FROM " + qualified + whereVersion(c) + "; "
+                : "") + "INSERT INTO " + qualified
                 + " (version, name, applied_at, checksum, execution_time_ms, run_id, applied_by)"
                 + " VALUES (?, ?, now(), ?, ?, ?, coalesce(?, current_user))")) {
-            bindVersion(c, ps, 1, m.version());
-            ps.setString(2, m.name());
-            ps.setString(3, m.up().orElseThrow().checksum());
-            ps.setLong(4, executionMs);
-            ps.setString(5, run.runId());
-            ps.setString(6, run.appliedBy());
+            int at = 1;
+            if (replacing) {
+                bindVersion(c, ps, at++, m.version());
+            }
+            bindVersion(c, ps, at, m.version());
+            ps.setString(at + 1, m.name());
+            ps.setString(at + 2, m.up().orElseThrow().checksum());
+            ps.setLong(at + 3, executionMs);
+            ps.setString(at + 4, run.runId());
+            ps.setString(at + 5, run.appliedBy());
             ps.executeUpdate();
         }
     }

@@ -124,8 +124,8 @@ public final class PostgresTarget implements DatabaseTarget {
         long started = System.nanoTime();
         if (script.transactional()) {
             runScript(script, () -> {
-                history.delete(connection, migration.version()); // a leftover PARTIAL row, if the file was once no-transaction
-                recordApplied(migration, run, millisSince(started));
+                history.replace(connection, migration, run, millisSince(started)); // over a leftover PARTIAL row
+                cliHistory.insert(connection, migration);
             });
         } else {
             runOutsideTransaction(migration, script, "partial", run, () -> {
