@@ -17,8 +17,9 @@ import java.util.List;
  * Runs one SQL file's statements, then its history write, on one connection: inside one transaction for a
  * transactional file (a failure leaves neither), statement by statement in autocommit for a
  * {@code -- migrate:no-transaction} file. {@code COPY ... FROM stdin} data goes through pgjdbc's CopyManager, in the
- * same transaction. After every statement of a transactional file the server must still report the transaction open;
- * if a statement ended it, the run stops there and says what was committed. Every file starts from a clean session:
+ * same transaction. After every statement of a transactional file (every run of DDL and DML sent together, which
+ * cannot end it) the server must still report the transaction open; if a statement ended it, the run stops there and
+ * says what was committed. Every file starts from a clean session:
  * a pg_dump preamble's {@code set_config('search_path', '', false)} must not reach the next file.
  */
 final class ScriptRunner {
@@ -68,12 +69,21 @@ final class ScriptRunner {
         this.connection = connection;
     }
 
-    /** Runs the script and its history write, committing at the end of a transactional file. */
+    /**
+     * Runs the script and its history write, committing at the end of a transactional file. Runs of plain DDL and DML
+     * go to the server together, a round trip for the run instead of one per statement; if one of them fails, the
+     * transaction is rolled back and the file runs again statement by statement, which names the statement that fails.
+     */
     void run(SqlScript script, HistoryWrite historyWrite)
             throws StatementFailed, TransactionEnded, CommitUncertain, SQLException {
         connection.setAutoCommit(!script.transactional());
         try {
-            execute(script, historyWrite);
+            try {
+                execute(script, historyWrite, script.transactional());
+            } catch (BatchFailed e) {
+                rollbackQuietly(); // nothing of the file remains; its statements run again, one at a time
+                execute(script, historyWrite);
+            }
             if (script.transactional()) {
                 try {
                     connection.commit();
@@ -151,7 +161,36 @@ final class ScriptRunner {
 
     /** Runs the script and its history write in the transaction already open on the connection; never commits. */
     void execute(SqlScript script, HistoryWrite historyWrite) throws StatementFailed, TransactionEnded {
-        for (SqlStatement statement : script.statements()) {
+        try {
+            execute(script, historyWrite, false);
+        } catch (BatchFailed e) {
+            throw new IllegalStateException("no batch runs without batching", e);
+        }
+    }
+
+    /** A run of statements sent together failed: which one, only a run one at a time can say. */
+    private static final class BatchFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BatchFailed(SQLException cause) {
+            super(cause);
+        }
+    }
+
+    private void execute(SqlScript script, HistoryWrite historyWrite, boolean batching)
+            throws StatementFailed, TransactionEnded, BatchFailed {
+        List<SqlStatement> statements = script.statements();
+        for (int i = 0; i < statements.size(); ) {
+            int end = i;
+            while (batching && end < statements.size() && batchable(statements.get(end))) {
+                end++;
+            }
+            if (end - i >= 2) {
+                executeBatch(statements.subList(i, end));
+                i = end;
+                continue;
+            }
+            SqlStatement statement = statements.get(i++);
             try {
                 executeOne(statement);
                 if (script.transactional() && transactionState() == TransactionState.IDLE) {
@@ -165,6 +204,60 @@ final class ScriptRunner {
             historyWrite.run();
         } catch (SQLException e) {
             throw new StatementFailed(null, e);
+        }
+    }
+
+    /** Statements that go to the server together: they return no rows and cannot end a transaction. */
+    private static final java.util.Set<String> BATCHABLE = java.util.Set.of("create", "alter", "drop", "insert", "update",
+            "delete", "grant", "revoke", "comment", "truncate");
+
+    static boolean batchable(SqlStatement statement) {
+        if (statement.isCopyFromStdin()) {
+            return false;
+        }
+        String sql = statement.sql();
+        String keyword = firstWord(sql);
+        // RETURNING anywhere (even in a function body or a name) keeps a statement out: a batch takes no rows back.
+        return BATCHABLE.contains(keyword) && !sql.toLowerCase(java.util.Locale.ROOT).contains("returning");
+    }
+
+    /** The statement's first word, lower case, after blanks and comments. */
+    private static String firstWord(String sql) {
+        int i = 0;
+        while (i < sql.length()) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (sql.startsWith("--", i)) {
+                int end = sql.indexOf('\n', i);
+                i = end < 0 ? sql.length() : end + 1;
+            } else if (sql.startsWith("/*", i)) {
+                int end = sql.indexOf("*/", i + 2);
+                i = end < 0 ? sql.length() : end + 2; // nested comments end a statement's batching, harmlessly
+            } else {
+                break;
+            }
+        }
+        int start = i;
+        while (i < sql.length() && Character.isLetter(sql.charAt(i))) {
+            i++;
+        }
+        return sql.substring(start, i).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Statements sent in one round trip; none of them can end the transaction, which is checked after them. */
+    private void executeBatch(List<SqlStatement> batch) throws BatchFailed, TransactionEnded {
+        try (Statement st = connection.createStatement()) {
+            st.setEscapeProcessing(false);
+            for (SqlStatement statement : batch) {
+                st.addBatch(statement.sql());
+            }
+            st.executeBatch();
+            if (transactionState() == TransactionState.IDLE) {
+                throw new TransactionEnded(batch.get(batch.size() - 1));
+            }
+        } catch (SQLException e) {
+            throw new BatchFailed(e);
         }
     }
 

@@ -110,6 +110,36 @@ class SupabaseConformanceTest {
         assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
     }
 
+    /**
+     * Runs of plain DDL and DML go to the server in one round trip. A failure inside such a run is still reported at
+     * its own statement and line (the file is rolled back and run again one statement at a time), nothing of the file
+     * remains, and the files before it stay applied.
+     */
+    @Test
+    void statementsSentTogetherStillFailAtTheirOwnLineAndLeaveNothing() throws Exception {
+        files.write("001_ok.sql", "CREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n"
+                + "CREATE INDEX a_id ON a (id);\nSELECT set_config('search_path', 'public', false);\n"
+                + "INSERT INTO a VALUES (2) RETURNING id;\n");
+        files.write("002_fails_in_a_run.sql", "-- a comment first\nCREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\n"
+                + "INSERT INTO b VALUES ('not a number');\nCREATE TABLE c (id int);\n");
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals(4, result.error().line(), result.error().message());
+        assertEquals("002_fails_in_a_run.sql", result.error().file());
+        assertTrue(result.error().message().contains("not a number"), result.error().message());
+        assertEquals(List.of("a"), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList(),
+                "001 applied whole, nothing of 002");
+        assertEquals(List.of("1", "2"), TestPostgres.query(url, "SELECT id::text FROM a ORDER BY id"));
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
+
+        assertTrue(ScriptRunner.batchable(new SqlStatement("/* c */ -- d\n  create table x (id int);", 1)));
+        for (String alone : List.of("SELECT 1;", "INSERT INTO a VALUES (3) RETURNING id;", "CALL p();", "DO $$ BEGIN END $$;",
+                "SET search_path = public;", "COMMIT;", "WITH x AS (SELECT 1) INSERT INTO a SELECT 4 FROM x;")) {
+            assertFalse(ScriptRunner.batchable(new SqlStatement(alone, 1)), alone);
+        }
+        assertFalse(ScriptRunner.batchable(new SqlStatement("COPY a FROM stdin;", 1, "5\n", 2)));
+    }
+
     @Test
     void ifAStatementEverEndsTheTransactionTheRunStopsAndSaysWhatWasCommitted() throws Exception {
         // The loader refuses files like this; the runner's guard is the second line of defence.
