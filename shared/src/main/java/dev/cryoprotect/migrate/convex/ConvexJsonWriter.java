@@ -61,13 +61,13 @@ public final class ConvexJsonWriter {
      */
     public ConvexJsonWriter value(Object value) {
         if (value == null) {
-            literal(NULL);
+            raw(NULL);
         } else if (value instanceof String s) {
             string(s);
         } else if (value instanceof Double d) {
             number(d);
         } else if (value instanceof Boolean b) {
-            literal(b ? TRUE : FALSE);
+            raw(b ? TRUE : FALSE);
         } else if (value instanceof Long l) {
             int64(l);
         } else if (value instanceof ConvexValues.Encoded encoded) {
@@ -132,11 +132,11 @@ public final class ConvexJsonWriter {
     }
 
     public ConvexJsonWriter bool(boolean value) {
-        return literal(value ? TRUE : FALSE);
+        return raw(value ? TRUE : FALSE);
     }
 
     public ConvexJsonWriter nul() {
-        return literal(NULL);
+        return raw(NULL);
     }
 
     public ConvexJsonWriter string(String s) {
@@ -157,9 +157,7 @@ public final class ConvexJsonWriter {
      */
     public ConvexJsonWriter fieldName(byte[] encoded) {
         separate();
-        ensure(encoded.length);
-        System.arraycopy(encoded, 0, buffer, length, encoded.length);
-        length += encoded.length;
+        append(encoded);
         comma = false;
         return this;
     }
@@ -239,9 +237,7 @@ public final class ConvexJsonWriter {
     /** A value already encoded, as its UTF-8 bytes. */
     public ConvexJsonWriter raw(byte[] json) {
         separate();
-        ensure(json.length);
-        System.arraycopy(json, 0, buffer, length, json.length);
-        length += json.length;
+        append(json);
         comma = true;
         return this;
     }
@@ -250,13 +246,10 @@ public final class ConvexJsonWriter {
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
 
-    private ConvexJsonWriter literal(byte[] text) {
-        separate();
-        ensure(text.length);
-        System.arraycopy(text, 0, buffer, length, text.length);
-        length += text.length;
-        comma = true;
-        return this;
+    private void append(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buffer, length, bytes.length);
+        length += bytes.length;
     }
 
     private ConvexJsonWriter special(String tag, byte[] bytes) {
