@@ -72,7 +72,11 @@ public final class Migrator {
 
     public StatusReport status() {
         MigrationSet set = migrations();
-        List<AppliedMigration> history = target.applied();
+        return status(set, target, target.applied());
+    }
+
+    /** A database's status from the migrations and its history, however they were read. */
+    public static StatusReport status(MigrationSet set, DatabaseTarget target, List<AppliedMigration> history) {
         return StatusReport.of(target.database().id(), target.describe(), Planner.currentVersion(history),
                 Planner.status(set, target.database(), history));
     }

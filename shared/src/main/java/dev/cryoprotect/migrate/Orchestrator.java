@@ -67,9 +67,40 @@ public final class Orchestrator {
 
     /** Every database side by side. */
     public StatusTable status() {
-        List<StatusReport> reports = new ArrayList<>();
+        if (targets.size() == 1) {
+            return StatusTable.of(List.of(migrator(targets.get(0)).status()), null);
+        }
+        // Each database's history is read on a thread of its own while this one reads the files once: status waits
+        // for the slowest of them, not for their sum (Convex over HTTP, PostgreSQL over JDBC).
+        List<java.util.concurrent.CompletableFuture<List<dev.cryoprotect.migrate.model.AppliedMigration>>> histories =
+                new ArrayList<>();
         for (DatabaseTarget target : targets) {
-            reports.add(migrator(target).status());
+            java.util.concurrent.CompletableFuture<List<dev.cryoprotect.migrate.model.AppliedMigration>> history =
+                    new java.util.concurrent.CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try {
+                    history.complete(target.applied());
+                } catch (RuntimeException | Error e) {
+                    history.completeExceptionally(e);
+                }
+            }, "status-" + target.database().id());
+            reader.setDaemon(true);
+            reader.start();
+            histories.add(history);
+        }
+        MigrationSet set = migrator(targets.get(0)).migrations();
+        List<StatusReport> reports = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            List<dev.cryoprotect.migrate.model.AppliedMigration> history;
+            try {
+                history = histories.get(i).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException failure) {
+                    throw failure; // as if read here: an unreachable database is still its MigrateException
+                }
+                throw e;
+            }
+            reports.add(Migrator.status(set, targets.get(i), history));
         }
         return StatusTable.of(reports, null);
     }

@@ -48,7 +48,21 @@ public final class CdsTraining {
         for (String[] command : commands) {
             MigrateCli.run(command, env, nowhere, nowhere, new LocalInvoke());
         }
+        callConvexNowhere();
         loadDriverClasses();
+    }
+
+    /**
+     * The HTTP client's classes (OkHttp, Okio, Kotlin's runtime), which a status with Convex loads on every run: one
+     * call to a closed port, not retried, fails at once.
+     */
+    private static void callConvexNowhere() {
+        try {
+            new dev.cryoprotect.migrate.convex.ConvexClient("http://127.0.0.1:1", null, java.time.Duration.ofSeconds(2), 0,
+                    java.time.Duration.ZERO).query("migrations/history:listApplied", Map.of());
+        } catch (RuntimeException expected) {
+            // nothing listens there
+        }
     }
 
     /**

@@ -24,13 +24,14 @@ import java.util.Map;
  * Authorization header and never appears in a message.
  */
 public final class ConvexClient {
-    private static final MediaType JSON_TYPE = MediaType.get("application/json");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CLIENT_NAME = "migrate-java-0.1.0";
 
     private final String baseUrl;
     private final String deployKey;
-    private final OkHttpClient http;
+    private final Duration timeout;
+    /** Made at the first call: OkHttp's classes take a while to load, and a status reads Convex on a thread aside. */
+    private volatile OkHttpClient http;
     private final int maxRetries;
     private final Duration initialBackoff;
 
@@ -44,13 +45,26 @@ public final class ConvexClient {
         this.deployKey = deployKey;
         this.maxRetries = maxRetries;
         this.initialBackoff = initialBackoff;
-        this.http = new OkHttpClient.Builder()
-                .connectTimeout(timeout)
-                .readTimeout(timeout)
-                .writeTimeout(timeout)
-                .callTimeout(timeout.multipliedBy(2))
-                .retryOnConnectionFailure(false) // retries are ours, counted and backed off
-                .build();
+        this.timeout = timeout;
+    }
+
+    private OkHttpClient http() {
+        OkHttpClient client = http;
+        if (client == null) {
+            synchronized (this) {
+                if (http == null) {
+                    http = new OkHttpClient.Builder()
+                            .connectTimeout(timeout)
+                            .readTimeout(timeout)
+                            .writeTimeout(timeout)
+                            .callTimeout(timeout.multipliedBy(2))
+                            .retryOnConnectionFailure(false) // retries are ours, counted and backed off
+                            .build();
+                }
+                client = http;
+            }
+        }
+        return client;
     }
 
     public ConvexClient(String baseUrl, String deployKey) {
@@ -82,7 +96,7 @@ public final class ConvexClient {
         Request.Builder request = new Request.Builder()
                 .url(baseUrl + "/api/" + kind)
                 .header("Convex-Client", CLIENT_NAME)
-                .post(RequestBody.create(requestBody(kind, path, args), JSON_TYPE));
+                .post(RequestBody.create(requestBody(kind, path, args), MediaType.get("application/json")));
         if (deployKey != null && !deployKey.isBlank()) {
             request.header("Authorization", "Convex " + deployKey);
         }
@@ -108,7 +122,7 @@ public final class ConvexClient {
         Duration backoff = initialBackoff;
         for (int attempt = 0; ; attempt++) {
             TransportError failure;
-            try (Response response = http.newCall(request).execute()) {
+            try (Response response = http().newCall(request).execute()) {
                 String text = response.body().string();
                 if (response.code() == 200 || response.code() == 560) {
                     return result(path, response.code(), text);
