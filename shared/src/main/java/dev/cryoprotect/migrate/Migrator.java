@@ -44,6 +44,8 @@ public final class Migrator {
     private final String runId;
     private final java.util.function.Consumer<StepEvent> listener;
     private final java.util.function.Consumer<String> warnings;
+    /** The files as read once for every database of a run, or null to read them here. */
+    private final java.util.function.Supplier<MigrationSet> files;
 
     private Migrator(Builder b) {
         this.source = Objects.requireNonNull(b.source, "source");
@@ -54,6 +56,7 @@ public final class Migrator {
         this.runId = b.runId;
         this.listener = b.listener;
         this.warnings = b.warnings;
+        this.files = b.files;
     }
 
     public static Builder configure() {
@@ -65,6 +68,9 @@ public final class Migrator {
      * loading noticed without refusing (skipped files, absorbed BEGIN/COMMIT) goes to the warnings listener.
      */
     public MigrationSet migrations() {
+        if (files != null) {
+            return files.get();
+        }
         MigrationSet set = MigrationLoader.load(source);
         set.warnings().forEach(warnings);
         return set;
@@ -475,6 +481,7 @@ public final class Migrator {
         private boolean outOfOrder;
         private String appliedBy = "migrate";
         private String runId;
+        private java.util.function.Supplier<MigrationSet> files;
         private java.util.function.Consumer<StepEvent> listener = event -> { };
         private java.util.function.Consumer<String> warnings = warning -> { };
 
@@ -524,6 +531,12 @@ public final class Migrator {
         /** Told what loading the files noticed without refusing, one line each. */
         public Builder warnings(java.util.function.Consumer<String> warnings) {
             this.warnings = warnings;
+            return this;
+        }
+
+        /** The files as already read (and their warnings told) for every database of one run. */
+        public Builder files(java.util.function.Supplier<MigrationSet> files) {
+            this.files = files;
             return this;
         }
 

@@ -60,9 +60,29 @@ public final class Orchestrator {
     }
 
     private Migrator migrator(DatabaseTarget target, String runId) {
+        return migrator(target, runId, null);
+    }
+
+    private Migrator migrator(DatabaseTarget target, String runId, java.util.function.Supplier<MigrationSet> files) {
         return Migrator.configure().source(settings.source()).target(target).lockTimeout(settings.lockTimeout())
                 .outOfOrder(settings.outOfOrder()).appliedBy(settings.appliedBy()).listener(settings.listener())
-                .warnings(settings.warnings()).runId(runId).load();
+                .warnings(settings.warnings()).runId(runId).files(files).load();
+    }
+
+    /**
+     * The files read and checked at most once for all databases of one run: both see the same set, and a large folder
+     * is not parsed twice. A folder that fails to load fails each time it is asked.
+     */
+    private java.util.function.Supplier<MigrationSet> readOnce() {
+        MigrationSet[] read = {null};
+        return () -> {
+            synchronized (read) {
+                if (read[0] == null) {
+                    read[0] = migrator(targets.get(0)).migrations();
+                }
+                return read[0];
+            }
+        };
     }
 
     /** Every database side by side. */
@@ -155,8 +175,9 @@ public final class Orchestrator {
 
     private List<RunResult> each(List<DatabaseTarget> ordered, Function<Migrator, RunResult> action) {
         List<RunResult> results = new ArrayList<>();
+        java.util.function.Supplier<MigrationSet> files = readOnce();
         for (DatabaseTarget target : ordered) {
-            RunResult result = action.apply(migrator(target));
+            RunResult result = action.apply(migrator(target, settings.runId(), files));
             results.add(result);
             if (!result.success()) {
                 break;
