@@ -7,8 +7,8 @@ import dev.cryoprotect.migrate.model.ConvexDocuments;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A jsonb value straight from PostgreSQL's UTF-8 text to Convex's encoded JSON in one pass over its bytes, with the checks
- * {@link ConvexDocuments#json} makes on a tree (field names Convex forbids, integers beyond 2^53) and Convex's size
+ * A jsonb value straight from PostgreSQL's UTF-8 text to Convex's encoded JSON in one pass over its bytes, with the
+ * checks {@link ConvexDocuments#json} makes on a tree (field names Convex forbids, integers beyond 2^53) and Convex's size
  * limits (8,192 array values, 1,024 fields). The bytes are those the tree path writes, so hashes of documents synced
  * before stay valid. Only jsonb: its text has no duplicate keys, which a tree collapses. Hand-written rather than a
  * parser and a generator per value because every jsonb value of every row passes here; it accepts any JSON text
