@@ -1,6 +1,7 @@
 package dev.cryoprotect.migrate;
 
 import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.model.AppliedMigration;
 import dev.cryoprotect.migrate.model.Database;
 import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.StepOutcome;
@@ -23,8 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The verbs over several databases at once, as the CLI and the Lambda handlers both run them: Supabase before Convex
@@ -63,7 +67,7 @@ public final class Orchestrator {
         return migrator(target, runId, null);
     }
 
-    private Migrator migrator(DatabaseTarget target, String runId, java.util.function.Supplier<MigrationSet> files) {
+    private Migrator migrator(DatabaseTarget target, String runId, Supplier<MigrationSet> files) {
         return Migrator.configure().source(settings.source()).target(target).lockTimeout(settings.lockTimeout())
                 .outOfOrder(settings.outOfOrder()).appliedBy(settings.appliedBy()).listener(settings.listener())
                 .warnings(settings.warnings()).runId(runId).files(files).load();
@@ -73,7 +77,7 @@ public final class Orchestrator {
      * The files read and checked at most once for all databases of one run: both see the same set, and a large folder
      * is not parsed twice. A folder that fails to load fails each time it is asked.
      */
-    private java.util.function.Supplier<MigrationSet> readOnce() {
+    private Supplier<MigrationSet> readOnce() {
         MigrationSet[] read = {null};
         return () -> {
             synchronized (read) {
@@ -87,16 +91,11 @@ public final class Orchestrator {
 
     /** Every database side by side. */
     public StatusTable status() {
-        if (targets.size() == 1) {
-            return StatusTable.of(List.of(migrator(targets.get(0)).status()), null);
-        }
         // Each database's history is read on a thread of its own while this one reads the files once: status waits
         // for the slowest of them, not for their sum (Convex over HTTP, PostgreSQL over JDBC).
-        List<java.util.concurrent.CompletableFuture<List<dev.cryoprotect.migrate.model.AppliedMigration>>> histories =
-                new ArrayList<>();
+        List<CompletableFuture<List<AppliedMigration>>> histories = new ArrayList<>();
         for (DatabaseTarget target : targets) {
-            java.util.concurrent.CompletableFuture<List<dev.cryoprotect.migrate.model.AppliedMigration>> history =
-                    new java.util.concurrent.CompletableFuture<>();
+            CompletableFuture<List<AppliedMigration>> history = new CompletableFuture<>();
             Thread reader = new Thread(() -> {
                 try {
                     history.complete(target.applied());
@@ -111,10 +110,10 @@ public final class Orchestrator {
         MigrationSet set = migrator(targets.get(0)).migrations();
         List<StatusReport> reports = new ArrayList<>();
         for (int i = 0; i < targets.size(); i++) {
-            List<dev.cryoprotect.migrate.model.AppliedMigration> history;
+            List<AppliedMigration> history;
             try {
                 history = histories.get(i).join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 if (e.getCause() instanceof RuntimeException failure) {
                     throw failure; // as if read here: an unreachable database is still its MigrateException
                 }
@@ -175,7 +174,7 @@ public final class Orchestrator {
 
     private List<RunResult> each(List<DatabaseTarget> ordered, Function<Migrator, RunResult> action) {
         List<RunResult> results = new ArrayList<>();
-        java.util.function.Supplier<MigrationSet> files = readOnce();
+        Supplier<MigrationSet> files = readOnce();
         for (DatabaseTarget target : ordered) {
             RunResult result = action.apply(migrator(target, settings.runId(), files));
             results.add(result);
@@ -272,7 +271,7 @@ public final class Orchestrator {
     }
 
     /** A step that may fail before it runs anything (lock busy, unreachable) as a failed result, not an exception. */
-    private static RunResult attempt(Database database, String operation, java.util.function.Supplier<RunResult> step) {
+    private static RunResult attempt(Database database, String operation, Supplier<RunResult> step) {
         try {
             return step.get();
         } catch (MigrateException e) {

@@ -20,7 +20,6 @@ import java.util.Map;
 public final class ConvexJsonWriter {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final double MAX_EXACT = 9007199254740992.0; // 2^53
-    private static final long NEGATIVE_ZERO_BITS = Double.doubleToRawLongBits(-0.0);
     private static final ObjectMapper TREES = new ObjectMapper(ConvexValues.STREAMING);
 
     private byte[] buffer;
@@ -112,7 +111,7 @@ public final class ConvexJsonWriter {
      * others as the shortest decimal that reads back as the same double.
      */
     public ConvexJsonWriter number(double d) {
-        if (Double.isNaN(d) || Double.isInfinite(d) || Double.doubleToRawLongBits(d) == NEGATIVE_ZERO_BITS) {
+        if (ConvexValues.isSpecialFloat(d)) {
             special("$float", littleEndian(Double.doubleToRawLongBits(d)));
         } else if (d == (long) d && Math.abs(d) < MAX_EXACT) {
             separate();

@@ -29,7 +29,6 @@ public final class ConvexValues {
     /** Shortest round-trip doubles (Schubfach), the same text on every JDK, so a document's hash does not vary. */
     public static final JsonFactory STREAMING = JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
-    private static final double MAX_EXACT = 9007199254740992.0; // 2^53
     private static final long NEGATIVE_ZERO_BITS = Double.doubleToRawLongBits(-0.0);
 
     private ConvexValues() {
@@ -128,6 +127,11 @@ public final class ConvexValues {
         return new ConvexJsonWriter().value(value).toByteArray();
     }
 
+    /** NaN, the infinities and -0, which JSON numbers cannot say: they travel as {@code {"$float": base64}}. */
+    static boolean isSpecialFloat(double d) {
+        return Double.isNaN(d) || Double.isInfinite(d) || Double.doubleToRawLongBits(d) == NEGATIVE_ZERO_BITS;
+    }
+
     public static JsonNode encode(Object value) {
         if (value instanceof JsonNode encoded) {
             return encoded;
@@ -156,7 +160,7 @@ public final class ConvexValues {
         if (value instanceof Double || value instanceof Float || value instanceof Integer || value instanceof Short
                 || value instanceof Byte) {
             double d = ((Number) value).doubleValue();
-            if (Double.isNaN(d) || Double.isInfinite(d) || Double.doubleToRawLongBits(d) == NEGATIVE_ZERO_BITS) {
+            if (isSpecialFloat(d)) {
                 return special("$float", littleEndian(Double.doubleToRawLongBits(d)));
             }
             return NODES.numberNode(d);
