@@ -237,8 +237,11 @@ class SyncTest {
         assertEquals(List.of("[\"2\"]", "[\"4\"]"), List.of(rejections.get(0).get("key").asText(),
                 rejections.get(1).get("key").asText()));
         assertTrue(rejections.get(0).get("reason").asText().contains("int64"), rejections.toString());
-        assertTrue(!rejections.get(0).get("firstSeen").asText().isEmpty()
-                && rejections.get(0).get("lastSeen").asText().compareTo(rejections.get(0).get("firstSeen").asText()) >= 0);
+        // ISO instants, compared as instants: as text "...:01Z" (no millis shown when they are 0) sorts after
+        // "...:01.500Z".
+        java.time.Instant firstSeen = java.time.Instant.parse(rejections.get(0).get("firstSeen").asText());
+        assertFalse(java.time.Instant.parse(rejections.get(0).get("lastSeen").asText()).isBefore(firstSeen),
+                rejections.toString());
 
         // Fixed in place (updated_at untouched, so only the retry finds it), and the other row deleted.
         TestPostgres.execute(url, "UPDATE accounts SET balance = 20 WHERE id = 2; DELETE FROM accounts WHERE id = 4");
