@@ -40,16 +40,20 @@ final class SyncBenchmark {
 
     public static void main(String[] args) throws Exception {
         int rows = 1_000_000;
+        int passes = 2; // more for a profile of the steady state
         boolean convex = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rows" -> rows = Integer.parseInt(args[++i]);
                 case "--no-convex" -> convex = false;
-                default -> throw new IllegalArgumentException("usage: SyncBenchmark [--rows N] [--no-convex]");
+                case "--passes" -> passes = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("usage: SyncBenchmark [--rows N] [--passes N]"
+                        + " [--no-convex]");
             }
         }
-        System.out.printf("sync benchmark: %,d rows, max heap %d MiB, %d cores%n", rows,
-                Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
+        System.out.printf("sync benchmark: %,d rows, max heap %d MiB, %d cores, JVM options %s%n", rows,
+                Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getRuntimeMXBean().getInputArguments());
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
             String url = pg.getJdbcUrl("postgres", "postgres");
             long started = System.nanoTime();
@@ -96,20 +100,24 @@ final class SyncBenchmark {
             MigrationSet none = new MigrationSet(List.of(), Map.of(), List.of());
             SyncOptions options = SyncOptions.defaults().withTables(List.of("bench_rows"))
                     .withCursors(Map.of("bench_rows", ""));
-            // Twice: the first pass is what one `migrate sync` of the table costs (the JIT compiling as it goes), the
-            // second the steady state of a long sync.
-            for (String pass : List.of("first pass", "second pass")) {
+            // At least twice: the first pass is what one `migrate sync` of the table costs (the JIT compiling as it
+            // goes), the second the steady state of a long sync.
+            for (int n = 1; n <= passes; n++) {
+                String pass = n == 1 ? "first pass" : n == 2 ? "second pass" : "pass " + n;
                 resetPeaks();
                 started = System.nanoTime();
                 long cpuStarted = cpuNanos();
+                long compilingStarted = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
                 SyncSummary discarded;
                 try (PostgresTableReader reader = new PostgresTableReader(source, options)) {
                     discarded = new SyncEngine(reader, new DiscardSink(), none, options, SyncEngine.Progress.NONE).run();
                 }
                 double pipelineRate = discarded.totalCount() / seconds(started);
                 System.out.printf("pipeline, discard sink, %s: %,9.0f rows/s   (%,d rows, peak heap %d MiB, %.1f s of"
-                                + " this process's CPU)  %.2fx COPY%n", pass, pipelineRate, discarded.totalCount(),
-                        peakHeapMiB(), (cpuNanos() - cpuStarted) / 1e9, pipelineRate / copyRate);
+                                + " this process's CPU, %.1f s of it compiling)  %.2fx COPY%n", pass, pipelineRate,
+                        discarded.totalCount(), peakHeapMiB(), (cpuNanos() - cpuStarted) / 1e9,
+                        (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - compilingStarted) / 1e3,
+                        pipelineRate / copyRate);
             }
 
             if (convex) {
@@ -147,8 +155,12 @@ final class SyncBenchmark {
 
         @Override
         public Written write(String sourceTable, String targetTable, List<Row> rows) {
-            bytes += ConvexClient.requestBody("mutation", ConvexSyncSink.UPSERT,
-                    ConvexSyncSink.upsertArgs(sourceTable, targetTable, rows)).length;
+            try {
+                bytes += ConvexClient.requestBody(ConvexClient.encodeBody("mutation", ConvexSyncSink.UPSERT,
+                        ConvexSyncSink.upsertArgs(sourceTable, targetTable, rows))).contentLength();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
             return new Written(rows.size(), 0, 0);
         }
 

@@ -96,7 +96,7 @@ public final class ConvexClient {
         Request.Builder request = new Request.Builder()
                 .url(baseUrl + "/api/" + kind)
                 .header("Convex-Client", CLIENT_NAME)
-                .post(RequestBody.create(requestBody(kind, path, args), MediaType.get("application/json")));
+                .post(requestBody(encodeBody(kind, path, args)));
         if (deployKey != null && !deployKey.isBlank()) {
             request.header("Authorization", "Convex " + deployKey);
         }
@@ -105,6 +105,18 @@ public final class ConvexClient {
 
     /** The body of a call to {@code /api/KIND}, as sent. */
     public static byte[] requestBody(String kind, String path, Map<String, ?> args) {
+        return encodeBody(kind, path, args).toByteArray();
+    }
+
+    /** The encoded body as the request's content, sent from the writer's buffer as it is. */
+    public static RequestBody requestBody(ConvexJsonWriter body) {
+        return RequestBody.create(body.array(), JSON_TYPE, 0, body.length());
+    }
+
+    private static final MediaType JSON_TYPE = MediaType.get("application/json");
+
+    /** The body of a call to {@code /api/KIND}, in its writer. */
+    public static ConvexJsonWriter encodeBody(String kind, String path, Map<String, ?> args) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("path", path);
         body.put("format", "convex_encoded_json");
@@ -115,7 +127,7 @@ public final class ConvexClient {
         for (Object value : args == null ? List.of() : args.values()) {
             size += value instanceof ConvexValues.Encoded encoded ? encoded.json().length : 0;
         }
-        return new ConvexJsonWriter(size).value(body).toByteArray();
+        return new ConvexJsonWriter(size).value(body);
     }
 
     private Object send(Request request, String path) {

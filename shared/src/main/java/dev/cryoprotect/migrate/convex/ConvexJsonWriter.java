@@ -19,6 +19,7 @@ import java.util.Map;
  */
 public final class ConvexJsonWriter {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] LOWER_HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final double MAX_EXACT = 9007199254740992.0; // 2^53
     private static final ObjectMapper TREES = new ObjectMapper(ConvexValues.STREAMING);
 
@@ -50,6 +51,29 @@ public final class ConvexJsonWriter {
         return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
     }
 
+    /** The buffer itself, valid up to {@link #length()}: for a caller that sends it at once, without a copy. */
+    public byte[] array() {
+        return buffer;
+    }
+
+    /** How many bytes {@link #string(String)} writes for {@code s}: to size a buffer exactly. */
+    public static int stringLength(String s) {
+        int bytes = 2;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x80) {
+                bytes += c == '"' || c == '\\' ? 2 : 1;
+            } else if (c < 0x20) {
+                bytes += c == '\b' || c == '\t' || c == '\f' || c == '\n' || c == '\r' ? 2 : 6;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else {
+                bytes += Character.isSurrogate(c) ? 6 : 3; // each half of a pair as its escape
+            }
+        }
+        return bytes;
+    }
+
     /**
      * One value by the rules of {@link ConvexValues}: null, Boolean, a number (Double and the smaller integer types as
      * float64, Long and BigInteger as int64), byte[], String, List, Map with String keys, an {@link ConvexValues.Encoded}
@@ -71,7 +95,15 @@ public final class ConvexJsonWriter {
             int64(l);
         } else if (value instanceof ConvexValues.Encoded encoded) {
             raw(encoded.json()); // a jsonb value, a batch's documents
-        } else if (value instanceof Integer || value instanceof Float || value instanceof Short
+        } else {
+            otherValue(value);
+        }
+        return this;
+    }
+
+    /** The kinds of {@link #value} a sync's row has fewer of: kept apart so the common ones compile small. */
+    private void otherValue(Object value) {
+        if (value instanceof Integer || value instanceof Float || value instanceof Short
                 || value instanceof Byte) {
             number(((Number) value).doubleValue());
         } else if (value instanceof byte[] bytes) {
@@ -103,7 +135,6 @@ public final class ConvexJsonWriter {
         } else {
             throw new IllegalArgumentException("not a Convex value: " + value.getClass().getName());
         }
-        return this;
     }
 
     /**
@@ -174,6 +205,23 @@ public final class ConvexJsonWriter {
     public ConvexJsonWriter utf8String(byte[] utf8, int from, int to) {
         separate();
         quotedBytes(utf8, from, to);
+        comma = true;
+        return this;
+    }
+
+    /** Bytes as a string of their lowercase hex digits (what {@code HexFormat.of().formatHex} gives). */
+    public ConvexJsonWriter hexString(byte[] bytes) {
+        separate();
+        ensure(2 * bytes.length + 2);
+        byte[] out = buffer;
+        int at = length;
+        out[at++] = '"';
+        for (byte b : bytes) {
+            out[at++] = LOWER_HEX[b >> 4 & 0xF];
+            out[at++] = LOWER_HEX[b & 0xF];
+        }
+        out[at++] = '"';
+        length = at;
         comma = true;
         return this;
     }
@@ -281,27 +329,23 @@ public final class ConvexJsonWriter {
             buffer[length++] = '-';
             value = -value;
         }
-        int digits = digits(value);
         int start = length;
-        long v = value;
-        for (int i = digits - 1; i >= 0; i--) {
-            buffer[start + i] = (byte) ('0' + v % 10);
-            v /= 10;
-        }
+        int digits = digits(value);
         if (digits <= 7) {
-            length += digits;
+            length = writeDigits(value, start + digits);
             buffer[length++] = '.';
             buffer[length++] = '0';
             return;
         }
         // d.ddddE(n): the first digit, a point, the rest without trailing zeros (at least one digit), the exponent.
-        int end = start + digits;
-        while (buffer[end - 1] == '0') {
+        // The digits go one place to the right, then the first moves left of the point.
+        int end = writeDigits(value, start + 1 + digits);
+        buffer[start] = buffer[start + 1];
+        buffer[start + 1] = '.';
+        while (end > start + 3 && buffer[end - 1] == '0') {
             end--;
         }
-        System.arraycopy(buffer, start + 1, buffer, start + 2, Math.max(1, end - start - 1));
-        buffer[start + 1] = '.';
-        length = end > start + 1 ? end + 1 : start + 3;
+        length = end;
         buffer[length++] = 'E';
         int exponent = digits - 1;
         if (exponent >= 10) {
@@ -310,12 +354,52 @@ public final class ConvexJsonWriter {
         buffer[length++] = (byte) ('0' + exponent % 10);
     }
 
-    private static int digits(long value) {
-        int digits = 1;
-        for (long limit = 10; digits < 19 && value >= limit; limit *= 10) {
-            digits++;
+    /** The digits of {@code value} (not negative), ending just before {@code end}, which is returned. */
+    private int writeDigits(long value, int end) {
+        byte[] out = buffer;
+        int at = end;
+        long v = value;
+        for (; v >= 100; v /= 100) { // two digits a division: epoch milliseconds have thirteen
+            int pair = (int) (v % 100);
+            out[--at] = ONES[pair];
+            out[--at] = TENS[pair];
         }
-        return digits;
+        if (v >= 10) {
+            out[--at] = ONES[(int) v];
+            out[--at] = TENS[(int) v];
+        } else {
+            out[--at] = (byte) ('0' + v);
+        }
+        return end;
+    }
+
+    /** The digits of 0 to 99: {@code TENS[n]} and {@code ONES[n]}. */
+    private static final byte[] TENS = new byte[100];
+    private static final byte[] ONES = new byte[100];
+
+    static {
+        for (int n = 0; n < 100; n++) {
+            TENS[n] = (byte) ('0' + n / 10);
+            ONES[n] = (byte) ('0' + n % 10);
+        }
+    }
+
+    /** How many decimal digits {@code value} (not negative) has: from its bit length, corrected by one comparison. */
+    private static int digits(long value) {
+        if (value == 0) {
+            return 1;
+        }
+        int log10 = (64 - Long.numberOfLeadingZeros(value)) * 1233 >>> 12; // 1233 / 4096 is about log10(2)
+        return log10 + (value >= POWERS_OF_TEN[log10] ? 1 : 0);
+    }
+
+    private static final long[] POWERS_OF_TEN = new long[19];
+
+    static {
+        POWERS_OF_TEN[0] = 1;
+        for (int i = 1; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
+        }
     }
 
     private void ascii(String text) {

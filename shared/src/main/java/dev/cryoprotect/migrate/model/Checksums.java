@@ -22,19 +22,23 @@ public final class Checksums {
      */
     public static Set<String> equivalents(String text) {
         String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
-        String core = normalised.replaceFirst("\n+$", "");
+        String core = FINAL_NEWLINES.matcher(normalised).replaceFirst("");
         return java.util.stream.Stream.of(normalised, core, core + "\n").map(Checksums::sha256)
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** Bytes as they are. */
     public static String sha256(byte[] bytes) {
-        MessageDigest digest = SHA256.get();
-        digest.reset();
-        return HEX.formatHex(digest.digest(bytes));
+        return HEX.formatHex(sha256Digest(bytes));
+    }
+
+    /** The digest itself, for a caller that writes its hex digits where they go (the sync, once per document). */
+    public static byte[] sha256Digest(byte[] bytes) {
+        return SHA256.get().digest(bytes); // digest() leaves the digest reset for the next one
     }
 
     private static final HexFormat HEX = HexFormat.of();
+    private static final java.util.regex.Pattern FINAL_NEWLINES = java.util.regex.Pattern.compile("\n+$");
     /** One digest per thread: the sync hashes every document, and looking the algorithm up each time shows. */
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {

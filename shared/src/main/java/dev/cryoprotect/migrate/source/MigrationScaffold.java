@@ -3,6 +3,7 @@ package dev.cryoprotect.migrate.source;
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.Checksums;
+import dev.cryoprotect.migrate.model.Database;
 import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.MigrationPart;
 import dev.cryoprotect.migrate.model.MigrationSet;
@@ -61,6 +62,9 @@ public final class MigrationScaffold {
      * apply refuses, so it is never recorded as a migration.
      */
     public static boolean isUnedited(Migration migration, MigrationPart part) {
+        if (part.database() == Database.SUPABASE && migration.up().filter(s -> !s.statements().isEmpty()).isPresent()) {
+            return false; // the template is comments only: a file with a statement was written (and no checksums)
+        }
         return templates(migration.version(), migration.name(), Kind.BOTH).stream()
                 .filter(f -> f.name().equals(part.fileName()))
                 .anyMatch(f -> part.matches(Checksums.sha256(new String(f.content(), StandardCharsets.UTF_8))));

@@ -8,10 +8,10 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,8 +28,9 @@ final class BinaryCopy {
             "text", "varchar", "bpchar", "name", "uuid", "timestamptz", "timestamp", "date", "bytea", "json", "jsonb");
     private static final byte[] SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
     private static final int HEADER = SIGNATURE.length + 8; // signature, flags, header extension length
-    private static final LocalDateTime EPOCH_2000 = LocalDateTime.of(2000, 1, 1, 0, 0);
-    private static final LocalDate DAY_2000 = LocalDate.of(2000, 1, 1);
+    /** PostgreSQL counts timestamps from 2000-01-01 00:00 UTC, in microseconds, and dates from that day. */
+    private static final long EPOCH_2000_SECONDS = 946_684_800L;
+    private static final long EPOCH_2000_DAYS = 10_957L;
 
     private BinaryCopy() {
     }
@@ -201,17 +202,17 @@ final class BinaryCopy {
             case TIMESTAMPTZ -> {
                 long micros = int64(b, at);
                 yield micros == Long.MAX_VALUE || micros == Long.MIN_VALUE ? infinity(micros > 0)
-                        : EPOCH_2000.plus(micros, ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
+                        : Instant.ofEpochSecond(epochSecond(micros), nanoOfSecond(micros));
             }
             case TIMESTAMP -> {
                 long micros = int64(b, at);
                 yield micros == Long.MAX_VALUE || micros == Long.MIN_VALUE ? infinity(micros > 0)
-                        : EPOCH_2000.plus(micros, ChronoUnit.MICROS);
+                        : LocalDateTime.ofEpochSecond(epochSecond(micros), nanoOfSecond(micros), ZoneOffset.UTC);
             }
             case DATE -> {
                 int days = int32(b, at);
                 yield days == Integer.MAX_VALUE || days == Integer.MIN_VALUE ? infinity(days > 0)
-                        : DAY_2000.plusDays(days);
+                        : LocalDate.ofEpochDay(EPOCH_2000_DAYS + days);
             }
             case BYTEA -> Arrays.copyOfRange(b, at, at + length);
             case JSONB -> new JsonColumn.Text(Arrays.copyOfRange(b, at + 1, at + length)); // after the version byte
@@ -263,6 +264,14 @@ final class BinaryCopy {
                     : texts[i] == null ? null : Double.parseDouble((String) texts[i]);
         }
         return texts;
+    }
+
+    private static long epochSecond(long micros) {
+        return Math.floorDiv(micros, 1_000_000L) + EPOCH_2000_SECONDS;
+    }
+
+    private static int nanoOfSecond(long micros) {
+        return (int) Math.floorMod(micros, 1_000_000L) * 1000;
     }
 
     /** PostgreSQL's 'infinity' and '-infinity' timestamps and dates: the Convex numbers they stand for. */
@@ -325,23 +334,27 @@ final class BinaryCopy {
             case 0xF000: return Double.NEGATIVE_INFINITY;
             default: break;
         }
-        BigInteger unscaled = BigInteger.ZERO;
-        BigInteger base = BigInteger.valueOf(10_000);
-        long small = 0;
-        boolean fitsLong = digits <= 4;
-        for (int i = 0; i < digits; i++) {
-            int digit = uint16(b, at + 8 + 2 * i);
-            if (fitsLong) {
-                small = small * 10_000 + digit;
-            } else {
-                unscaled = unscaled.multiply(base).add(BigInteger.valueOf(digit));
+        // The digits stand for unscaled * 10000^(weight - digits + 1), shown with the display scale. Up to four base
+        // 10000 digits fit a long, and most numerics have no more.
+        int valueScale = -4 * (weight - digits + 1);
+        BigDecimal value;
+        if (digits <= 4) {
+            long unscaled = 0;
+            for (int i = 0; i < digits; i++) {
+                unscaled = unscaled * 10_000 + uint16(b, at + 8 + 2 * i);
             }
+            for (; valueScale > scale && unscaled % 10 == 0; valueScale--) {
+                unscaled /= 10; // the zeros below the display scale, dropped here rather than by a division below
+            }
+            value = BigDecimal.valueOf(unscaled, valueScale);
+        } else {
+            BigInteger unscaled = BigInteger.ZERO;
+            BigInteger base = BigInteger.valueOf(10_000);
+            for (int i = 0; i < digits; i++) {
+                unscaled = unscaled.multiply(base).add(BigInteger.valueOf(uint16(b, at + 8 + 2 * i)));
+            }
+            value = new BigDecimal(unscaled, valueScale);
         }
-        if (fitsLong) {
-            unscaled = BigInteger.valueOf(small);
-        }
-        // The digits stand for unscaled * 10000^(weight - digits + 1).
-        BigDecimal value = new BigDecimal(unscaled, -4 * (weight - digits + 1));
         value = value.setScale(scale, java.math.RoundingMode.UNNECESSARY);
         return sign == 0x4000 ? value.negate() : value;
     }

@@ -30,9 +30,10 @@ final class JsonColumn {
         }
     }
 
-    private final byte[] text;
-    private final String column;
     private final ConvexJsonWriter out;
+    /** The value being written, and the column it is from (for messages). */
+    private byte[] text;
+    private String column;
     private int at;
     /**
      * The open containers, innermost last (a loop, not recursion: how deep a value nests is the data's choice): each
@@ -46,9 +47,8 @@ final class JsonColumn {
     private int[] nameEnds = new int[8];
     private int depth;
 
-    private JsonColumn(byte[] text, String column, ConvexJsonWriter out) {
-        this.text = text;
-        this.column = column;
+    /** A transcoder that writes into {@code out}; reused value after value by one thread. */
+    JsonColumn(ConvexJsonWriter out) {
         this.out = out;
     }
 
@@ -58,18 +58,29 @@ final class JsonColumn {
 
     static ConvexValues.Encoded encode(byte[] text, String column) throws RowConverter.Rejected {
         ConvexJsonWriter out = new ConvexJsonWriter(text.length + 16);
-        JsonColumn json = new JsonColumn(text, column, out);
+        new JsonColumn(out).write(text, column);
+        return new ConvexValues.Encoded(out.toByteArray());
+    }
+
+    /**
+     * Writes the jsonb {@code text} of {@code column} as one value into this transcoder's writer. On a rejection part
+     * of it may have been written: the caller drops what it was writing.
+     */
+    void write(byte[] text, String column) throws RowConverter.Rejected {
+        this.text = text;
+        this.column = column;
+        at = 0;
+        depth = 0;
         try {
-            json.transcode();
-            if (json.skipSpace() != text.length) {
-                throw json.invalid();
+            transcode();
+            if (skipSpace() != text.length) {
+                throw invalid();
             }
         } catch (IndexOutOfBoundsException | NumberFormatException e) {
-            throw json.invalid(); // the text ended early, or a malformed number
+            throw invalid(); // the text ended early, or a malformed number
         } catch (IllegalArgumentException e) {
-            throw json.reject(e.getMessage()); // an escaped unpaired surrogate, which is not Unicode text
+            throw reject(e.getMessage()); // an escaped unpaired surrogate, which is not Unicode text
         }
-        return new ConvexValues.Encoded(out.toByteArray());
     }
 
     /** The value at {@code at}, containers and all. */

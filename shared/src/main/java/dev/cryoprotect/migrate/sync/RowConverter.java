@@ -8,9 +8,9 @@ import dev.cryoprotect.migrate.model.TableSchema;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,6 +51,8 @@ final class RowConverter {
     private final byte[][] names;
     /** The encoding buffer, reused row after row by the one thread that converts this table's rows. */
     private final ConvexJsonWriter out = new ConvexJsonWriter(512);
+    /** The jsonb transcoder that writes into {@link #out}. */
+    private final JsonColumn json = new JsonColumn(out);
 
     RowConverter(SourceTable table, Optional<TableSchema> declared) {
         this.table = table;
@@ -88,20 +90,75 @@ final class RowConverter {
      */
     byte[] encode(Object[] values) throws Rejected {
         out.reset().startObject();
-        convert(values, (i, value) -> {
-            try {
-                out.fieldName(names[i]).value(value);
-            } catch (IllegalArgumentException e) {
-                // text that is not valid Unicode
-                throw new Rejected("column " + table.columns().get(i).name() + ": " + e.getMessage());
-            }
-        });
+        convert(values, intoWriter);
         return out.endObject().toByteArray();
+    }
+
+    /** How {@link #encode} takes a row's fields: into {@link #out}. */
+    private final Fields intoWriter = new Fields() {
+        @Override
+        public void field(int column, Object value) throws Rejected {
+            try {
+                out.fieldName(names[column]).value(value);
+            } catch (IllegalArgumentException e) {
+                throw notUnicode(column, e); // text that is not valid Unicode
+            }
+        }
+
+        @Override
+        public boolean undeclared(int column, Object raw, String udt) throws Rejected {
+            out.fieldName(names[column]);
+            writeDefault(column, raw, udt);
+            return true;
+        }
+    };
+
+    /**
+     * An undeclared column's value written as {@link #defaults} maps it, without the object it would make: the common
+     * kinds here (a boxed double per number is what this saves), anything else through {@code defaults}.
+     */
+    private void writeDefault(int column, Object raw, String udt) throws Rejected {
+        String name = table.columns().get(column).name();
+        try {
+            if (raw instanceof Integer i) {
+                out.number(i);
+            } else if (raw instanceof Long l) {
+                out.number(exactNumber(l, name));
+            } else if (raw instanceof Double d) {
+                out.number(d);
+            } else if (raw instanceof Instant t) {
+                out.number(epochMillis(t));
+            } else if (raw instanceof Boolean b) {
+                out.bool(b);
+            } else if (raw instanceof JsonColumn.Text text) {
+                json.write(text.utf8(), name);
+            } else if (raw instanceof String s && !isJson(udt)) {
+                out.string(s);
+            } else {
+                out.value(converted(raw, udt, null, name));
+            }
+        } catch (IllegalArgumentException e) {
+            throw notUnicode(column, e);
+        } catch (RuntimeException e) {
+            throw valueFailed(name, e);
+        }
+    }
+
+    private Rejected notUnicode(int column, IllegalArgumentException e) {
+        return new Rejected("column " + table.columns().get(column).name() + ": " + e.getMessage());
     }
 
     /** Told each written field of a row in column order, by column index. */
     private interface Fields {
         void field(int column, Object value) throws Rejected;
+
+        /**
+         * A value of a column no declared schema types, not an array, for a taker that converts it itself: false when
+         * this one leaves it to {@link #field} after conversion.
+         */
+        default boolean undeclared(int column, Object raw, String udt) throws Rejected {
+            return false;
+        }
     }
 
     private void convert(Object[] values, Fields document) throws Rejected {
@@ -122,16 +179,26 @@ final class RowConverter {
                 }
                 continue; // omitted: an optional field
             }
-            Object value;
-            try {
-                value = convert(raw, column.udtName(), field == null ? null : field.type(), column.name());
-            } catch (RuntimeException e) {
-                // Whatever a value does (an overflow, a date out of range), it costs this row, never the run.
-                throw new Rejected("column " + column.name() + ": " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+            if (field == null && !(raw instanceof Object[]) && document.undeclared(i, raw, column.udtName())) {
+                continue;
             }
-            document.field(i, value);
+            document.field(i, converted(raw, column.udtName(), field == null ? null : field.type(), column.name()));
         }
+    }
+
+    /** {@link #convert(Object, String, FieldType, String)}, where whatever a value does costs this row, never the run. */
+    private Object converted(Object raw, String udt, FieldType type, String column) throws Rejected {
+        try {
+            return convert(raw, udt, type, column);
+        } catch (RuntimeException e) {
+            throw valueFailed(column, e);
+        }
+    }
+
+    /** An overflow, a date out of range: whatever a value does is a reason for this row's rejection. */
+    private static Rejected valueFailed(String column, RuntimeException e) {
+        return new Rejected("column " + column + ": " + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
     }
 
     /**
@@ -193,7 +260,7 @@ final class RowConverter {
             return raw instanceof BigDecimal d ? d.toPlainString() : text(raw);
         }
         if (type instanceof FieldType.Obj || type instanceof FieldType.Array || kind == FieldType.Kind.ANY) {
-            return raw instanceof String s && (udt.equals("json") || udt.equals("jsonb")) ? json(s, udt, column)
+            return raw instanceof String s && isJson(udt) ? json(s, udt, column)
                     : defaults(raw, udt, false, column);
         }
         return defaults(raw, udt, kind == FieldType.Kind.INT64, column);
@@ -207,14 +274,7 @@ final class RowConverter {
             return int64 ? (Object) i.longValue() : (Object) i.doubleValue();
         }
         if (raw instanceof Long l) {
-            if (int64) {
-                return l;
-            }
-            if (l > MAX_EXACT || l < -MAX_EXACT) { // not Math.abs: Math.abs(Long.MIN_VALUE) is negative
-                throw new Rejected("column " + column + ": int8 value " + l + " is not exactly representable as a Convex"
-                        + " number; declare the field \"int64\" in a migration");
-            }
-            return l.doubleValue();
+            return int64 ? (Object) l : (Object) exactNumber(l, column);
         }
         if (raw instanceof Double d) {
             return d;
@@ -240,23 +300,40 @@ final class RowConverter {
         if (raw instanceof byte[] bytes) {
             return bytes;
         }
-        if (raw instanceof OffsetDateTime t) {
-            return (double) t.toInstant().toEpochMilli();
+        if (raw instanceof Instant t) {
+            return epochMillis(t);
         }
-        if (raw instanceof LocalDateTime t) {
-            return (double) t.toInstant(ZoneOffset.UTC).toEpochMilli();
+        if (raw instanceof LocalDateTime t) { // a timestamp without time zone, read as UTC
+            return (double) (t.toEpochSecond(ZoneOffset.UTC) * 1000 + t.getNano() / 1_000_000);
         }
         if (raw instanceof LocalDate d) {
-            return (double) d.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            return (double) (d.toEpochDay() * 86_400_000L);
         }
         if (raw instanceof JsonColumn.Text json) {
             return JsonColumn.encode(json.utf8(), column); // jsonb as the binary copy reads it: its UTF-8 text
         }
         String s = text(raw);
-        if (udt.equals("json") || udt.equals("jsonb")) {
+        if (isJson(udt)) {
             return json(s, udt, column);
         }
         return s;
+    }
+
+    /** An int8 as a Convex number, which holds integers exactly up to 2^53. */
+    private static double exactNumber(long l, String column) throws Rejected {
+        if (l > MAX_EXACT || l < -MAX_EXACT) { // not Math.abs: Math.abs(Long.MIN_VALUE) is negative
+            throw new Rejected("column " + column + ": int8 value " + l + " is not exactly representable as a Convex"
+                    + " number; declare the field \"int64\" in a migration");
+        }
+        return l;
+    }
+
+    private static double epochMillis(Instant t) {
+        return t.toEpochMilli();
+    }
+
+    private static boolean isJson(String udt) {
+        return udt.equals("json") || udt.equals("jsonb");
     }
 
     /**
@@ -272,10 +349,13 @@ final class RowConverter {
         if (d == 0) {
             return value.signum() == 0;
         }
+        if (value.precision() <= 15 && Math.abs(d) >= Double.MIN_NORMAL) {
+            return true; // up to 15 significant digits map to distinct doubles (DBL_DIG); trailing zeros only add some
+        }
         BigDecimal v = value.stripTrailingZeros();
         int digits = v.precision();
         if (digits <= 15 && Math.abs(d) >= Double.MIN_NORMAL) {
-            return true; // up to 15 significant digits map to distinct doubles (DBL_DIG)
+            return true;
         }
         if (digits > 17) {
             return false;
@@ -307,8 +387,8 @@ final class RowConverter {
     }
 
     private static String text(Object raw) {
-        if (raw instanceof OffsetDateTime t) {
-            return t.toString();
+        if (raw instanceof Instant t) {
+            return t.atOffset(ZoneOffset.UTC).toString(); // as an OffsetDateTime says it: "2024-01-01T00:00Z"
         }
         return String.valueOf(raw);
     }

@@ -45,8 +45,8 @@ public interface TableReader extends AutoCloseable {
      * Streams the rows of one pass in order, from just after {@code after} (a position from an earlier row, or null
      * for the start). Values are the columns of {@link SourceTable#columns()}, as {@link RowConverter} takes them:
      * Integer, Long, Double (also numeric's NaN and the infinities of numerics, timestamps and dates), BigDecimal,
-     * Boolean, String, byte[], OffsetDateTime, LocalDateTime, LocalDate, Object[] for an array; other types as
-     * PostgreSQL's text; null for NULL.
+     * Boolean, String, byte[], Instant (timestamptz), LocalDateTime (timestamp), LocalDate, Object[] for an array;
+     * other types as PostgreSQL's text; null for NULL.
      */
     default void read(SourceTable table, Pass pass, List<String> after, RowHandler handler) {
         read(table, pass, after, null, handler);

@@ -68,6 +68,9 @@ class ConvexValuesTest {
         java.util.Random random = new java.util.Random(7);
         List<Long> values = new java.util.ArrayList<>(List.of(0L, 1L, -1L, 9_999_999L, 10_000_000L, -10_000_000L,
                 1_704_153_600_000L, 9_007_199_254_740_991L, -9_007_199_254_740_991L, 100L, 120_000_000L));
+        for (long power = 1; power <= 1_000_000_000_000_000L; power *= 10) { // where the digit count changes
+            values.addAll(List.of(power, power - 1, power + 1, -power, 9 * power, 2 * power - 1));
+        }
         for (int i = 0; i < 100_000; i++) {
             long bound = 1L << random.nextInt(54);
             values.add(random.nextLong(bound) * (random.nextBoolean() ? 1 : -1));
@@ -95,6 +98,34 @@ class ConvexValuesTest {
             }
             assertArrayEquals(jackson.toByteArray(), ConvexValues.encodeToBytes(value), () -> "for " + value);
         }
+    }
+
+    /** A batch is sized by the bytes each key takes as a string: exactly what the writer writes for it. */
+    @Test
+    void aStringsLengthIsWhatItsWritingTakes() {
+        java.util.Random random = new java.util.Random(13);
+        for (int i = 0; i < 20_000; i++) {
+            String text = randomText(random);
+            assertEquals(new ConvexJsonWriter().string(text).length(), ConvexJsonWriter.stringLength(text), text);
+        }
+        for (String text : List.of("", "[\"1\"]", "\u0000\u001f\b\t\n\f\r\\", "\u07ff\u0800\uffff", "\uD83D\uDE00")) {
+            assertEquals(new ConvexJsonWriter().string(text).length(), ConvexJsonWriter.stringLength(text), text);
+        }
+    }
+
+    /** The sync writes each document's hash straight from the digest: the same text the hashes stored so far have. */
+    @Test
+    void aDigestIsWrittenAsTheHexTextOfItsChecksum() {
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 1_000; i++) {
+            byte[] document = new byte[random.nextInt(600)];
+            random.nextBytes(document);
+            String written = new String(new ConvexJsonWriter().hexString(
+                    dev.cryoprotect.migrate.model.Checksums.sha256Digest(document)).toByteArray(), StandardCharsets.UTF_8);
+            assertEquals("\"" + dev.cryoprotect.migrate.model.Checksums.sha256(document) + "\"", written);
+        }
+        assertEquals("\"00ff7f80\"", new String(new ConvexJsonWriter().hexString(new byte[]{0, -1, 127, -128})
+                .toByteArray(), StandardCharsets.UTF_8));
     }
 
     @Test

@@ -74,8 +74,12 @@ class RowConverterTest {
 
     @Test
     void timesBecomeEpochMillisecondsInUtc() throws Exception {
-        assertEquals(1.0e12, convert("timestamptz", OffsetDateTime.of(2001, 9, 9, 3, 46, 40, 0, ZoneOffset.ofHours(2))));
+        assertEquals(1.0e12, convert("timestamptz", OffsetDateTime.of(2001, 9, 9, 3, 46, 40, 0, ZoneOffset.ofHours(2)).toInstant()));
         assertEquals(1.0e12, convert("timestamp", LocalDateTime.of(2001, 9, 9, 1, 46, 40)));
+        // Before 1970 a part of a millisecond rounds down, as Instant.toEpochMilli does.
+        assertEquals(-1.0, convert("timestamp", LocalDateTime.of(1969, 12, 31, 23, 59, 59, 999_500_000)));
+        assertEquals(-1.0, convert("timestamptz", java.time.Instant.ofEpochSecond(-1, 999_500_000)));
+        assertEquals(-62_135_596_800_000.0, convert("timestamp", LocalDateTime.of(1, 1, 1, 0, 0)));
         assertEquals(86_400_000.0, convert("date", LocalDate.of(1970, 1, 2)));
         assertEquals(-86_400_000.0, convert("date", LocalDate.of(1969, 12, 31)));
     }
@@ -123,6 +127,9 @@ class RowConverterTest {
             }
             assertEquals(new String(tree, StandardCharsets.UTF_8),
                     new String(jsonb.encode(new Object[]{text}), StandardCharsets.UTF_8), text);
+            // As the binary copy reads jsonb: its UTF-8 bytes, written straight into the row by a reused transcoder.
+            assertEquals(new String(tree, StandardCharsets.UTF_8), new String(jsonb.encode(new Object[]{
+                    new JsonColumn.Text(text.getBytes(StandardCharsets.UTF_8))}), StandardCharsets.UTF_8), text);
         }
         assertTrue(rejected > 100 && rejected < 10_000, "both kinds of text were generated: " + rejected);
         for (String bad : List.of("", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "1e", "tru", "\"\u0001\"", "[1] 2",
@@ -168,6 +175,60 @@ class RowConverterTest {
                 yield object.append('}').toString();
             }
         };
+    }
+
+    /**
+     * {@code encode} writes the common kinds of an undeclared table without the objects {@code document} makes: for any
+     * row it gives the bytes of {@code document}'s map as Convex encodes it, or the same rejection.
+     */
+    @Test
+    void anEncodedRowIsTheEncodedDocument() throws Exception {
+        List<SourceTable.Column> columns = List.of(column("i", "int4"), column("l", "int8"), column("d", "float8"),
+                column("b", "bool"), column("s", "text"), column("j", "jsonb"), column("t", "timestamptz"),
+                column("ts", "timestamp"), column("day", "date"), column("n", "numeric"), column("bytes", "bytea"),
+                column("a", "_int4"), column("json", "json"), column("x", "inet"));
+        RowConverter converter = new RowConverter(new SourceTable("public", "t", columns, List.of(), Optional.empty()),
+                Optional.empty());
+        java.util.Random random = new java.util.Random(5);
+        int rejected = 0;
+        for (int i = 0; i < 20_000; i++) {
+            Object[] row = {
+                    random.nextInt(),
+                    random.nextLong() >> random.nextInt(64),
+                    List.of(Double.NaN, -0.0, 1.5, 1e300, (double) random.nextLong(), Double.NEGATIVE_INFINITY)
+                            .get(random.nextInt(6)),
+                    random.nextBoolean(),
+                    List.of("", "plain", "quote \" é ✓ \uD83D\uDE00", "\u0000\n").get(random.nextInt(4)),
+                    new JsonColumn.Text(randomJson(random, 0).getBytes(StandardCharsets.UTF_8)),
+                    java.time.Instant.ofEpochSecond(random.nextLong(-10_000_000_000L, 10_000_000_000L),
+                            random.nextInt(1_000_000) * 1000),
+                    LocalDateTime.ofEpochSecond(random.nextLong(-10_000_000_000L, 10_000_000_000L),
+                            random.nextInt(1_000_000) * 1000, ZoneOffset.UTC),
+                    LocalDate.ofEpochDay(random.nextInt(-1_000_000, 1_000_000)),
+                    new BigDecimal(java.math.BigInteger.valueOf(random.nextLong() >> random.nextInt(64)),
+                            random.nextInt(-3, 20)),
+                    new byte[]{(byte) random.nextInt()},
+                    new Object[]{random.nextInt(), null},
+                    randomJson(random, 0),
+                    "10.0.0.1"};
+            for (int column = 0; column < row.length; column++) {
+                if (random.nextInt(10) == 0) {
+                    row[column] = null;
+                }
+            }
+            byte[] fromDocument;
+            try {
+                fromDocument = ConvexValues.encodeToBytes(converter.document(row));
+            } catch (RowConverter.Rejected e) {
+                RowConverter.Rejected direct = assertThrows(RowConverter.Rejected.class, () -> converter.encode(row));
+                assertEquals(e.getMessage(), direct.getMessage());
+                rejected++;
+                continue;
+            }
+            assertEquals(new String(fromDocument, StandardCharsets.UTF_8),
+                    new String(converter.encode(row), StandardCharsets.UTF_8));
+        }
+        assertTrue(rejected > 1_000 && rejected < 19_000, "rows of both outcomes were generated: " + rejected);
     }
 
     /** A row's key is canonical JSON: the quick path for plain text writes what Jackson writes for any text. */
