@@ -1,10 +1,12 @@
 package dev.cryoprotect.migrate.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +22,7 @@ import java.util.Optional;
  * so the CLI's commands share one backend. Development and tests only; real deployments set CONVEX_URL.
  */
 public final class LocalConvexBackend {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
     private static final Duration STARTUP = Duration.ofSeconds(60);
 
     /** A running backend: where it listens, its deploy key and its process id. */
@@ -142,28 +144,44 @@ public final class LocalConvexBackend {
         }
     }
 
+    /** The state file the backend writes when it is ready, read with the streaming parser: every command reads it. */
     private static Optional<Running> readState(Path file) {
-        try {
-            if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try (JsonParser json = JSON.createParser(file.toFile())) {
+            String url = null;
+            String key = null;
+            long pid = -1;
+            if (json.nextToken() != JsonToken.START_OBJECT) {
                 return Optional.empty();
             }
-            JsonNode state = JSON.readTree(file.toFile());
-            return Optional.of(new Running(state.get("url").asText(), state.get("adminKey").asText(),
-                    state.get("pid").asLong()));
-        } catch (IOException | NullPointerException e) {
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String field = json.currentName();
+                json.nextToken();
+                switch (field) {
+                    case "url" -> url = json.getText();
+                    case "adminKey" -> key = json.getText();
+                    case "pid" -> pid = json.getLongValue();
+                    default -> json.skipChildren();
+                }
+            }
+            return url == null || key == null || pid < 0 ? Optional.empty() : Optional.of(new Running(url, key, pid));
+        } catch (IOException e) {
             return Optional.empty(); // being written, or not ours
         }
     }
 
+    /**
+     * Whether something accepts connections at the backend's address: with its process alive, that is the backend. A
+     * connect, not an HTTP request, because every command asks this before its work starts.
+     */
     private static boolean answers(String url) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(url + "/version").toURL().openConnection();
-            c.setConnectTimeout(2000);
-            c.setReadTimeout(2000);
-            int code = c.getResponseCode();
-            c.disconnect();
-            return code == 200;
-        } catch (IOException e) {
+        URI uri = URI.create(url);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 2000);
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
             return false;
         }
     }

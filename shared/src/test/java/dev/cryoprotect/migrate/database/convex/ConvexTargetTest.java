@@ -82,6 +82,27 @@ class ConvexTargetTest extends TargetContractTest {
         return files.dir().toFile().list((d, n) -> n.startsWith(version + "_") && n.endsWith(".json"))[0];
     }
 
+    /**
+     * Status reads the history by hand, not through data binding: for the runner's real answers (applied rows, a
+     * rolled-back one, an unfinished batched apply with and without totals) both readings are the same records.
+     */
+    @Test
+    void theHistoryReadByHandIsTheDataBoundOne() {
+        Map<String, Object> applied = Map.of("version", "001", "name", "users", "checksum", "abc",
+                "applied_at", 1.7e12, "run_id", "run-1", "applied_by", "ci", "state", "rolling_back");
+        Map<String, Object> bare = Map.of("version", "002", "name", "x", "checksum", "def", "applied_at", 5.0);
+        Map<String, Object> progress = Map.of("version", "003", "name", "big", "checksum", "ghi", "next_index", 3000.0,
+                "batches", 3.0, "started_at", 1.7e12, "total_ops", 7000.0, "total_batches", 7.0, "rolling_back", true);
+        Map<String, Object> older = Map.of("version", "004", "name", "old", "checksum", "jkl", "next_index", 0.0,
+                "batches", 0.0, "started_at", 1.0, "run_id", "run-2");
+        for (Object answer : List.of(Map.of("applied", List.of()), Map.of("applied", List.of(applied, bare),
+                "batchesInProgress", List.of(progress, older)), TestConvex.client().query("migrations/runner:listApplied",
+                Map.of()))) {
+            assertEquals(MigrationFunctions.decode(answer, MigrationFunctions.History.class),
+                    MigrationFunctions.history(answer), String.valueOf(answer));
+        }
+    }
+
     @Test
     void int64BytesAndSpecialFloatsRoundTrip() {
         files.write("001_values.json", """
