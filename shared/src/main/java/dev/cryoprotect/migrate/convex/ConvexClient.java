@@ -25,7 +25,14 @@ import java.util.Map;
  * Authorization header and never appears in a message.
  */
 public final class ConvexClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Made on first use, by the thread of the first call: a command builds its client on the main thread at start,
+     * and Jackson's and OkHttp's set-up then happens beside the main thread's work, not before it.
+     */
+    private static final class Lazy {
+        static final ObjectMapper JSON = new ObjectMapper();
+        static final MediaType JSON_TYPE = MediaType.get("application/json");
+    }
     private static final String CLIENT_NAME = "migrate-java-0.1.0";
 
     private final String baseUrl;
@@ -116,10 +123,8 @@ public final class ConvexClient {
 
     /** The encoded body as the request's content, sent from the writer's buffer as it is. */
     public static RequestBody requestBody(ConvexJsonWriter body) {
-        return RequestBody.create(body.array(), JSON_TYPE, 0, body.length());
+        return RequestBody.create(body.array(), Lazy.JSON_TYPE, 0, body.length());
     }
-
-    private static final MediaType JSON_TYPE = MediaType.get("application/json");
 
     /** The body of a call to {@code /api/KIND}, in its writer. */
     public static ConvexJsonWriter encodeBody(String kind, String path, Map<String, ?> args) {
@@ -167,7 +172,7 @@ public final class ConvexClient {
     private Object result(String path, int status, String text) {
         JsonNode json;
         try {
-            json = JSON.readTree(text);
+            json = Lazy.JSON.readTree(text);
         } catch (IOException e) {
             throw new TransportError("Convex answered HTTP " + status + " to " + path + " with a body that is not JSON",
                     status, e);
