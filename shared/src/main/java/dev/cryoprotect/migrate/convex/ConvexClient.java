@@ -116,11 +116,6 @@ public final class ConvexClient {
         return send(request.build(), path);
     }
 
-    /** The body of a call to {@code /api/KIND}, as sent. */
-    public static byte[] requestBody(String kind, String path, Map<String, ?> args) {
-        return encodeBody(kind, path, args).toByteArray();
-    }
-
     /** The encoded body as the request's content, sent from the writer's buffer as it is. */
     public static RequestBody requestBody(ConvexJsonWriter body) {
         return RequestBody.create(body.array(), Lazy.JSON_TYPE, 0, body.length());
