@@ -36,6 +36,9 @@ import java.util.UUID;
  * migration that fails mid-run is reported in the returned {@link RunResult} with the steps that completed.
  */
 public final class Migrator {
+    /** A failed run's final version when the database could not be asked after the failure. */
+    public static final String UNKNOWN_VERSION = "unknown";
+
     private final MigrationSource source;
     private final DatabaseTarget target;
     private final Duration lockTimeout;
@@ -454,10 +457,17 @@ public final class Migrator {
     }
 
     private RunResult failed(String operation, RunInfo run, String initial, List<StepResult> steps, MigrateException e) {
-        String finalVersion = Planner.currentVersion(target.applied());
         StepResult failedStep = steps.get(steps.size() - 1);
         String message = operation + " stopped: " + failedStep.file() + " failed after " + (steps.size() - 1)
                 + " migration(s) " + (operation.equals("apply") ? StepOutcome.APPLIED : "rolled back") + " in this run";
+        String finalVersion;
+        try {
+            finalVersion = Planner.currentVersion(target.applied());
+        } catch (MigrateException unreadable) {
+            // The database went away with the failure: report that failure, not the history read that followed it.
+            finalVersion = UNKNOWN_VERSION;
+            message += "; the history could not be read afterwards, run 'migrate status' to see where it stands";
+        }
         return new RunResult(target.database().id(), operation, false, run.runId(), initial, finalVersion, steps, false,
                 message, ErrorReport.of(e));
     }

@@ -3,6 +3,8 @@ package dev.cryoprotect.migrate.database.postgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Session settings that make the server notice a client that has gone: a killed run's backend is cancelled, even in
@@ -18,23 +20,28 @@ import java.sql.Statement;
  * as before; the lock then lives as long as the server's session does.
  */
 final class DeadClientDetection {
-    private static final String KEEPALIVES = "SELECT set_config('tcp_keepalives_idle', '10', false),"
-            + " set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)";
-    private static final String CHECK_INTERVAL = ", set_config('client_connection_check_interval', '1000', false)";
+    private static final List<String> KEEPALIVES = List.of("SET tcp_keepalives_idle = 10",
+            "SET tcp_keepalives_interval = 5", "SET tcp_keepalives_count = 3");
+    private static final String CHECK_INTERVAL = "SET client_connection_check_interval = 1000";
 
     private DeadClientDetection() {
     }
 
     static void enable(Connection connection) {
         try (Statement st = connection.createStatement()) {
-            st.execute(sql(connection));
+            st.execute(String.join("; ", statements(connection)));
         } catch (SQLException e) {
             // Best effort, as the class comment says; the run itself does not depend on it.
         }
     }
 
-    /** The settings as one statement, for the server this connection talks to. */
-    static String sql(Connection connection) throws SQLException {
-        return KEEPALIVES + (connection.getMetaData().getDatabaseMajorVersion() >= 14 ? CHECK_INTERVAL : "");
+    /** The settings as statements that return nothing, so they can go in a batch, for this connection's server. */
+    static List<String> statements(Connection connection) throws SQLException {
+        if (connection.getMetaData().getDatabaseMajorVersion() < 14) {
+            return KEEPALIVES;
+        }
+        List<String> all = new ArrayList<>(KEEPALIVES);
+        all.add(CHECK_INTERVAL);
+        return List.copyOf(all);
     }
 }

@@ -14,8 +14,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The {@code migrations} history table: the earlier Python system's {@code (version, name, applied_at)}, adopted in
@@ -29,6 +32,8 @@ final class HistoryTable {
     private final PostgresConfig config;
     private final String qualified;
     private Boolean numericVersions; // known after the first write-side look at the table
+    // The versions (as numbers) that had a row at the last read, plus those written since; null: not read yet.
+    private Set<BigInteger> versionsWithRows;
 
     HistoryTable(PostgresConfig config) {
         this.config = config;
@@ -42,6 +47,7 @@ final class HistoryTable {
     /** The rows in version order; empty when the table does not exist yet. */
     List<AppliedMigration> read(Connection c) throws SQLException {
         if (!exists(c)) {
+            versionsWithRows = new HashSet<>();
             return List.of();
         }
         // Before createOrAdopt() the newer columns of an old-shape table may be missing: read them as null.
@@ -72,6 +78,8 @@ final class HistoryTable {
             }
         }
         rows.sort((a, b) -> a.version().compareTo(b.version()));
+        versionsWithRows = new HashSet<>();
+        rows.forEach(r -> versionsWithRows.add(r.version().number()));
         return rows;
     }
 
@@ -110,34 +118,50 @@ final class HistoryTable {
         }
     }
 
-    void insert(Connection c, Migration m, RunInfo run, long executionMs) throws SQLException {
-        write(c, m, run, executionMs, false);
-    }
-
     /**
-     * The applied row of a version, replacing any row it had (a leftover PARTIAL one, if the file once ran outside a
-     * transaction): the delete and the insert go in one round trip, as one of the per-migration path's few.
+     * A transactional apply's row, replacing any row the version had (a leftover PARTIAL one, if the file once ran
+     * outside a transaction), as statements with the values written in: they go in the same round trip as the file's
+     * statements where those allow. The execution time is the server's, from the transaction's start to this write.
      */
-    void replace(Connection c, Migration m, RunInfo run, long executionMs) throws SQLException {
-        write(c, m, run, executionMs, true);
+    List<String> replaceStatements(Connection c, Migration m, RunInfo run) throws SQLException {
+        String version = numericVersions(c) ? m.version().number().toString() : literal(m.version().text());
+        List<String> statements = new ArrayList<>(2);
+        if (mayHaveRow(m.version())) {
+            // Compared as a number, this cannot use the primary key: a scan of the table, done only when needed.
+            statements.add("DELETE FROM " + qualified + (numericVersions(c) ? " WHERE version = " + version
+                    : " WHERE version::numeric = " + version + "::numeric"));
+        }
+        written(m.version());
+        statements.add("INSERT INTO " + qualified
+                + " (version, name, applied_at, checksum, execution_time_ms, run_id, applied_by) VALUES ("
+                + version + ", " + literal(m.name()) + ", now(), " + literal(m.up().orElseThrow().checksum())
+                + ", (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, " + literal(run.runId())
+                + ", coalesce(" + literal(run.appliedBy()) + ", current_user))");
+        return statements;
     }
 
-    private void write(Connection c, Migration m, RunInfo run, long executionMs, boolean replacing)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement((replacing ? "DELETE FROM " + qualified + whereVersion(c) + "; "
-                : "") + "INSERT INTO " + qualified
+    /** Whether the version may have a row: it had one when last read (under the run's lock), or got one since. */
+    private boolean mayHaveRow(Version version) {
+        return versionsWithRows == null || versionsWithRows.contains(version.number());
+    }
+
+    private void written(Version version) {
+        if (versionsWithRows != null) {
+            versionsWithRows.add(version.number()); // kept even if the transaction rolls back: "may have" stays true
+        }
+    }
+
+    void insert(Connection c, Migration m, RunInfo run, long executionMs) throws SQLException {
+        written(m.version());
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + qualified
                 + " (version, name, applied_at, checksum, execution_time_ms, run_id, applied_by)"
                 + " VALUES (?, ?, now(), ?, ?, ?, coalesce(?, current_user))")) {
-            int at = 1;
-            if (replacing) {
-                bindVersion(c, ps, at++, m.version());
-            }
-            bindVersion(c, ps, at, m.version());
-            ps.setString(at + 1, m.name());
-            ps.setString(at + 2, m.up().orElseThrow().checksum());
-            ps.setLong(at + 3, executionMs);
-            ps.setString(at + 4, run.runId());
-            ps.setString(at + 5, run.appliedBy());
+            bindVersion(c, ps, 1, m.version());
+            ps.setString(2, m.name());
+            ps.setString(3, m.up().orElseThrow().checksum());
+            ps.setLong(4, executionMs);
+            ps.setString(5, run.runId());
+            ps.setString(6, run.appliedBy());
             ps.executeUpdate();
         }
     }
@@ -269,6 +293,20 @@ final class HistoryTable {
                 return rs.next() ? rs.getString(1) : "";
             }
         }
+    }
+
+    /**
+     * A string constant for SQL text: an escape string, whose meaning does not depend on
+     * {@code standard_conforming_strings}, with backslashes and quotes doubled. NULL for null.
+     */
+    static String literal(String value) throws SQLException {
+        if (value == null) {
+            return "NULL";
+        }
+        if (value.indexOf('\0') >= 0) {
+            throw new SQLException("a text value with a NUL character cannot be stored", "22021");
+        }
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
     static String quote(String identifier) {

@@ -50,6 +50,12 @@ final class PostgresErrors {
      */
     static MigrateException statementFailed(PostgresConfig config, SqlScript script, SqlStatement statement,
                                             SQLException e) {
+        return statementFailed(config, script, statement, e, false);
+    }
+
+    /** As above; {@code atCommit}: refused by the COMMIT (a deferred constraint), not by a statement. */
+    static MigrateException statementFailed(PostgresConfig config, SqlScript script, SqlStatement statement,
+                                            SQLException e, boolean atCommit) {
         if (isConnectionLost(e)) {
             return new MigrateException(Failure.MIGRATION_FAILED, script.fileName() + ": lost the connection to"
                     + " PostgreSQL while running it" + (script.transactional() ? "; the server rolls the migration back"
@@ -69,7 +75,9 @@ final class PostgresErrors {
             message.append(':').append(line);
         }
         message.append(": ").append(server == null ? e.getMessage() : describe(server));
-        if (statement == null) {
+        if (atCommit) {
+            message.append(" (at COMMIT, where deferred constraints are checked; the migration was rolled back)");
+        } else if (statement == null) {
             message.append(" (while recording the history row)");
         }
         String sqlState = e.getSQLState() == null ? "" : e.getSQLState();
@@ -119,7 +127,8 @@ final class PostgresErrors {
     /** The final COMMIT got no answer: the outcome is unknown until someone looks. */
     static MigrateException commitUncertain(SqlScript script, SQLException e) {
         return new MigrateException(Failure.UNREACHABLE, script.fileName() + ": lost the connection to PostgreSQL"
-                + " while committing it: the migration and its history row either both landed or neither did; run"
+                + " before the server confirmed its COMMIT: the migration and its history row either both landed or"
+                + " neither did; run"
                 + " 'migrate status' to see which (" + e.getMessage() + ")", script.fileName(), null, e);
     }
 
@@ -134,8 +143,11 @@ final class PostgresErrors {
     }
 
     /** SQLSTATE class 08: the connection is gone (the server ends the session and rolls back its transaction). */
+    /** The session is gone: a connection failure (08), or the server ending it (57P01-57P03: terminated, shut down). */
     static boolean isConnectionLost(SQLException e) {
-        return e.getSQLState() != null && e.getSQLState().startsWith("08");
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                || state.equals("57P03"));
     }
 
     private static String describe(ServerErrorMessage server) {

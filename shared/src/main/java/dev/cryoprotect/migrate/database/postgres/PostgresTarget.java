@@ -13,6 +13,7 @@ import dev.cryoprotect.migrate.report.StepResult;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ public final class PostgresTarget implements DatabaseTarget {
     private final SupabaseCliHistory cliHistory = new SupabaseCliHistory();
     private final AdvisoryLock lock;
     private Connection connection;
+    private ScriptRunner runner; // the connection's, which knows whether a file has used its session
     private boolean locked;
 
     public PostgresTarget(PostgresConfig config) {
@@ -48,12 +50,23 @@ public final class PostgresTarget implements DatabaseTarget {
         return config.describe() + ", history " + history.displayName();
     }
 
-    /** The open connection, connecting on first use. */
+    /** The open connection, connecting on first use, its session as it started (no file's settings left in it). */
     private Connection connection() {
-        if (connection == null) {
-            connection = config.connect();
+        try {
+            runner().resetIfUsed();
+        } catch (SQLException e) {
+            throw PostgresErrors.databaseError(config, "resetting the session after a migration", e);
         }
         return connection;
+    }
+
+    /** The connection's script runner, connecting on first use; a file's run resets the session itself. */
+    private ScriptRunner runner() {
+        if (connection == null) {
+            connection = config.connect();
+            runner = new ScriptRunner(connection);
+        }
+        return runner;
     }
 
     /** This tool's history, plus the versions only the Supabase CLI's table records (marked as such). */
@@ -90,6 +103,7 @@ public final class PostgresTarget implements DatabaseTarget {
         }
         locked = false;
         try {
+            runner.resetIfUsed();
             lock.release(connection);
         } catch (SQLException e) {
             closeQuietly(); // a session lock: closing the connection releases it anyway
@@ -105,7 +119,7 @@ public final class PostgresTarget implements DatabaseTarget {
             history.createOrAdopt(c);
             c.commit();
         } catch (SQLException e) {
-            new ScriptRunner(c).rollbackQuietly();
+            runner.rollbackQuietly();
             throw PostgresErrors.databaseError(config, "creating the migration history table", e);
         } finally {
             autoCommit();
@@ -123,10 +137,7 @@ public final class PostgresTarget implements DatabaseTarget {
         SqlScript script = migration.up().orElseThrow();
         long started = System.nanoTime();
         if (script.transactional()) {
-            runScript(script, () -> {
-                history.replace(connection, migration, run, millisSince(started)); // over a leftover PARTIAL row
-                cliHistory.insert(connection, migration);
-            });
+            runScript(script, appliedRows(migration, run));
         } else {
             runOutsideTransaction(migration, script, "partial", run, () -> {
                 history.markApplied(connection, migration, run, millisSince(started));
@@ -135,6 +146,31 @@ public final class PostgresTarget implements DatabaseTarget {
         }
         return new AppliedMigration(migration.version(), migration.name(), script.checksum(), null,
                 millisSince(started), run.runId(), run.appliedBy());
+    }
+
+    /**
+     * A transactional file's history rows, over a leftover PARTIAL row. Where the file's statements allow, they go in
+     * its last batch with the values written in, and the server takes the execution time: a round trip fewer.
+     */
+    private ScriptRunner.HistoryWrite appliedRows(Migration migration, RunInfo run) {
+        return new ScriptRunner.HistoryWrite() {
+            @Override
+            public void run() throws SQLException {
+                try (Statement st = connection.createStatement()) {
+                    st.setEscapeProcessing(false);
+                    for (String sql : batched()) {
+                        st.execute(sql);
+                    }
+                }
+            }
+
+            @Override
+            public List<String> batched() throws SQLException {
+                List<String> statements = new ArrayList<>(history.replaceStatements(connection, migration, run));
+                statements.addAll(cliHistory.insertStatements(connection, migration));
+                return statements;
+            }
+        };
     }
 
     /** As apply: a no-transaction down file is recorded as ROLLING_BACK while it runs, and a rerun continues it. */
@@ -159,7 +195,7 @@ public final class PostgresTarget implements DatabaseTarget {
             throw PostgresErrors.databaseError(config, "recording that " + script.fileName() + " started", e);
         }
         try {
-            new ScriptRunner(connection).runOutsideTransaction(script, from,
+            runner.runOutsideTransaction(script, from,
                     done -> history.recordProgress(connection, migration.version(), done), finish);
         } catch (ScriptRunner.StatementFailed f) {
             throw PostgresErrors.unfinished(PostgresErrors.statementFailed(config, script, f.statement, f.error),
@@ -172,9 +208,9 @@ public final class PostgresTarget implements DatabaseTarget {
     /** A transactional file with its history write, in one transaction. */
     private void runScript(SqlScript script, ScriptRunner.HistoryWrite historyWrite) {
         try {
-            new ScriptRunner(connection()).run(script, historyWrite);
+            runner().run(script, historyWrite);
         } catch (ScriptRunner.StatementFailed f) {
-            throw PostgresErrors.statementFailed(config, script, f.statement, f.error);
+            throw PostgresErrors.statementFailed(config, script, f.statement, f.error, f.atCommit);
         } catch (ScriptRunner.TransactionEnded e) {
             throw PostgresErrors.transactionEnded(script, e.statement);
         } catch (ScriptRunner.CommitUncertain e) {
@@ -189,7 +225,7 @@ public final class PostgresTarget implements DatabaseTarget {
     public List<StepResult> dryRun(List<Migration> migrations, boolean up, RunInfo run) {
         requireLock("dryRun");
         List<StepResult> steps = new ArrayList<>();
-        ScriptRunner runner = new ScriptRunner(connection());
+        connection(); // a clean session: what the dry run sets is rolled back with it
         try {
             connection.setAutoCommit(false);
             history.createOrAdopt(connection); // inside the transaction that is rolled back: a dry run leaves no table
@@ -239,7 +275,7 @@ public final class PostgresTarget implements DatabaseTarget {
             recordApplied(migration, run, 0);
             connection.commit();
         } catch (SQLException e) {
-            new ScriptRunner(connection).rollbackQuietly();
+            runner.rollbackQuietly();
             throw PostgresErrors.databaseError(config, "recording version " + migration.version().text(), e);
         } finally {
             autoCommit();
@@ -286,6 +322,7 @@ public final class PostgresTarget implements DatabaseTarget {
     private void closeQuietly() {
         PostgresConfig.closeQuietly(connection);
         connection = null;
+        runner = null;
         locked = false;
     }
 

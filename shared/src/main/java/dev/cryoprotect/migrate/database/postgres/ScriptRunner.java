@@ -11,6 +11,7 @@ import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,25 +20,40 @@ import java.util.List;
  * {@code -- migrate:no-transaction} file. {@code COPY ... FROM stdin} data goes through pgjdbc's CopyManager, in the
  * same transaction. After every statement of a transactional file (every run of DDL and DML sent together, which
  * cannot end it) the server must still report the transaction open; if a statement ended it, the run stops there and
- * says what was committed. Every file starts from a clean session:
- * a pg_dump preamble's {@code set_config('search_path', '', false)} must not reach the next file.
+ * says what was committed. Every file starts from a clean session: a pg_dump preamble's
+ * {@code set_config('search_path', '', false)} or a {@code SET ROLE} must not reach the next file. One runner serves
+ * one connection, and knows whether a file has used its session since it was last reset.
  */
 final class ScriptRunner {
     /** The history row change that belongs to the script, run right after its last statement. */
     interface HistoryWrite {
         void run() throws SQLException;
+
+        /**
+         * The same change as statements that return nothing, with their values written in, so that it can go to the
+         * server with the file's last run of statements instead of in a round trip of its own; empty when it cannot.
+         */
+        default List<String> batched() throws SQLException {
+            return List.of();
+        }
     }
 
-    /** Which statement of a script failed (null: the history write) and why. */
+    /** Which statement of a script failed (null: the history write or the COMMIT) and why. */
     static final class StatementFailed extends Exception {
         private static final long serialVersionUID = 1L;
         final transient SqlStatement statement;
         final SQLException error;
+        final boolean atCommit;
 
         StatementFailed(SqlStatement statement, SQLException error) {
+            this(statement, error, false);
+        }
+
+        StatementFailed(SqlStatement statement, SQLException error, boolean atCommit) {
             super(error);
             this.statement = statement;
             this.error = error;
+            this.atCommit = atCommit;
         }
     }
 
@@ -63,7 +79,12 @@ final class ScriptRunner {
         }
     }
 
+    /** What takes a session back to how it started: SET SESSION AUTHORIZATION DEFAULT also ends a SET ROLE. */
+    private static final List<String> RESET = List.of("SET SESSION AUTHORIZATION DEFAULT", "RESET ALL");
+
     private final Connection connection;
+    private List<String> reset; // RESET, then the dead-client settings that RESET ALL undid, unless the server refused them
+    private boolean sessionUsed; // a file has run since the session was last reset
 
     ScriptRunner(Connection connection) {
         this.connection = connection;
@@ -76,22 +97,31 @@ final class ScriptRunner {
      */
     void run(SqlScript script, HistoryWrite historyWrite)
             throws StatementFailed, TransactionEnded, CommitUncertain, SQLException {
+        boolean batching = script.transactional();
+        if (sessionUsed && !(batching && startsWithBatch(script))) {
+            resetSession(); // otherwise the reset goes at the head of the file's first batch, in its transaction
+        }
         connection.setAutoCommit(!script.transactional());
         try {
+            boolean committed;
             try {
-                execute(script, historyWrite, script.transactional());
+                committed = execute(script, historyWrite, batching);
             } catch (BatchFailed e) {
-                rollbackQuietly(); // nothing of the file remains; its statements run again, one at a time
-                execute(script, historyWrite);
+                rollbackQuietly(); // nothing of the file remains, the reset at the head of its batch neither
+                connection.setAutoCommit(true); // a refused setting in the reset must not abort the file's transaction
+                resetSession();
+                connection.setAutoCommit(false);
+                execute(script, historyWrite); // its statements run again, one at a time
+                committed = false;
             }
-            if (script.transactional()) {
+            if (script.transactional() && !committed) {
                 try {
                     connection.commit();
                 } catch (SQLException e) {
                     if (PostgresErrors.isConnectionLost(e)) {
                         throw new CommitUncertain(e);
                     }
-                    throw new StatementFailed(null, e); // refused at commit (a deferred constraint): rolled back
+                    throw new StatementFailed(null, e, true); // refused at commit (a deferred constraint): rolled back
                 }
             }
         } catch (StatementFailed | TransactionEnded | CommitUncertain e) {
@@ -100,31 +130,45 @@ final class ScriptRunner {
             }
             throw e;
         } finally {
-            connection.setAutoCommit(true);
-            resetSessionQuietly();
+            sessionUsed = true; // whatever the file set for its session, the next file or resetIfUsed() undoes
+            autoCommitQuietly(); // on a lost connection, throwing here would hide the failure that matters
         }
     }
 
-    /** Settings a file made for its session (SET, set_config(..., false), SET ROLE) go back to their defaults. */
+    /**
+     * Settings a file made for its session (SET, set_config(..., false), SET ROLE) go back to their defaults, in one
+     * round trip, and the dead-client settings that RESET ALL undid are made again.
+     */
     void resetSession() throws SQLException {
-        // One round trip: RESET ALL takes the dead-client settings back to the server's defaults, so set them again.
+        List<String> statements = resetStatements();
         try (Statement st = connection.createStatement()) {
-            st.execute("RESET ALL; " + DeadClientDetection.sql(connection));
+            st.execute(String.join("; ", statements));
         } catch (SQLException e) {
-            try (Statement st = connection.createStatement()) {
-                st.execute("RESET ALL"); // a server or pooler that refuses the settings still gets its session reset
+            if (reset.size() == RESET.size()) {
+                throw e;
             }
+            reset = RESET; // a server or pooler that refuses the settings still gets its session reset, from now on
+            try (Statement st = connection.createStatement()) {
+                st.execute(String.join("; ", reset));
+            }
+        }
+        sessionUsed = false;
+    }
+
+    /** Before anything else uses the connection (a history read, the lock's release): the session as it started. */
+    void resetIfUsed() throws SQLException {
+        if (sessionUsed) {
+            resetSession();
         }
     }
 
-    private void resetSessionQuietly() {
-        try {
-            if (!connection.isClosed()) {
-                resetSession();
-            }
-        } catch (SQLException ignored) {
-            // a lost connection has no session left to reset
+    private List<String> resetStatements() throws SQLException {
+        if (reset == null) {
+            List<String> all = new ArrayList<>(RESET); // RESET ALL leaves the dead-client settings at their defaults
+            all.addAll(DeadClientDetection.statements(connection));
+            reset = List.copyOf(all);
         }
+        return reset;
     }
 
     /** What to record after each statement of a file that runs outside a transaction: how many have run. */
@@ -138,6 +182,7 @@ final class ScriptRunner {
      */
     void runOutsideTransaction(SqlScript script, int from, ProgressWrite progress, HistoryWrite historyWrite)
             throws StatementFailed, SQLException {
+        resetIfUsed();
         connection.setAutoCommit(true);
         try {
             List<SqlStatement> statements = script.statements();
@@ -155,7 +200,7 @@ final class ScriptRunner {
                 throw new StatementFailed(null, e);
             }
         } finally {
-            resetSessionQuietly();
+            sessionUsed = true;
         }
     }
 
@@ -163,7 +208,7 @@ final class ScriptRunner {
     void execute(SqlScript script, HistoryWrite historyWrite) throws StatementFailed, TransactionEnded {
         try {
             execute(script, historyWrite, false);
-        } catch (BatchFailed e) {
+        } catch (BatchFailed | CommitUncertain e) {
             throw new IllegalStateException("no batch runs without batching", e);
         }
     }
@@ -177,18 +222,31 @@ final class ScriptRunner {
         }
     }
 
-    private void execute(SqlScript script, HistoryWrite historyWrite, boolean batching)
-            throws StatementFailed, TransactionEnded, BatchFailed {
+    /**
+     * With batching, the reset a used session needs goes at the head of the first batch, and the history write and
+     * the COMMIT at the tail of the last, where the file's statements allow: a file of plain DDL and DML is one round
+     * trip. Returns whether the transaction was committed that way.
+     */
+    private boolean execute(SqlScript script, HistoryWrite historyWrite, boolean batching)
+            throws StatementFailed, TransactionEnded, BatchFailed, CommitUncertain {
         List<SqlStatement> statements = script.statements();
         for (int i = 0; i < statements.size(); ) {
             int end = i;
             while (batching && end < statements.size() && batchable(statements.get(end))) {
                 end++;
             }
-            if (end - i >= 2) {
-                executeBatch(statements.subList(i, end));
-                i = end;
-                continue;
+            if (end > i) {
+                List<String> head = i == 0 && sessionUsed ? resetStatementsOrFail() : List.of();
+                List<String> tail = end == statements.size() ? batchedHistory(historyWrite) : List.of();
+                if (!tail.isEmpty()) {
+                    executeBatch(head, statements.subList(i, end), tail, true);
+                    return true;
+                }
+                if (head.size() + (end - i) >= 2) {
+                    executeBatch(head, statements.subList(i, end), tail, false);
+                    i = end;
+                    continue;
+                }
             }
             SqlStatement statement = statements.get(i++);
             try {
@@ -204,6 +262,28 @@ final class ScriptRunner {
             historyWrite.run();
         } catch (SQLException e) {
             throw new StatementFailed(null, e);
+        }
+        return false;
+    }
+
+    private boolean startsWithBatch(SqlScript script) {
+        return !script.statements().isEmpty() && batchable(script.statements().get(0));
+    }
+
+    /** Preparing the batch's reset or history write failed: the file runs one statement at a time, which says why. */
+    private List<String> resetStatementsOrFail() throws BatchFailed {
+        try {
+            return resetStatements();
+        } catch (SQLException e) {
+            throw new BatchFailed(e);
+        }
+    }
+
+    private static List<String> batchedHistory(HistoryWrite historyWrite) throws BatchFailed {
+        try {
+            return historyWrite.batched();
+        } catch (SQLException e) {
+            throw new BatchFailed(e);
         }
     }
 
@@ -245,19 +325,36 @@ final class ScriptRunner {
         return sql.substring(start, i).toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Statements sent in one round trip; none of them can end the transaction, which is checked after them. */
-    private void executeBatch(List<SqlStatement> batch) throws BatchFailed, TransactionEnded {
+    /**
+     * The file's statements, between a session reset and a history write (either may be empty), in one round trip,
+     * then the COMMIT when {@code commits}. None of the statements can end the transaction, which is checked after
+     * them. With the COMMIT sent, a lost connection leaves it unknown whether the file landed.
+     */
+    private void executeBatch(List<String> head, List<SqlStatement> batch, List<String> tail, boolean commits)
+            throws BatchFailed, TransactionEnded, CommitUncertain {
         try (Statement st = connection.createStatement()) {
             st.setEscapeProcessing(false);
+            for (String sql : head) {
+                st.addBatch(sql);
+            }
             for (SqlStatement statement : batch) {
                 st.addBatch(statement.sql());
             }
+            for (String sql : tail) {
+                st.addBatch(sql);
+            }
+            if (commits) {
+                st.addBatch("COMMIT");
+            }
             st.executeBatch();
-            if (transactionState() == TransactionState.IDLE) {
+            if (!commits && transactionState() == TransactionState.IDLE) {
                 throw new TransactionEnded(batch.get(batch.size() - 1));
             }
         } catch (SQLException e) {
-            throw new BatchFailed(e);
+            if (commits && (PostgresErrors.isConnectionLost(e) || isClosed())) {
+                throw new CommitUncertain(e);
+            }
+            throw new BatchFailed(e); // nothing committed: the server skips the rest of a batch after an error
         }
     }
 
@@ -278,6 +375,24 @@ final class ScriptRunner {
                     new StringReader(statement.copyData()));
         } catch (IOException e) {
             throw new SQLException("reading the COPY data failed: " + e.getMessage(), "58030", e);
+        }
+    }
+
+    private void autoCommitQuietly() {
+        try {
+            if (!connection.isClosed()) {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException ignored) {
+            // the connection is broken; its next use says so
+        }
+    }
+
+    private boolean isClosed() {
+        try {
+            return connection.isClosed();
+        } catch (SQLException e) {
+            return true;
         }
     }
 

@@ -5,7 +5,6 @@ import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.SqlScript;
 import dev.cryoprotect.migrate.model.Version;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -46,32 +45,38 @@ final class SupabaseCliHistory {
 
     /** Records an applied file as {@code supabase db push} would: its version, name and statements. */
     void insert(Connection c, Migration m) throws SQLException {
-        if (columns(c).isEmpty()) {
-            return;
+        try (Statement st = c.createStatement()) {
+            st.setEscapeProcessing(false);
+            for (String sql : insertStatements(c, m)) {
+                st.execute(sql);
+            }
         }
-        SqlScript script = m.up().orElseThrow();
+    }
+
+    /**
+     * The insert as a statement with the values written in, so that it can go with the file's statements in one
+     * round trip; none where the table does not exist.
+     */
+    List<String> insertStatements(Connection c, Migration m) throws SQLException {
+        if (columns(c).isEmpty()) {
+            return List.of();
+        }
         List<String> names = new ArrayList<>(List.of("version"));
+        List<String> values = new ArrayList<>(List.of(HistoryTable.literal(m.version().text())));
         if (columns(c).contains("name")) {
             names.add("name");
+            values.add(HistoryTable.literal(m.name()));
         }
         if (columns(c).contains("statements")) {
             names.add("statements");
-        }
-        String sql = "INSERT INTO " + TABLE + " (" + String.join(", ", names) + ") VALUES ("
-                + String.join(", ", names.stream().map(n -> "?").toList()) + ") ON CONFLICT DO NOTHING";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            ps.setString(i++, m.version().text());
-            if (names.contains("name")) {
-                ps.setString(i++, m.name());
+            List<String> statements = new ArrayList<>();
+            for (SqlScript.SqlStatement statement : m.up().orElseThrow().statements()) {
+                statements.add(HistoryTable.literal(statement.sql()));
             }
-            if (names.contains("statements")) {
-                Array statements = c.createArrayOf("text", script.statements().stream()
-                        .map(SqlScript.SqlStatement::sql).toArray());
-                ps.setArray(i, statements);
-            }
-            ps.executeUpdate();
+            values.add("ARRAY[" + String.join(", ", statements) + "]::text[]");
         }
+        return List.of("INSERT INTO " + TABLE + " (" + String.join(", ", names) + ") VALUES ("
+                + String.join(", ", values) + ") ON CONFLICT DO NOTHING");
     }
 
     void delete(Connection c, Version version) throws SQLException {

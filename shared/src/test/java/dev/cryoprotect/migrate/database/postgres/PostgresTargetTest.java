@@ -104,6 +104,63 @@ class PostgresTargetTest extends TargetContractTest {
         assertEquals(List.of("0"), TestPostgres.query(url, "SELECT count(*) FROM migrations"), "no history row");
     }
 
+    /** The COMMIT goes in the file's batch; a deferred constraint refuses it there, and nothing of the file stays. */
+    @Test
+    void aDeferredConstraintRefusedAtCommitLeavesNothingAndSaysWhere() {
+        files.table("001", "alpha");
+        files.write("002_orders.sql", """
+                CREATE TABLE customers (id int PRIMARY KEY);
+                CREATE TABLE orders (customer_id int REFERENCES customers DEFERRABLE INITIALLY DEFERRED);
+                INSERT INTO orders VALUES (42);
+                """);
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals(Failure.MIGRATION_FAILED, result.error().failure());
+        assertEquals("002_orders.sql", result.error().file());
+        assertTrue(result.error().message().startsWith("002_orders.sql: ERROR: insert or update on table \"orders\""
+                + " violates foreign key constraint"), result.error().message());
+        assertTrue(result.error().message().contains("at COMMIT, where deferred constraints are checked"),
+                result.error().message());
+        assertEquals(Set.of("alpha"), things(), "nothing of 002");
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
+    }
+
+    /**
+     * A file of plain statements is sent with its COMMIT. When the connection dies before the answer, whether the
+     * COMMIT ran cannot be known on this side: the run must say so (and not claim a rollback), and the database must
+     * hold the file and its history row together or neither.
+     */
+    @Test
+    void aConnectionLostBeforeTheCommitIsConfirmedIsReportedAsUncertain() throws Exception {
+        files.write("001_slow.sql", "CREATE TABLE slow (v text);\nINSERT INTO slow SELECT pg_sleep(3)::text;\n");
+        Thread killer = new Thread(() -> {
+            for (int i = 0; i < 200; i++) {
+                if (!TestPostgres.query(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        + " WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()").isEmpty()) {
+                    return;
+                }
+                try {
+                    Thread.sleep(25);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        killer.start();
+        RunResult result = migrator().apply(null, false);
+        killer.join();
+
+        assertFalse(result.success());
+        assertEquals(Failure.UNREACHABLE, result.error().failure(), result.error().message());
+        assertTrue(result.error().message().startsWith("001_slow.sql: lost the connection to PostgreSQL before the"
+                + " server confirmed its COMMIT: the migration and its history row either both landed or neither"
+                + " did"), result.error().message());
+        assertEquals(Migrator.UNKNOWN_VERSION, result.finalVersion(), "the connection is gone: nothing to ask");
+        assertTrue(result.message().endsWith("run 'migrate status' to see where it stands"), result.message());
+        assertEquals(List.of("false|0"), TestPostgres.query(url, "SELECT (to_regclass('public.slow') IS NOT NULL)::text"
+                + " || '|' || (SELECT count(*) FROM migrations)"), "neither landed: the kill came before the COMMIT");
+    }
+
     @Test
     void anErrorWithoutPositionPointsAtTheStatementsFirstLine() {
         files.write("001_dup.sql", "CREATE TABLE a (id int);\n\n\nCREATE TABLE\n  a (id int);\n");

@@ -253,6 +253,61 @@ class SupabaseConformanceTest {
                 "SELECT version FROM supabase_migrations.schema_migrations ORDER BY version"));
     }
 
+    /**
+     * A file's history rows go to the server in the same batch as its statements, as SQL text with the values written
+     * in. What lands must be what the parameterised writes stored: every quote, backslash and non-ASCII character, on
+     * a database whose strings are not standard-conforming, with a user-supplied applied-by and run id.
+     */
+    @Test
+    void historyRowsSentWithTheFilesStatementsKeepEveryCharacter() {
+        TestPostgres.execute(url, "CREATE SCHEMA supabase_migrations; CREATE TABLE supabase_migrations.schema_migrations"
+                + " (version text PRIMARY KEY, statements text[], name text)");
+        TestPostgres.execute(url, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET standard_conforming_strings"
+                + " = off', current_database()); END $$");
+        List<String> statements = List.of(
+                "CREATE TABLE notes (body text DEFAULT 'it''s a \\ raw', tag text);",
+                "INSERT INTO notes VALUES (E'tab\\there \\\\ \u00fc \u2603 \ud834\udd1e', $$dollar 'quoted' \\ text$$);",
+                "COMMENT ON TABLE notes IS 'line one\nline two';");
+        files.write("20240105000000_quotes_and_slashes.sql", String.join("\n", statements) + "\n");
+        PostgresTarget target = new PostgresTarget(TestPostgres.config(url));
+        targets.add(target);
+        Migrator migrator = Migrator.configure().source(new DirectorySource(dir)).target(target)
+                .lockTimeout(Duration.ofSeconds(5)).appliedBy("o'brien \\ \"ci\" \u00e9").runId("run'1\\").load();
+
+        assertTrue(migrator.apply(null, false).success());
+
+        assertEquals(statements, TestPostgres.query(url, "SELECT s FROM supabase_migrations.schema_migrations,"
+                + " unnest(statements) WITH ORDINALITY AS u(s, n) ORDER BY n"));
+        assertEquals(List.of("quotes_and_slashes|o'brien \\ \"ci\" \u00e9|run'1\\|" + migrator.status().migrations().get(0)
+                        .fileChecksum() + "|true"),
+                TestPostgres.query(url, "SELECT name || '|' || applied_by || '|' || run_id || '|' || checksum || '|'"
+                        + " || (execution_time_ms >= 0)::text FROM migrations"));
+    }
+
+    /** A file's SET ROLE and search_path must not reach the next file, nor the history rows written after it. */
+    @Test
+    void aFilesRoleAndSearchPathDoNotReachTheNextFile() {
+        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'file_role') THEN"
+                + " CREATE ROLE file_role BYPASSRLS; END IF; END $$");
+        files.write("001_as_another_role.sql", """
+                GRANT ALL ON public.migrations TO file_role;
+                GRANT CREATE ON SCHEMA public TO file_role;
+                SET ROLE file_role;
+                CREATE TABLE owned_by_file_role (id int);
+                SELECT set_config('search_path', '', false);
+                """);
+        files.write("002_plain.sql", "CREATE TABLE plain (id int);\nINSERT INTO plain VALUES (1);\n");
+        files.write("003_single.sql", "CREATE TABLE single (id int);\n");
+
+        RunResult result = migrator().apply(null, false);
+
+        assertTrue(result.success(), String.valueOf(result.error()));
+        assertEquals(List.of("owned_by_file_role|file_role", "plain|postgres", "single|postgres"),
+                TestPostgres.query(url, "SELECT tablename || '|' || tableowner FROM pg_tables"
+                        + " WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY tablename"));
+        assertEquals(List.of("001", "002", "003"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+    }
+
     @Test
     void anIntegerVersionColumnIsWidenedSoATimestampVersionFits() {
         TestPostgres.execute(url, "CREATE TABLE migrations (version integer PRIMARY KEY, name text, applied_at timestamptz)");
