@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * N migrations (a table, a row and an index each), one embedded PostgreSQL, a fresh database per apply, the tools
  * alternating; median of the runs. Flyway's command-line package needs plugins that are not on Maven Central, so its
  * process is {@link FlywayProcess}: flyway-core's {@code migrate()} / {@code info()} behind a plain main, which is
- * Flyway's own work without its command line's start-up (a comparison in Flyway's favour).
+ * Flyway's own work without its command line's start-up (a comparison in Flyway's favour). Beside them, a floor for
+ * apply that no client can go under: each file's statements and BEGIN/COMMIT sent as one query over one connection
+ * from this benchmark's own warm JVM, with no history, no lock and no process to start.
  * <pre>java -jar bench/target/bench.jar processes --migrations 500 --runs 5</pre>
  */
 final class ProcessBenchmark {
@@ -52,6 +54,7 @@ final class ProcessBenchmark {
                 .getPath();
         System.out.printf("process benchmark: %d migrations, %d runs each, alternating; launcher %s%n", count, runs,
                 launcher);
+        List<Long> floorApply = new ArrayList<>();
         List<Long> oursApply = new ArrayList<>();
         List<Long> theirsApply = new ArrayList<>();
         List<Long> oursStatus = new ArrayList<>();
@@ -69,12 +72,14 @@ final class ProcessBenchmark {
                 long a = time(List.of(launcher.toString(), "apply", "--migrations", ours.toString(), "--database-url",
                         ourUrl));
                 long b = time(with(flyway, "migrate"));
+                long floor = floor(pg, "floor_" + run, ours);
                 long c = time(List.of(launcher.toString(), "status", "--migrations", ours.toString(),
                         "--database-url", ourUrl));
                 long d = time(with(flyway, "info"));
                 long e = time(List.of(launcher.toString(), "--help"));
                 long f = time(with(flyway, "version"));
                 if (run > 0) {
+                    floorApply.add(floor);
                     oursApply.add(a);
                     theirsApply.add(b);
                     oursStatus.add(c);
@@ -85,6 +90,7 @@ final class ProcessBenchmark {
             }
         }
         report("apply " + count + " / flyway migrate", oursApply, theirsApply);
+        report("floor: the files alone / flyway migrate", floorApply, theirsApply);
         report("status on " + count + " applied / flyway info", oursStatus, theirsInfo);
         report("--help / flyway version", oursHelp, theirsHelp);
     }
@@ -106,6 +112,24 @@ final class ProcessBenchmark {
                     + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
         }
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    /** The server's own time for the files, plus one round trip each: what is left when the client costs nothing. */
+    private static long floor(EmbeddedPostgres pg, String name, Path folder) throws Exception {
+        fresh(pg, name);
+        List<String> files = new ArrayList<>();
+        try (var listing = Files.list(folder)) {
+            for (Path file : listing.sorted().toList()) {
+                files.add("BEGIN; " + Files.readString(file) + " COMMIT;");
+            }
+        }
+        try (Connection c = pg.getDatabase("postgres", name).getConnection(); Statement st = c.createStatement()) {
+            long started = System.nanoTime();
+            for (String sql : files) {
+                st.execute(sql);
+            }
+            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        }
     }
 
     private static String fresh(EmbeddedPostgres pg, String name) throws Exception {

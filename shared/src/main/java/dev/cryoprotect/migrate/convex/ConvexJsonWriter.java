@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.io.NumberOutput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Base64;
@@ -154,6 +155,51 @@ public final class ConvexJsonWriter {
             comma = true;
         }
         return this;
+    }
+
+    /**
+     * A decimal of at most 15 significant digits between 0.001 and 10^7 (a numeric column's usual value), written as
+     * {@link #number} writes the double nearest it, but from its own digits: up to 15 significant digits, a decimal is
+     * the shortest that reads back as that double (DBL_DIG), so no search for the shortest digits is needed. Returns
+     * false, having written nothing, for any other decimal.
+     */
+    public boolean plainDecimal(BigDecimal value) {
+        if (value.precision() > 15 || value.scale() <= 0) {
+            return false; // whole numbers go through number()'s exact integral path
+        }
+        long unscaled = value.unscaledValue().longValue();
+        int scale = value.scale();
+        while (scale > 0 && unscaled % 10 == 0) {
+            unscaled /= 10;
+            scale--;
+        }
+        long magnitude = Math.abs(unscaled);
+        int digits = digits(magnitude);
+        int whole = digits - scale; // digits before the point; 0 or less: "0." and -whole zeros first
+        if (unscaled == 0 || scale == 0 || whole > 7 || whole < -2) {
+            return false; // zero, whole, at least 10^7 or below 0.001: number() writes those
+        }
+        separate();
+        ensure(digits + 6);
+        if (unscaled < 0) {
+            buffer[length++] = '-';
+        }
+        if (whole <= 0) {
+            buffer[length++] = '0';
+            buffer[length++] = '.';
+            for (int i = whole; i < 0; i++) {
+                buffer[length++] = '0';
+            }
+            length = writeDigits(magnitude, length + digits);
+        } else {
+            int start = length;
+            int end = writeDigits(magnitude, start + 1 + digits); // one place to the right, then open the point
+            System.arraycopy(buffer, start + 1, buffer, start, whole);
+            buffer[start + whole] = '.';
+            length = end;
+        }
+        comma = true;
+        return true;
     }
 
     /** An int64, as {@code {"$integer": base64}} of its little-endian bytes. */

@@ -134,7 +134,7 @@ final class RowConverter {
                 json.write(text.utf8(), name);
             } else if (raw instanceof String s && !isJson(udt)) {
                 out.string(s);
-            } else {
+            } else if (!(raw instanceof BigDecimal bd && out.plainDecimal(bd))) { // a numeric written from its digits
                 out.value(converted(raw, udt, null, name));
             }
         } catch (IllegalArgumentException e) {

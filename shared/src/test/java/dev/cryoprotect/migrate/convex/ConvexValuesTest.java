@@ -128,6 +128,42 @@ class ConvexValuesTest {
                 .toByteArray(), StandardCharsets.UTF_8));
     }
 
+    /**
+     * A numeric written from its digits must be the bytes of the double nearest it written by Jackson's shortest-digits
+     * writer (the oracle, as for every number so far), or not written at all. Random decimals of 1 to 18 digits at
+     * scales -3 to 20, both signs, plus the edges of the plain range; inside the array, after a first element.
+     */
+    @Test
+    void aNumericWrittenFromItsDigitsIsTheNearestDoubleWrittenByJackson() {
+        java.util.Random random = new java.util.Random(17);
+        int written = 0;
+        List<java.math.BigDecimal> values = new java.util.ArrayList<>();
+        for (String edge : List.of("0.001", "0.0010", "-0.001", "0.000999", "9999999.99", "9999999.999999", "10000000.5",
+                "1.5", "0.5", "0.05", "123.45", "100.10", "0.00", "5.00", "-42.000", "999999999999999.9", "0.1234567890123456",
+                "1234567.89012345", "1e-3", "12345678901234.5")) {
+            values.add(new java.math.BigDecimal(edge));
+        }
+        for (int i = 0; i < 200_000; i++) {
+            int digits = 1 + random.nextInt(18);
+            long unscaled = (long) (random.nextDouble() * Math.pow(10, digits));
+            values.add(java.math.BigDecimal.valueOf(random.nextBoolean() ? unscaled : -unscaled, random.nextInt(24) - 3));
+        }
+        for (java.math.BigDecimal value : values) {
+            ConvexJsonWriter direct = new ConvexJsonWriter().startArray().number(1.5);
+            if (!direct.plainDecimal(value)) {
+                assertEquals(new ConvexJsonWriter().startArray().number(1.5).length(), direct.length(), "wrote nothing");
+                continue;
+            }
+            written++;
+            String expected = new String(new ConvexJsonWriter().startArray().number(1.5).number(value.doubleValue())
+                    .toByteArray(), StandardCharsets.UTF_8);
+            assertEquals(expected, new String(direct.toByteArray(), StandardCharsets.UTF_8), value.toPlainString());
+            assertEquals(com.fasterxml.jackson.core.io.NumberOutput.toString(value.doubleValue(), true),
+                    expected.substring(expected.indexOf(',') + 1), value.toPlainString());
+        }
+        assertTrue(written > 50_000, "most random decimals are in the plain range: " + written);
+    }
+
     @Test
     void anUnpairedSurrogateIsRefusedNotWrittenAsBrokenUtf8() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
