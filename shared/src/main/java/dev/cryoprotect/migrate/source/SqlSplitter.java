@@ -47,6 +47,7 @@ public final class SqlSplitter {
         int start = -1;          // first significant character of the current statement
         int startLine = 0;
         int blockDepth = 0;      // BEGIN/CASE ... END nesting inside CREATE FUNCTION/PROCEDURE bodies
+        int parenDepth = 0;      // as psql: a BEGIN inside parentheses (a parameter named "begin") opens no block
         boolean routine = false; // the current statement creates a function or procedure
         List<String> firstWords = new ArrayList<>();
 
@@ -73,6 +74,9 @@ public final class SqlSplitter {
                 skipQuoted('"', false, "quoted identifier");
             } else if (c == '$' && dollarTagAt(pos) != null) {
                 skipDollarQuoted(dollarTagAt(pos));
+            } else if (c == '(' || c == ')') {
+                parenDepth = Math.max(0, parenDepth + (c == '(' ? 1 : -1));
+                pos++;
             } else if (c == ';' && blockDepth == 0) {
                 if (start >= 0) {
                     String text = sql.substring(start, pos + 1);
@@ -84,6 +88,7 @@ public final class SqlSplitter {
                 }
                 start = -1;
                 routine = false;
+                parenDepth = 0;
                 firstWords.clear();
             } else if (isIdentStart(c) && (pos == 0 || !isIdentChar(sql.charAt(pos - 1)))) {
                 int end = pos;
@@ -98,8 +103,8 @@ public final class SqlSplitter {
                         routine = true;
                     }
                 }
-                if (routine) {
-                    if (word.equals("BEGIN") || word.equals("CASE")) {
+                if (routine && parenDepth == 0) {
+                    if (word.equals("BEGIN") || word.equals("CASE") && blockDepth > 0) {
                         blockDepth++;
                     } else if (word.equals("END") && blockDepth > 0) {
                         blockDepth--;

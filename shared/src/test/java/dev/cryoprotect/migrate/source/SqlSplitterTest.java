@@ -46,6 +46,23 @@ class SqlSplitterTest {
         assertEquals(2, sql(script).size());
     }
 
+    /**
+     * As psql: only a BEGIN outside parentheses opens a block, so a parameter named "begin" does not swallow the
+     * statements after the function (they would go to the server as one text, and past the batch's COMMIT).
+     */
+    @Test
+    void aParameterNamedBeginOpensNoBlock() throws Exception {
+        String script = "CREATE FUNCTION span(begin date, finish date) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+                + "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n"
+                + "CREATE PROCEDURE p(\"begin\" int, case_ int) LANGUAGE sql BEGIN ATOMIC\n"
+                + "  SELECT CASE WHEN (CASE WHEN true THEN 1 END) = 1 THEN 2 END;\n  INSERT INTO t VALUES (2);\nEND;\n"
+                + "SELECT 3;";
+        List<String> statements = sql(script);
+        assertEquals(5, statements.size(), statements.toString());
+        assertEquals("CREATE TABLE t (id int);", statements.get(1));
+        assertTrue(statements.get(3).endsWith("INSERT INTO t VALUES (2);\nEND;"), statements.get(3));
+    }
+
     @Test
     void commentOnlyScriptsHaveNoStatements() throws Exception {
         assertEquals(List.of(), sql("-- nothing here\n/* or here */\n;\n"));

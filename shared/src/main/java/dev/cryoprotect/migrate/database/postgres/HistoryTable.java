@@ -136,7 +136,7 @@ final class HistoryTable {
                 + " (version, name, applied_at, checksum, execution_time_ms, run_id, applied_by) VALUES ("
                 + version + ", " + literal(m.name()) + ", now(), " + literal(m.up().orElseThrow().checksum())
                 + ", (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, " + literal(run.runId())
-                + ", coalesce(" + literal(run.appliedBy()) + ", current_user))");
+                + ", coalesce(" + literal(run.appliedBy()) + ", current_user::text))");
         return statements;
     }
 
@@ -155,7 +155,7 @@ final class HistoryTable {
         written(m.version());
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + qualified
                 + " (version, name, applied_at, checksum, execution_time_ms, run_id, applied_by)"
-                + " VALUES (?, ?, now(), ?, ?, ?, coalesce(?, current_user))")) {
+                + " VALUES (?, ?, now(), ?, ?, ?, coalesce(?, current_user::text))")) {
             bindVersion(c, ps, 1, m.version());
             ps.setString(2, m.name());
             ps.setString(3, m.up().orElseThrow().checksum());
@@ -198,13 +198,24 @@ final class HistoryTable {
     void markApplied(Connection c, Migration m, RunInfo run, long executionMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + qualified + " SET state = 'applied', progress = NULL,"
                 + " applied_at = now(), checksum = ?, execution_time_ms = ?, run_id = ?,"
-                + " applied_by = coalesce(?, current_user)" + whereVersion(c))) {
+                + " applied_by = coalesce(?, current_user::text)" + whereVersion(c))) {
             ps.setString(1, m.up().orElseThrow().checksum());
             ps.setLong(2, executionMs);
             ps.setString(3, run.runId());
             ps.setString(4, run.appliedBy());
             bindVersion(c, ps, 5, m.version());
-            ps.executeUpdate();
+            requireRow(ps.executeUpdate(), m.version());
+        }
+    }
+
+    /**
+     * An update of a version's row that matched none: the row is out of the session's sight, as when a file outside a
+     * transaction did SET ROLE to a role that row level security shows nothing. Said, rather than left unrecorded.
+     */
+    private void requireRow(int updated, Version version) throws SQLException {
+        if (updated == 0) {
+            throw new SQLException("the history row of version " + version.text() + " in " + displayName()
+                    + " was not found to update (a SET ROLE in the file can hide it)", "P0002");
         }
     }
 
@@ -213,7 +224,7 @@ final class HistoryTable {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + qualified + " SET progress = ?" + whereVersion(c))) {
             ps.setInt(1, statementsDone);
             bindVersion(c, ps, 2, version);
-            ps.executeUpdate();
+            requireRow(ps.executeUpdate(), version);
         }
     }
 

@@ -98,19 +98,15 @@ final class ScriptRunner {
     void run(SqlScript script, HistoryWrite historyWrite)
             throws StatementFailed, TransactionEnded, CommitUncertain, SQLException {
         boolean batching = script.transactional();
-        if (sessionUsed && !(batching && startsWithBatch(script))) {
-            resetSession(); // otherwise the reset goes at the head of the file's first batch, in its transaction
-        }
+        resetIfUsed(); // before BEGIN: a previous file's default_transaction_* must not shape this file's transaction
         connection.setAutoCommit(!script.transactional());
+        boolean leftClean = false;
         try {
             boolean committed;
             try {
                 committed = execute(script, historyWrite, batching);
             } catch (BatchFailed e) {
-                rollbackQuietly(); // nothing of the file remains, the reset at the head of its batch neither
-                connection.setAutoCommit(true); // a refused setting in the reset must not abort the file's transaction
-                resetSession();
-                connection.setAutoCommit(false);
+                rollbackQuietly(); // nothing of the file remains, and the session is as it was before it
                 execute(script, historyWrite); // its statements run again, one at a time
                 committed = false;
             }
@@ -124,13 +120,14 @@ final class ScriptRunner {
                     throw new StatementFailed(null, e, true); // refused at commit (a deferred constraint): rolled back
                 }
             }
+            leftClean = committed; // the batch reset the session before its COMMIT
         } catch (StatementFailed | TransactionEnded | CommitUncertain e) {
             if (script.transactional()) {
                 rollbackQuietly();
             }
             throw e;
         } finally {
-            sessionUsed = true; // whatever the file set for its session, the next file or resetIfUsed() undoes
+            sessionUsed = !leftClean; // what the file set for its session, the next file or resetIfUsed() undoes
             autoCommitQuietly(); // on a lost connection, throwing here would hide the failure that matters
         }
     }
@@ -144,7 +141,7 @@ final class ScriptRunner {
         try (Statement st = connection.createStatement()) {
             st.execute(String.join("; ", statements));
         } catch (SQLException e) {
-            if (reset.size() == RESET.size()) {
+            if (reset.size() == RESET.size() || PostgresErrors.isConnectionLost(e) || isClosed()) {
                 throw e;
             }
             reset = RESET; // a server or pooler that refuses the settings still gets its session reset, from now on
@@ -223,9 +220,10 @@ final class ScriptRunner {
     }
 
     /**
-     * With batching, the reset a used session needs goes at the head of the first batch, and the history write and
-     * the COMMIT at the tail of the last, where the file's statements allow: a file of plain DDL and DML is one round
-     * trip. Returns whether the transaction was committed that way.
+     * With batching, the history write, the session reset and the COMMIT go at the tail of the last batch, where the
+     * file's statements allow: a file of plain DDL and DML is one round trip, and leaves the session as it found it
+     * (a reset inside the transaction is undone with it if the file fails, as are the file's own settings). Returns
+     * whether the transaction was committed that way.
      */
     private boolean execute(SqlScript script, HistoryWrite historyWrite, boolean batching)
             throws StatementFailed, TransactionEnded, BatchFailed, CommitUncertain {
@@ -236,14 +234,15 @@ final class ScriptRunner {
                 end++;
             }
             if (end > i) {
-                List<String> head = i == 0 && sessionUsed ? resetStatementsOrFail() : List.of();
-                List<String> tail = end == statements.size() ? batchedHistory(historyWrite) : List.of();
-                if (!tail.isEmpty()) {
-                    executeBatch(head, statements.subList(i, end), tail, true);
+                List<String> history = end == statements.size() ? batchedHistory(historyWrite) : List.of();
+                if (!history.isEmpty()) {
+                    List<String> tail = new ArrayList<>(history);
+                    tail.addAll(resetStatementsOrFail());
+                    executeBatch(statements.subList(i, end), tail, true);
                     return true;
                 }
-                if (head.size() + (end - i) >= 2) {
-                    executeBatch(head, statements.subList(i, end), tail, false);
+                if (end - i >= 2) {
+                    executeBatch(statements.subList(i, end), List.of(), false);
                     i = end;
                     continue;
                 }
@@ -264,10 +263,6 @@ final class ScriptRunner {
             throw new StatementFailed(null, e);
         }
         return false;
-    }
-
-    private boolean startsWithBatch(SqlScript script) {
-        return !script.statements().isEmpty() && batchable(script.statements().get(0));
     }
 
     /** Preparing the batch's reset or history write failed: the file runs one statement at a time, which says why. */
@@ -326,36 +321,64 @@ final class ScriptRunner {
     }
 
     /**
-     * The file's statements, between a session reset and a history write (either may be empty), in one round trip,
-     * then the COMMIT when {@code commits}. None of the statements can end the transaction, which is checked after
-     * them. With the COMMIT sent, a lost connection leaves it unknown whether the file landed.
+     * The file's statements, then {@code tail} (the history write and the session reset, or nothing), in one round
+     * trip, then the COMMIT when {@code commits}. None of the statements can end the transaction, which is checked
+     * after them. With the COMMIT sent, a lost connection leaves it unknown whether the file landed.
      */
-    private void executeBatch(List<String> head, List<SqlStatement> batch, List<String> tail, boolean commits)
+    private void executeBatch(List<SqlStatement> batch, List<String> tail, boolean commits)
             throws BatchFailed, TransactionEnded, CommitUncertain {
         try (Statement st = connection.createStatement()) {
             st.setEscapeProcessing(false);
-            for (String sql : head) {
-                st.addBatch(sql);
+            try {
+                for (SqlStatement statement : batch) {
+                    st.addBatch(statement.sql()); // the driver refuses a text of several statements here: nothing sent
+                }
+                for (String sql : tail) {
+                    st.addBatch(sql);
+                }
+                if (commits) {
+                    st.addBatch("COMMIT");
+                }
+            } catch (SQLException e) {
+                throw new BatchFailed(e);
             }
-            for (SqlStatement statement : batch) {
-                st.addBatch(statement.sql());
+            try {
+                st.executeBatch();
+            } catch (SQLException e) {
+                if (commits && (PostgresErrors.isConnectionLost(e) || isClosed() || endedWithoutServerError(e))) {
+                    throw new CommitUncertain(e);
+                }
+                throw new BatchFailed(e); // nothing committed: the server skips the rest of a batch after an error
             }
-            for (String sql : tail) {
-                st.addBatch(sql);
-            }
-            if (commits) {
-                st.addBatch("COMMIT");
-            }
-            st.executeBatch();
             if (!commits && transactionState() == TransactionState.IDLE) {
                 throw new TransactionEnded(batch.get(batch.size() - 1));
             }
         } catch (SQLException e) {
-            if (commits && (PostgresErrors.isConnectionLost(e) || isClosed())) {
-                throw new CommitUncertain(e);
-            }
-            throw new BatchFailed(e); // nothing committed: the server skips the rest of a batch after an error
+            throw new BatchFailed(e); // creating or closing the statement, or reading the transaction state
         }
+    }
+
+    /**
+     * A batch with the COMMIT failed, yet the server neither refused a statement nor holds the transaction open: the
+     * error is the driver's own (reading the answers), and the COMMIT may well have run. A statement's error leaves
+     * the transaction failed, not ended; a refused COMMIT (a deferred constraint) is the server's error.
+     */
+    private boolean endedWithoutServerError(SQLException e) {
+        try {
+            if (transactionState() != TransactionState.IDLE) {
+                return false;
+            }
+        } catch (SQLException unknown) {
+            return true;
+        }
+        Throwable t = e;
+        for (int depth = 0; t != null && depth < 10; depth++, t = t instanceof SQLException s
+                && s.getNextException() != null ? s.getNextException() : t.getCause()) {
+            if (t instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void executeOne(SqlStatement statement) throws SQLException {

@@ -140,6 +140,37 @@ class SupabaseConformanceTest {
         assertFalse(ScriptRunner.batchable(new SqlStatement("COPY a FROM stdin;", 1, "5\n", 2)));
     }
 
+    /**
+     * A "statement" holding two (which the splitter should never make, but once did for a parameter named "begin"):
+     * the driver refuses it in a batch before sending anything, and the file runs one statement at a time instead,
+     * once, with its history row once.
+     */
+    @Test
+    void aTextOfTwoStatementsIsNotBatchedAndTheFileRunsOnce() throws Exception {
+        SqlScript script = new SqlScript("001_two_in_one.sql", "", "x", true, List.of(
+                new SqlStatement("CREATE TABLE first_one (id int); CREATE TABLE second_one (id int);", 1),
+                new SqlStatement("INSERT INTO first_one VALUES (1);", 2)));
+        TestPostgres.execute(url, "CREATE TABLE written (what text)");
+        try (Connection c = TestPostgres.config(url).connect()) {
+            ScriptRunner.HistoryWrite history = new ScriptRunner.HistoryWrite() {
+                @Override
+                public void run() throws java.sql.SQLException {
+                    try (java.sql.Statement st = c.createStatement()) {
+                        st.execute(batched().get(0));
+                    }
+                }
+
+                @Override
+                public List<String> batched() {
+                    return List.of("INSERT INTO written VALUES ('history')");
+                }
+            };
+            new ScriptRunner(c).run(script, history);
+        }
+        assertEquals(List.of("1|history|second_one"), TestPostgres.query(url, "SELECT (SELECT count(*) FROM first_one)"
+                + " || '|' || (SELECT string_agg(what, ',') FROM written) || '|' || to_regclass('second_one')::text"));
+    }
+
     @Test
     void ifAStatementEverEndsTheTransactionTheRunStopsAndSaysWhatWasCommitted() throws Exception {
         // The loader refuses files like this; the runner's guard is the second line of defence.
@@ -306,6 +337,54 @@ class SupabaseConformanceTest {
                 TestPostgres.query(url, "SELECT tablename || '|' || tableowner FROM pg_tables"
                         + " WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY tablename"));
         assertEquals(List.of("001", "002", "003"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+    }
+
+    /**
+     * A setting for transactions to come (isolation, read-only) made by one file must not shape the next file's
+     * transaction: the session is reset before the next BEGIN, whether the file ended in a batch (the reset rides
+     * before its COMMIT) or with a statement of its own.
+     */
+    @Test
+    void aFilesTransactionDefaultsDoNotReachTheNextFile() {
+        files.write("001_set_first.sql", "SET default_transaction_isolation = 'serializable';\n"
+                + "CREATE TABLE a (id int);\n");
+        files.write("002_level_after_a_batch.sql", "CREATE TABLE level_2 AS SELECT current_setting('transaction_isolation')"
+                + " AS level;\n");
+        files.write("003_set_last.sql", "CREATE TABLE b (id int);\n"
+                + "SET default_transaction_isolation = 'serializable';\n");
+        files.write("004_level_after_a_statement.sql", "CREATE TABLE level_4 AS SELECT"
+                + " current_setting('transaction_isolation') AS level;\n");
+
+        RunResult result = migrator().apply(null, false);
+
+        assertTrue(result.success(), String.valueOf(result.error()));
+        assertEquals(List.of("read committed|read committed"), TestPostgres.query(url,
+                "SELECT (SELECT level FROM level_2) || '|' || (SELECT level FROM level_4)"));
+    }
+
+    /**
+     * A file outside a transaction records its progress after each statement, in its own session. If a SET ROLE
+     * there hides the history row (row level security, no policy), the run must stop and say so, not report success
+     * with the row left PARTIAL.
+     */
+    @Test
+    void aNoTransactionFileWhoseRoleHidesTheHistoryRowStopsAndSaysSo() {
+        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hidden_role') THEN"
+                + " CREATE ROLE hidden_role; END IF; END $$");
+        files.write("001_as_a_restricted_role.sql", """
+                -- migrate:no-transaction
+                GRANT ALL ON public.migrations TO hidden_role;
+                GRANT CREATE ON SCHEMA public TO hidden_role;
+                SET ROLE hidden_role;
+                CREATE TABLE made_by_hidden_role (id int);
+                """);
+
+        RunResult result = migrator().apply(null, false);
+
+        assertFalse(result.success());
+        assertTrue(result.error().message().contains("was not found to update (a SET ROLE in the file can hide it)"),
+                result.error().message());
+        assertEquals(List.of("001|partial"), TestPostgres.query(url, "SELECT version || '|' || state FROM migrations"));
     }
 
     @Test
