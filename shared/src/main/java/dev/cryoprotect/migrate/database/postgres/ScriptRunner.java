@@ -345,7 +345,7 @@ final class ScriptRunner {
             try {
                 st.executeBatch();
             } catch (SQLException e) {
-                if (commits && (PostgresErrors.isConnectionLost(e) || isClosed() || endedWithoutServerError(e))) {
+                if (commits && (PostgresErrors.isConnectionLost(e) || isClosed() || !serverRefused(e))) {
                     throw new CommitUncertain(e);
                 }
                 throw new BatchFailed(e); // nothing committed: the server skips the rest of a batch after an error
@@ -359,26 +359,19 @@ final class ScriptRunner {
     }
 
     /**
-     * A batch with the COMMIT failed, yet the server neither refused a statement nor holds the transaction open: the
-     * error is the driver's own (reading the answers), and the COMMIT may well have run. A statement's error leaves
-     * the transaction failed, not ended; a refused COMMIT (a deferred constraint) is the server's error.
+     * Whether the server itself refused part of the batch. Any refusal inside the transaction means it cannot commit
+     * (a statement's error aborts it, a refused COMMIT rolls it back); an error of the driver's own, reading the
+     * answers after everything was sent, says nothing about whether the COMMIT ran.
      */
-    private boolean endedWithoutServerError(SQLException e) {
-        try {
-            if (transactionState() != TransactionState.IDLE) {
-                return false;
-            }
-        } catch (SQLException unknown) {
-            return true;
-        }
+    private static boolean serverRefused(SQLException e) {
         Throwable t = e;
         for (int depth = 0; t != null && depth < 10; depth++, t = t instanceof SQLException s
                 && s.getNextException() != null ? s.getNextException() : t.getCause()) {
             if (t instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
-                return false;
+                return true;
             }
         }
-        return true;
+        return false;
     }
 
     private void executeOne(SqlStatement statement) throws SQLException {
