@@ -48,6 +48,15 @@ final class Output {
         out.flush();
     }
 
+    /** {@code value} then spaces up to {@code width} characters, as {@code %-<width>s} pads. */
+    private static StringBuilder padded(StringBuilder line, String value, int width) {
+        line.append(value);
+        for (int i = value.length(); i < width; i++) {
+            line.append(' ');
+        }
+        return line;
+    }
+
     public void status(StatusTable table) {
         if (isJson()) {
             json(table);
@@ -63,18 +72,26 @@ final class Output {
         } else {
             int nameWidth = Math.max(4, table.migrations().stream().mapToInt(r -> r.name().length()).max().orElse(4));
             int versionWidth = Math.max(7, table.migrations().stream().mapToInt(r -> r.version().length()).max().orElse(7));
-            StringBuilder header = new StringBuilder(String.format("%-" + versionWidth + "s  %-" + nameWidth + "s", "VERSION", "NAME"));
-            databases.forEach(d -> header.append(String.format("  %-12s", d.toUpperCase(java.util.Locale.ROOT))));
-            out.println(header.toString().stripTrailing());
+            // One write for the whole table, padded by hand: a format string parsed per cell and a flush per line were
+            // a tenth of a 500-migration status's main thread.
+            StringBuilder text = new StringBuilder();
+            StringBuilder line = new StringBuilder();
+            padded(line, "VERSION", versionWidth).append("  ");
+            padded(line, "NAME", nameWidth);
+            databases.forEach(d -> padded(line.append("  "), d.toUpperCase(java.util.Locale.ROOT), 12));
+            text.append(line.toString().stripTrailing()).append(System.lineSeparator());
             for (StatusTable.Row row : table.migrations()) {
-                StringBuilder line = new StringBuilder(String.format("%-" + versionWidth + "s  %-" + nameWidth + "s",
-                        row.version(), row.name()));
+                line.setLength(0);
+                padded(line, row.version(), versionWidth).append("  ");
+                padded(line, row.name(), nameWidth);
                 for (String d : databases) {
                     MigrationState state = row.states().get(d);
-                    line.append(String.format("  %-12s", state == null ? "-" : state.name()));
+                    padded(line.append("  "), state == null ? "-" : state.name(), 12);
                 }
-                out.println(line.toString().stripTrailing());
+                text.append(line.toString().stripTrailing()).append(System.lineSeparator());
             }
+            out.print(text);
+            out.flush();
         }
         for (StatusReport report : table.databases().values()) {
             for (StatusEntry e : report.migrations()) {
