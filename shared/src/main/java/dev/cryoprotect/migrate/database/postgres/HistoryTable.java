@@ -128,8 +128,7 @@ final class HistoryTable {
         List<String> statements = new ArrayList<>(2);
         if (mayHaveRow(m.version())) {
             // Compared as a number, this cannot use the primary key: a scan of the table, done only when needed.
-            statements.add("DELETE FROM " + qualified + (numericVersions(c) ? " WHERE version = " + version
-                    : " WHERE version::numeric = " + version + "::numeric"));
+            statements.add("DELETE FROM " + qualified + whereVersion(c, version));
         }
         written(m.version());
         statements.add("INSERT INTO " + qualified
@@ -270,7 +269,12 @@ final class HistoryTable {
 
     /** Compared as numbers, so "1" written by the old system matches the file "001". */
     private String whereVersion(Connection c) throws SQLException {
-        return numericVersions(c) ? " WHERE version = ?" : " WHERE version::numeric = ?::numeric";
+        return whereVersion(c, "?");
+    }
+
+    /** As above, comparing with {@code value}: a placeholder or a literal. */
+    private String whereVersion(Connection c, String value) throws SQLException {
+        return numericVersions(c) ? " WHERE version = " + value : " WHERE version::numeric = " + value + "::numeric";
     }
 
     private void bindVersion(Connection c, PreparedStatement ps, int index, Version version) throws SQLException {

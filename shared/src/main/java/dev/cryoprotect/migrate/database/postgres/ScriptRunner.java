@@ -234,10 +234,8 @@ final class ScriptRunner {
                 end++;
             }
             if (end > i) {
-                List<String> history = end == statements.size() ? batchedHistory(historyWrite) : List.of();
-                if (!history.isEmpty()) {
-                    List<String> tail = new ArrayList<>(history);
-                    tail.addAll(resetStatementsOrFail());
+                List<String> tail = end == statements.size() ? committingTail(historyWrite) : List.of();
+                if (!tail.isEmpty()) {
                     executeBatch(statements.subList(i, end), tail, true);
                     return true;
                 }
@@ -265,18 +263,19 @@ final class ScriptRunner {
         return false;
     }
 
-    /** Preparing the batch's reset or history write failed: the file runs one statement at a time, which says why. */
-    private List<String> resetStatementsOrFail() throws BatchFailed {
+    /**
+     * What the last batch ends with before its COMMIT: the history write, then the session reset; empty when the
+     * history write cannot be batched. If preparing them fails, the file runs one statement at a time, which says why.
+     */
+    private List<String> committingTail(HistoryWrite historyWrite) throws BatchFailed {
         try {
-            return resetStatements();
-        } catch (SQLException e) {
-            throw new BatchFailed(e);
-        }
-    }
-
-    private static List<String> batchedHistory(HistoryWrite historyWrite) throws BatchFailed {
-        try {
-            return historyWrite.batched();
+            List<String> history = historyWrite.batched();
+            if (history.isEmpty()) {
+                return history;
+            }
+            List<String> tail = new ArrayList<>(history);
+            tail.addAll(resetStatements());
+            return tail;
         } catch (SQLException e) {
             throw new BatchFailed(e);
         }
