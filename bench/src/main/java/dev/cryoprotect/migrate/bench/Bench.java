@@ -1,6 +1,10 @@
 package dev.cryoprotect.migrate.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 
 /** {@code java -jar bench/target/bench.jar flyway|processes|sync|coldstart|convex|s3 [options]}: one benchmark, its figures printed. */
 public final class Bench {
@@ -25,5 +29,18 @@ public final class Bench {
                 System.exit(2);
             }
         }
+    }
+
+    /** A temporary folder for one run, deleted with everything in it when the benchmark's process ends. */
+    static Path scratch(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var all = Files.walk(dir)) {
+                all.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException | RuntimeException e) {
+                // a leftover in the temporary directory, nothing more
+            }
+        }));
+        return dir;
     }
 }

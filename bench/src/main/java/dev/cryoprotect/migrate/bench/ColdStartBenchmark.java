@@ -37,7 +37,7 @@ final class ColdStartBenchmark {
         }
         Path jar = Path.of("functions/target/migrate-lambda.jar");
         Path launcher = Path.of(ColdStart.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path launcherDir = Files.createTempDirectory("coldstart");
+        Path launcherDir = Bench.scratch("coldstart");
         Path classFile = launcherDir.resolve("dev/cryoprotect/migrate/bench/ColdStart.class");
         Files.createDirectories(classFile.getParent());
         try (ZipFile benchJar = new ZipFile(launcher.toFile())) {

@@ -29,7 +29,7 @@ final class ConvexBenchmark {
                 throw new IllegalArgumentException("usage: convex [--inserts N]");
             }
         }
-        Path dir = Files.createTempDirectory("bench-convex-migration");
+        Path dir = Bench.scratch("bench-convex-migration");
         StringBuilder json = new StringBuilder("{\"version\": \"001\", \"batched\": true, \"schema\": {\"items\":"
                 + " {\"n\": \"number\", \"label\": \"string\"}}, \"data\": [");
         for (int n = 0; n < inserts; n++) {
@@ -38,7 +38,7 @@ final class ConvexBenchmark {
         }
         Files.writeString(dir.resolve("001_bulk_items.json"), json.append("]}").toString());
         LocalConvexBackend backend = new LocalConvexBackend(Path.of("convex").toAbsolutePath(),
-                Files.createTempDirectory("bench-convex"));
+                Bench.scratch("bench-convex"));
         LocalConvexBackend.Running running = backend.ensureRunning(Map.of("NODE_OPTIONS", "--max-old-space-size=6144"));
         try (ConvexTarget target = new ConvexTarget(new ConvexClient(running.url(), running.deployKey()),
                 ConvexTarget.Options.defaults())) {

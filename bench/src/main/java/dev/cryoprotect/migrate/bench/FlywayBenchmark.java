@@ -40,8 +40,8 @@ final class FlywayBenchmark {
         for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
             h.setLevel(java.util.logging.Level.WARNING);
         }
-        Path ours = Files.createTempDirectory("bench-ours");
-        Path theirs = Files.createTempDirectory("bench-flyway");
+        Path ours = Bench.scratch("bench-ours");
+        Path theirs = Bench.scratch("bench-flyway");
         for (int n = 1; n <= count; n++) {
             String sql = "CREATE TABLE t" + n + " (id int PRIMARY KEY, name text);\nINSERT INTO t" + n + " VALUES (1, 'x');\n";
             Files.writeString(ours.resolve(String.format("%04d_create_t%d.sql", n, n)), sql);

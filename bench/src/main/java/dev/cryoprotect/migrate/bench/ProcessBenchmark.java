@@ -41,8 +41,8 @@ final class ProcessBenchmark {
                         + " [--launcher PATH]");
             }
         }
-        Path ours = Files.createTempDirectory("bench-ours");
-        Path theirs = Files.createTempDirectory("bench-flyway");
+        Path ours = Bench.scratch("bench-ours");
+        Path theirs = Bench.scratch("bench-flyway");
         for (int n = 1; n <= count; n++) {
             String sql = "CREATE TABLE t" + n + " (id int PRIMARY KEY, name text);\nINSERT INTO t" + n
                     + " VALUES (1, 'x');\nCREATE INDEX t" + n + "_name ON t" + n + " (name);\n";

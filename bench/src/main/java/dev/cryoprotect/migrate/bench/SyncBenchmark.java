@@ -121,7 +121,7 @@ final class SyncBenchmark {
             }
 
             if (convex) {
-                Path state = Files.createTempDirectory("bench-convex");
+                Path state = Bench.scratch("bench-convex");
                 LocalConvexBackend backend = new LocalConvexBackend(Path.of("convex").toAbsolutePath(), state);
                 LocalConvexBackend.Running running = backend.ensureRunning(Map.of("NODE_OPTIONS", "--max-old-space-size=6144"));
                 try {

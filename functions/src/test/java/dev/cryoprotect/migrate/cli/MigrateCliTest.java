@@ -286,6 +286,13 @@ class MigrateCliTest {
     }
 
     @Test
+    void eachCommandIsListedUnderItsOwnName() {
+        MigrateCli.COMMANDS.forEach((name, type) -> assertEquals(
+                type.getAnnotation(picocli.CommandLine.Command.class).name(), name, type.getName()));
+        assertEquals(12, MigrateCli.COMMANDS.size(), MigrateCli.COMMANDS.keySet().toString());
+    }
+
+    @Test
     void helpIsAvailableEverywhere() {
         for (String command : List.of("status", "apply", "rollback", "create", "repair", "baseline", "local",
                 "convex-schema", "universal", "invoke")) {

@@ -30,8 +30,23 @@ public record MigrationSet(List<Migration> migrations, Map<String, TableSchema> 
         declaredIndexes = List.copyOf(declaredIndexes);
     }
 
+    /** The migration of this version (binary search: a plan looks up every applied version, hundreds at a time). */
     public Optional<Migration> find(Version version) {
-        return migrations.stream().filter(m -> m.version().equals(version)).findFirst();
+        int low = 0;
+        int high = migrations.size() - 1;
+        while (low <= high) {
+            int middle = (low + high) >>> 1;
+            int order = migrations.get(middle).version().compareTo(version);
+            if (order == 0) {
+                return Optional.of(migrations.get(middle));
+            }
+            if (order < 0) {
+                low = middle + 1;
+            } else {
+                high = middle - 1;
+            }
+        }
+        return Optional.empty();
     }
 
     public List<Migration> touching(Database database) {

@@ -1,24 +1,29 @@
 package dev.cryoprotect.migrate.model;
 
 import java.math.BigInteger;
-import java.util.regex.Pattern;
 
 /**
  * A migration version: digits, compared as a number, so "001" &lt; "010" and Supabase-CLI timestamps such as
  * "20240101120000" sort correctly. {@link #text()} keeps the spelling from the file name.
  */
 public record Version(String text, BigInteger number) implements Comparable<Version> {
-    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
-
     public static Version parse(String text) {
-        if (text == null || !DIGITS.matcher(text).matches()) {
+        if (!isValid(text)) {
             throw new IllegalArgumentException("version must be digits, got '" + text + "'");
         }
         return new Version(text, new BigInteger(text));
     }
 
     public static boolean isValid(String text) {
-        return text != null && DIGITS.matcher(text).matches();
+        if (text == null || text.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

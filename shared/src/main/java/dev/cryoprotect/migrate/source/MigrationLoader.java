@@ -185,7 +185,11 @@ public final class MigrationLoader {
      */
     private static SqlScript sqlScript(String file, String text, List<Problem> problems, List<String> warnings) {
         try {
-            String firstLine = text.lines().findFirst().orElse("").strip();
+            int lineEnd = 0;
+            while (lineEnd < text.length() && text.charAt(lineEnd) != '\n' && text.charAt(lineEnd) != '\r') {
+                lineEnd++;
+            }
+            String firstLine = text.substring(0, lineEnd).strip();
             boolean transactional = !firstLine.equalsIgnoreCase(SqlScript.NO_TRANSACTION_MARKER);
             List<SqlStatement> statements = SqlSplitter.split(text);
             if (transactional) {

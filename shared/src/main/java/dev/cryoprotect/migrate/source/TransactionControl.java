@@ -18,6 +18,10 @@ import java.util.regex.Pattern;
  */
 final class TransactionControl {
     private static final Pattern WORDS = Pattern.compile("[A-Za-z_]+");
+    private static final Pattern COMMENTS = Pattern.compile("(?s)/\\*.*?\\*/|--[^\n]*");
+    /** The first words of every statement {@link #kind} looks further at. */
+    private static final java.util.Set<String> CONTROL_WORDS = java.util.Set.of("BEGIN", "START", "COMMIT", "END",
+            "ROLLBACK", "ABORT", "PREPARE");
 
     /** The statements to run and what was said about them. */
     record Result(List<SqlStatement> statements, List<Problem> problems, List<String> notices) {
@@ -35,7 +39,7 @@ final class TransactionControl {
         SqlStatement open = null; // the BEGIN of the pair being absorbed
         for (int i = 0; i < statements.size() && problems.isEmpty(); i++) { // the first refusal is the one to fix
             SqlStatement statement = statements.get(i);
-            List<String> words = words(statement.sql());
+            List<String> words = mayControlTransactions(statement.sql()) ? words(statement.sql()) : List.of();
             Kind kind = kind(words);
             switch (kind) {
                 case NONE -> kept.add(statement);
@@ -94,11 +98,28 @@ final class TransactionControl {
     private static List<String> words(String sql) {
         List<String> words = new ArrayList<>();
         String head = sql.length() > 200 ? sql.substring(0, 200) : sql;
-        Matcher m = WORDS.matcher(head.replaceAll("(?s)/\\*.*?\\*/|--[^\n]*", " "));
+        Matcher m = WORDS.matcher(COMMENTS.matcher(head).replaceAll(" "));
         while (m.find() && words.size() < 8) {
             words.add(m.group().toUpperCase(Locale.ROOT));
         }
         return words;
+    }
+
+    /**
+     * False when the statement's leading word rules out transaction control, which is nearly every statement: the
+     * full look at its words (comments removed) is then not needed.
+     */
+    private static boolean mayControlTransactions(String sql) {
+        int end = 0;
+        while (end < sql.length() && isWordChar(sql.charAt(end))) {
+            end++;
+        }
+        // a comment or another character first: look properly
+        return end == 0 || CONTROL_WORDS.contains(sql.substring(0, end).toUpperCase(Locale.ROOT));
+    }
+
+    private static boolean isWordChar(char c) {
+        return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_';
     }
 
     private static Kind kind(List<String> words) {
@@ -125,7 +146,7 @@ final class TransactionControl {
 
     /** The transaction modes of a BEGIN or START TRANSACTION ("ISOLATION LEVEL SERIALIZABLE, READ WRITE"), or "". */
     private static String modes(SqlStatement statement) {
-        Matcher m = BEGIN_MODES.matcher(statement.sql().replaceAll("(?s)/\\*.*?\\*/|--[^\n]*", " ").strip());
+        Matcher m = BEGIN_MODES.matcher(COMMENTS.matcher(statement.sql()).replaceAll(" ").strip());
         return m.matches() ? m.group(1).strip() : "";
     }
 }

@@ -90,6 +90,19 @@ class TransactionControlTest {
     }
 
     @Test
+    void controlWordsAreReadThroughCaseAndCommentsAndOtherStatementsAreLeftAlone() {
+        assertTrue(refused("SELECT 1;\nRollBack /* undo */;\n").message().startsWith("ROLLBACK would end"));
+        assertTrue(refused("BEGIN;\nSELECT 1;\ncommit -- done\n and chain;\nCOMMIT;\n").message()
+                .startsWith("COMMIT AND CHAIN"));
+        assertEquals(List.of("SELECT 1;"), sql(up("begin /* wrapped */ isolation level serializable;\nSELECT 1;\n"
+                + "END;\n")).subList(1, 2));
+        // statements that only start like one: a table named after a keyword, a long first word, a parenthesis
+        List<String> plain = List.of("CREATE TABLE commit_log (id int);", "UPDATE \"end\" SET x = 1;",
+                "REFRESH MATERIALIZED VIEW rollbacks;", "(SELECT 1);", "_x;");
+        assertEquals(plain, sql(up(String.join("\n", plain) + "\n")));
+    }
+
+    @Test
     void aBeginWithoutCommitAndANestedBeginAreRefused() {
         assertTrue(refused("BEGIN;\nSELECT 1;\n").message().startsWith("BEGIN has no COMMIT"));
         Problem nested = refused("BEGIN;\nBEGIN;\nSELECT 1;\nCOMMIT;\nCOMMIT;\n");
