@@ -28,7 +28,7 @@ public final class Main {
      * checksums will need (logging, calendars, the security providers, the driver) while the main thread reads options
      * and files; class initialisation is thread-safe, so the main thread finds them ready or waits for them.
      */
-    private static void warmUpAside(String[] args) {
+    static void warmUpAside(String[] args) {
         if (args.length == 0 || !java.util.Set.of("status", "apply", "rollback", "repair", "baseline", "universal",
                 "sync").contains(args[0])) {
             return;
