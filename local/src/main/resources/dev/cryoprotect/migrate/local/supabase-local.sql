@@ -60,7 +60,9 @@ CREATE SCHEMA IF NOT EXISTS graphql_public AUTHORIZATION supabase_admin;
 
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
 CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
-CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;
+-- What a new Supabase project has installed, no more: pg_trgm, citext and the rest are created by the migrations
+-- that use them, and one that says `CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public` must find it absent.
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA extensions;
 
 GRANT USAGE ON SCHEMA public TO postgres, anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;

@@ -33,11 +33,14 @@ public record SqlScript(String fileName, String text, String checksum, boolean t
         /** The file line of a 1-based character position inside this statement, as PostgreSQL reports it. */
         public int lineOf(int position) {
             int line = startLine;
-            int end = Math.min(Math.max(position - 1, 0), sql.length());
-            for (int i = 0; i < end; i++) {
-                if (sql.charAt(i) == '\n') {
+            // PostgreSQL counts characters, not Java's UTF-16 units: an emoji before the error is one, not two
+            int before = Math.max(position - 1, 0);
+            for (int i = 0; i < sql.length() && before > 0; before--) {
+                int c = sql.codePointAt(i);
+                if (c == '\n') {
                     line++;
                 }
+                i += Character.charCount(c);
             }
             return line;
         }

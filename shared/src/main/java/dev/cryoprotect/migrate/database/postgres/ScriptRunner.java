@@ -220,7 +220,7 @@ final class ScriptRunner {
     }
 
     /**
-     * With batching, the history write, the session reset and the COMMIT go at the tail of the last batch, where the
+     * With batching, the session reset, the history write and the COMMIT go at the tail of the last batch, where the
      * file's statements allow: a file of plain DDL and DML is one round trip, and leaves the session as it found it
      * (a reset inside the transaction is undone with it if the file fails, as are the file's own settings). Returns
      * whether the transaction was committed that way.
@@ -256,6 +256,9 @@ final class ScriptRunner {
             }
         }
         try {
+            if (script.transactional()) {
+                resetBeforeHistory();
+            }
             historyWrite.run();
         } catch (SQLException e) {
             throw new StatementFailed(null, e);
@@ -264,8 +267,21 @@ final class ScriptRunner {
     }
 
     /**
-     * What the last batch ends with before its COMMIT: the history write, then the session reset; empty when the
-     * history write cannot be batched. If preparing them fails, the file runs one statement at a time, which says why.
+     * The history row is the tool's, written as the user who connected: a file's own {@code SET ROLE} (to a role that
+     * may not write the table, or sees it through row level security) or {@code statement_timeout} must not apply to
+     * it. Inside the file's transaction, so a file that fails takes this back too; the dead-client settings that
+     * RESET ALL undoes are made again before the connection's next use, as after any file.
+     */
+    private void resetBeforeHistory() throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute(String.join("; ", RESET));
+        }
+    }
+
+    /**
+     * What the last batch ends with before its COMMIT: the session reset, then the history write (as the user who
+     * connected, see {@link #resetBeforeHistory}); empty when the history write cannot be batched. If preparing them
+     * fails, the file runs one statement at a time, which says why.
      */
     private List<String> committingTail(HistoryWrite historyWrite) throws BatchFailed {
         try {
@@ -273,8 +289,8 @@ final class ScriptRunner {
             if (history.isEmpty()) {
                 return history;
             }
-            List<String> tail = new ArrayList<>(history);
-            tail.addAll(resetStatements());
+            List<String> tail = new ArrayList<>(resetStatements());
+            tail.addAll(history);
             return tail;
         } catch (SQLException e) {
             throw new BatchFailed(e);
@@ -320,7 +336,7 @@ final class ScriptRunner {
     }
 
     /**
-     * The file's statements, then {@code tail} (the history write and the session reset, or nothing), in one round
+     * The file's statements, then {@code tail} (the session reset and the history write, or nothing), in one round
      * trip, then the COMMIT when {@code commits}. None of the statements can end the transaction, which is checked
      * after them. With the COMMIT sent, a lost connection leaves it unknown whether the file landed.
      */

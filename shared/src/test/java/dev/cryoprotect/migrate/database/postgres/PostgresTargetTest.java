@@ -104,6 +104,24 @@ class PostgresTargetTest extends TargetContractTest {
         assertEquals(List.of("0"), TestPostgres.query(url, "SELECT count(*) FROM migrations"), "no history row");
     }
 
+    /** PostgreSQL's error position counts characters: text outside the Basic Multilingual Plane before it is one each. */
+    @Test
+    void theFailingLineIsRightAfterEmojiInTheStatement() {
+        files.write("001_labels.sql", """
+                -- labels shown in the app 🏷️
+                CREATE TABLE labels (
+                  id int PRIMARY KEY,
+                  title text NOT NULL DEFAULT '🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈🎈',
+                  tint no_such_type
+                );
+                """);
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals(5, result.error().line(), result.error().message());
+        assertTrue(result.error().message().startsWith("001_labels.sql:5: ERROR: type \"no_such_type\" does not exist"),
+                result.error().message());
+    }
+
     /** The COMMIT goes in the file's batch; a deferred constraint refuses it there, and nothing of the file stays. */
     @Test
     void aDeferredConstraintRefusedAtCommitLeavesNothingAndSaysWhere() {
@@ -268,6 +286,7 @@ class PostgresTargetTest extends TargetContractTest {
                   FOR SELECT TO authenticated USING (auth.uid() = id);
                 CREATE POLICY "Users update their own profile" ON public.profiles
                   FOR UPDATE TO authenticated USING ((select auth.uid()) = id);
+                CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;
                 CREATE INDEX profiles_username_trgm ON public.profiles USING gin (username gin_trgm_ops);
                 CREATE OR REPLACE FUNCTION public.handle_new_user() RETURNS trigger
                 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$

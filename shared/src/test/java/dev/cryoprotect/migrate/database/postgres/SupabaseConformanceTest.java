@@ -340,6 +340,58 @@ class SupabaseConformanceTest {
     }
 
     /**
+     * The local database has the extensions a new Supabase project has, and no others: a dump's
+     * {@code create extension if not exists pg_trgm with schema public} must create it there, where the next statement
+     * looks for its operator class.
+     */
+    @Test
+    void anExtensionANewProjectLacksIsCreatedWhereTheFileSays() {
+        assertEquals(List.of("pg_stat_statements|extensions", "pgcrypto|extensions", "plpgsql|pg_catalog",
+                "uuid-ossp|extensions"), TestPostgres.query(url, "SELECT extname || '|' || extnamespace::regnamespace"
+                + " FROM pg_extension ORDER BY extname"));
+        files.write("001_search.sql", """
+                create extension if not exists pg_trgm with schema public;
+                create table products (id bigint primary key, name text not null);
+                create index products_name_trgm on products using gin (name public.gin_trgm_ops);
+                """);
+
+        RunResult result = migrator().apply(null, false);
+
+        assertTrue(result.success(), String.valueOf(result.error()));
+        assertEquals(List.of("public"), TestPostgres.query(url,
+                "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"));
+    }
+
+    /**
+     * A file that switches to a role which may not write the history table still gets its row, written by the user who
+     * connected: after statements of its own (001) and at the tail of its batch (002).
+     */
+    @Test
+    void aFilesRoleDoesNotReachItsOwnHistoryRow() {
+        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_reader') THEN"
+                + " CREATE ROLE app_reader; END IF; END $$");
+        files.write("001_read_as_app.sql", """
+                CREATE TABLE notes (id int);
+                GRANT SELECT ON notes TO app_reader;
+                SET ROLE app_reader;
+                SELECT count(*) FROM notes;
+                """);
+        files.write("002_write_as_app.sql", """
+                CREATE TABLE inbox (id int);
+                GRANT INSERT ON inbox TO app_reader;
+                SET ROLE app_reader;
+                INSERT INTO inbox VALUES (1);
+                INSERT INTO inbox VALUES (2);
+                """);
+
+        RunResult result = migrator().apply(null, false);
+
+        assertTrue(result.success(), String.valueOf(result.error()));
+        assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+        assertEquals(List.of("2"), TestPostgres.query(url, "SELECT count(*) FROM inbox"));
+    }
+
+    /**
      * A setting for transactions to come (isolation, read-only) made by one file must not shape the next file's
      * transaction: the session is reset before the next BEGIN, whether the file ended in a batch (the reset rides
      * before its COMMIT) or with a statement of its own.
