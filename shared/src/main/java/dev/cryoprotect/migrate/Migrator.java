@@ -448,7 +448,7 @@ public final class Migrator {
             return new RunResult(target.database().id(), operation, true, run.runId(), initial, initial, steps, true,
                     "dry run: " + (steps.size() - skipped) + " migration(s) would "
                             + (operation.equals("apply") ? "apply" : "roll back") + " cleanly"
-                            + (skipped == 0 ? "" : ", " + skipped + " not tried (they run outside a transaction)")
+                            + (skipped == 0 ? "" : ", " + skipped + " not tried (each says why)")
                             + "; nothing was changed", null);
         }
         return new RunResult(target.database().id(), operation, true, run.runId(), initial, initial, steps, false,

@@ -120,6 +120,7 @@ public final class MigrationLoader {
         if (!problems.isEmpty()) {
             throw new InvalidMigrationsException(problems);
         }
+        orderUnlikeTheSupabaseCli(migrations).ifPresent(warnings::add);
         return new MigrationSet(migrations, schema, indexes, warnings);
     }
 
@@ -173,6 +174,23 @@ public final class MigrationLoader {
             }
         }
         return problems.size() > before ? null : migration.withOps(checked);
+    }
+
+    /**
+     * Versions compare as numbers here; the Supabase CLI runs its files in file-name order. The two agree while every
+     * version has the same number of digits. Where they do not ({@code 20240130_x.sql} among 14-digit versions), say
+     * which file runs at another place than the CLI would run it, so nobody finds out from a failing apply.
+     */
+    private static Optional<String> orderUnlikeTheSupabaseCli(List<Migration> byNumber) {
+        List<String> files = byNumber.stream().flatMap(m -> m.up().stream()).map(SqlScript::fileName).toList();
+        for (int i = 1; i < files.size(); i++) {
+            if (files.get(i - 1).compareTo(files.get(i)) > 0) {
+                return Optional.of(files.get(i - 1) + " runs before " + files.get(i) + " here (versions compare as"
+                        + " numbers), but after it with the Supabase CLI, which runs files in name order; give every"
+                        + " version the same number of digits so both run them in one order");
+            }
+        }
+        return Optional.empty();
     }
 
     private static String known(Map<String, TableSchema> schema) {

@@ -121,7 +121,25 @@ class MigrationLoaderTest {
         assertEquals(List.of("first", "AddTeams", "add.profiles.v2", "auth-hook"), set.migrations().stream()
                 .map(m -> m.name()).toList());
         assertTrue(set.migrations().get(2).down().isPresent(), "the down file pairs by version and name");
-        assertEquals(List.of(), set.warnings());
+        assertEquals(1, set.warnings().size(), set.warnings().toString()); // 1_first.sql: the Supabase CLI runs it third
+        assertTrue(set.warnings().get(0).startsWith("1_first.sql runs before 003_AddTeams.sql here"), set.warnings().get(0));
+    }
+
+    @Test
+    void aVersionWithFewerDigitsThatTheSupabaseCliWouldRunElsewhereIsNamed() {
+        file("20240101120000_notes.sql", "SELECT 1;").file("20240102_colour.sql", "SELECT 2;")
+                .file("20240103090000_tags.sql", "SELECT 3;");
+        MigrationSet set = load();
+        assertEquals(List.of("20240102", "20240101120000", "20240103090000"), set.migrations().stream()
+                .map(m -> m.version().text()).toList());
+        assertEquals(List.of("20240102_colour.sql runs before 20240101120000_notes.sql here (versions compare as"
+                + " numbers), but after it with the Supabase CLI, which runs files in name order; give every version"
+                + " the same number of digits so both run them in one order"), set.warnings());
+
+        MigrationSet sameWidth = MigrationLoader.load(List.of(
+                new SourceFile("9_a.sql", "SELECT 1;".getBytes(StandardCharsets.UTF_8)),
+                new SourceFile("10_b.sql", "SELECT 1;".getBytes(StandardCharsets.UTF_8))));
+        assertTrue(sameWidth.warnings().get(0).startsWith("9_a.sql runs before 10_b.sql here"), sameWidth.warnings().toString());
     }
 
     @Test

@@ -245,6 +245,11 @@ public final class PostgresTarget implements DatabaseTarget {
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(),
                             up ? StepOutcome.WOULD_APPLY : StepOutcome.WOULD_ROLL_BACK, millisSince(started), null));
                 } catch (ScriptRunner.StatementFailed f) {
+                    if (UNSAFE_NEW_ENUM_VALUE.equals(f.error.getSQLState())
+                            && steps.stream().anyMatch(s -> s.outcome() != StepOutcome.SKIPPED)) {
+                        notTriedAfterEnumValue(migrations.subList(migrations.indexOf(m), migrations.size()), up, steps);
+                        break;
+                    }
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.FAILED,
                             millisSince(started), PostgresErrors.statementFailed(config, script, f.statement, f.error)
                             .getMessage()));
@@ -265,6 +270,26 @@ public final class PostgresTarget implements DatabaseTarget {
             autoCommit();
         }
         return steps;
+    }
+
+    /** PostgreSQL's "unsafe use of new value" of an enum: one added by a transaction that has not committed yet. */
+    private static final String UNSAFE_NEW_ENUM_VALUE = "55P04";
+
+    /**
+     * A file used an enum value that an earlier file of this dry run may have added. A real apply commits that file
+     * first and the use is fine; the dry run's one transaction cannot, so it cannot tell, and says so rather than
+     * report a failure the apply would not have. The files from there on are not tried: they may build on this one.
+     */
+    private static void notTriedAfterEnumValue(List<Migration> rest, boolean up, List<StepResult> steps) {
+        String first = (up ? rest.get(0).up() : rest.get(0).down()).orElseThrow().fileName();
+        for (Migration m : rest) {
+            SqlScript script = up ? m.up().orElseThrow() : m.down().orElseThrow();
+            steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.SKIPPED, 0,
+                    m == rest.get(0) ? "uses a value added to an enum earlier in this dry run, which PostgreSQL allows"
+                    + " only once that is committed (a real run commits each file first); a dry run cannot commit, so"
+                    + " this file and those after it were not tried" : "comes after " + first + ", which the dry run"
+                    + " could not try; not tried"));
+        }
     }
 
     @Override

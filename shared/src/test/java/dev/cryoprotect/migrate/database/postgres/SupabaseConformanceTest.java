@@ -340,6 +340,42 @@ class SupabaseConformanceTest {
     }
 
     /**
+     * One file adds a value to an enum, the next uses it. Applied, each file commits first and both succeed; a dry run
+     * holds them in one transaction, where PostgreSQL refuses the use. The dry run must say it could not try the second
+     * file (and those after it), not that it would fail. A file that adds and uses a value itself does fail, in both.
+     */
+    @Test
+    void aDryRunDoesNotReportAnEnumValueAddedByAnEarlierFileAsAFailure() {
+        files.write("001_levels.sql", "CREATE TYPE level AS ENUM ('low');\nCREATE TABLE tasks (id int, lvl level);\n");
+        files.write("002_add_high.sql", "ALTER TYPE level ADD VALUE 'high';\n");
+        files.write("003_use_high.sql", "INSERT INTO tasks VALUES (1, 'high');\n");
+        files.write("004_more.sql", "CREATE TABLE later (id int);\n");
+        assertTrue(migrator().apply(Version.parse("001"), false).success());
+
+        RunResult dry = migrator().apply(null, true);
+
+        assertTrue(dry.success(), dry.message());
+        assertEquals(List.of("would_apply", "skipped", "skipped"), dry.steps().stream()
+                .map(s -> s.outcome().id()).toList(), dry.message());
+        assertTrue(dry.steps().get(1).message().startsWith("uses a value added to an enum earlier in this dry run"),
+                dry.steps().get(1).message());
+        assertEquals("comes after 003_use_high.sql, which the dry run could not try; not tried",
+                dry.steps().get(2).message());
+        assertEquals("dry run: 1 migration(s) would apply cleanly, 2 not tried (each says why); nothing was changed",
+                dry.message());
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+
+        RunResult applied = migrator().apply(null, false);
+        assertTrue(applied.success(), String.valueOf(applied.error()));
+        assertEquals(List.of("high"), TestPostgres.query(url, "SELECT lvl::text FROM tasks"));
+
+        files.write("005_add_and_use.sql", "ALTER TYPE level ADD VALUE 'urgent';\nINSERT INTO tasks VALUES (2, 'urgent');\n");
+        RunResult sameFile = migrator().apply(null, true);
+        assertFalse(sameFile.success());
+        assertEquals(List.of("failed"), sameFile.steps().stream().map(s -> s.outcome().id()).toList());
+    }
+
+    /**
      * The local database has the extensions a new Supabase project has, and no others: a dump's
      * {@code create extension if not exists pg_trgm with schema public} must create it there, where the next statement
      * looks for its operator class.
