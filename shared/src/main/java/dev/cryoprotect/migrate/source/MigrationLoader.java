@@ -209,7 +209,13 @@ public final class MigrationLoader {
             }
             String firstLine = text.substring(0, lineEnd).strip();
             boolean transactional = !firstLine.equalsIgnoreCase(SqlScript.NO_TRANSACTION_MARKER);
-            List<SqlStatement> statements = SqlSplitter.split(text);
+            List<Integer> psqlOnly = new ArrayList<>();
+            List<SqlStatement> statements = SqlSplitter.split(text, psqlOnly);
+            if (!psqlOnly.isEmpty()) {
+                warnings.add(file + ": pg_dump's \\restrict/\\unrestrict (line" + (psqlOnly.size() == 1 ? " " : "s ")
+                        + psqlOnly.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                        + ") skipped: they guard psql's own meta-commands and mean nothing to the server");
+            }
             if (transactional) {
                 TransactionControl.Result checked = TransactionControl.check(file, statements);
                 if (!checked.problems().isEmpty()) {
@@ -220,7 +226,7 @@ public final class MigrationLoader {
                 statements = checked.statements();
             }
             return new SqlScript(file, text, Checksums.sha256(text), transactional, statements);
-        } catch (SqlSplitter.UnterminatedException e) {
+        } catch (SqlSplitter.SplitException e) {
             problems.add(new Problem(file, e.line(), e.getMessage()));
             return null;
         }

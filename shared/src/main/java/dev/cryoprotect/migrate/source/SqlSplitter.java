@@ -15,14 +15,18 @@ import java.util.Locale;
  */
 public final class SqlSplitter {
 
-    /** A quote or comment that never ends; {@code line} is where it starts. */
-    public static final class UnterminatedException extends Exception {
+    /** Text that cannot be split into statements: a quote or comment that never ends, a psql meta-command. */
+    public static final class SplitException extends Exception {
         private static final long serialVersionUID = 1L;
         private final int line;
 
-        UnterminatedException(String what, int line) {
-            super("unterminated " + what + " starting on line " + line);
+        SplitException(String message, int line) {
+            super(message);
             this.line = line;
+        }
+
+        static SplitException unterminated(String what, int line) {
+            return new SplitException("unterminated " + what + " starting on line " + line, line);
         }
 
         public int line() {
@@ -33,16 +37,31 @@ public final class SqlSplitter {
     private final String sql;
     private int pos;
     private int line = 1;
+    private final List<Integer> skippedMetaCommands = new ArrayList<>();
 
     private SqlSplitter(String sql) {
         this.sql = sql;
     }
 
-    public static List<SqlStatement> split(String sql) throws UnterminatedException {
-        return new SqlSplitter(sql).run();
+    public static List<SqlStatement> split(String sql) throws SplitException {
+        return split(sql, new ArrayList<>());
     }
 
-    private List<SqlStatement> run() throws UnterminatedException {
+    /**
+     * As {@link #split(String)}, adding to {@code skippedLines} the lines of pg_dump's restrict and unrestrict
+     * lines (a backslash, then the word): psql meta-commands (pg_dump 17.6 and later writes them around a dump) that only guard psql's
+     * own meta-commands, so running the SQL without them changes nothing. Any other meta-command ({@code \set},
+     * {@code \connect}, {@code \i}) is refused: what it does, only psql can do.
+     */
+    public static List<SqlStatement> split(String sql, List<Integer> skippedLines) throws SplitException {
+        SqlSplitter splitter = new SqlSplitter(sql);
+        List<SqlStatement> statements = splitter.run();
+        skippedLines.addAll(splitter.skippedMetaCommands);
+        return statements;
+    }
+
+
+    private List<SqlStatement> run() throws SplitException {
         List<SqlStatement> statements = new ArrayList<>();
         int start = -1;          // first significant character of the current statement
         int startLine = 0;
@@ -59,7 +78,10 @@ public final class SqlSplitter {
                 start = pos; // statements start at their first code character, after any leading comments
                 startLine = line;
             }
-            if (c == '\n') {
+            if (c == '\\' && start == pos) {
+                skipMetaCommand();
+                start = -1;
+            } else if (c == '\n') {
                 line++;
                 pos++;
             } else if (c == '-' && peek(1) == '-') {
@@ -126,7 +148,7 @@ public final class SqlSplitter {
             "(?is)^COPY\\s.*\\bFROM\\s+STDIN\\b");
 
     /** The COPY statement with its data: the lines after it up to a line {@code \.}, which it consumes too. */
-    private SqlStatement copyStatement(String text, int startLine) throws UnterminatedException {
+    private SqlStatement copyStatement(String text, int startLine) throws SplitException {
         int copyLine = line;
         while (pos < sql.length() && sql.charAt(pos) != '\n') {
             pos++; // the rest of the COPY line: psql reads data from the next line on
@@ -147,7 +169,20 @@ public final class SqlSplitter {
             }
             data.append(row.endsWith("\r") ? row.substring(0, row.length() - 1) : row).append('\n');
         }
-        throw new UnterminatedException("COPY data (no line \\. ends it)", copyLine);
+        throw SplitException.unterminated("COPY data (no line \\. ends it)", copyLine);
+    }
+
+    /** A psql meta-command where a statement would start: its line is skipped, or refused (see {@link #split}). */
+    private void skipMetaCommand() throws SplitException {
+        int end = sql.indexOf('\n', pos);
+        String command = sql.substring(pos, end < 0 ? sql.length() : end).strip();
+        String name = command.split("\\s+", 2)[0];
+        if (!name.equals("\\restrict") && !name.equals("\\unrestrict")) {
+            throw new SplitException("psql meta-command " + name + " on line " + line + ": only psql can run it, and"
+                    + " this tool sends SQL to the server; remove the line (or do in SQL what it did)", line);
+        }
+        skippedMetaCommands.add(line);
+        pos = end < 0 ? sql.length() : end; // the newline itself is counted by the loop
     }
 
     /** The statement with its comments blanked, for looking at its words. */
@@ -166,7 +201,7 @@ public final class SqlSplitter {
         }
     }
 
-    private void skipBlockComment() throws UnterminatedException {
+    private void skipBlockComment() throws SplitException {
         int openedOn = line;
         int depth = 0;
         while (pos < sql.length()) {
@@ -187,10 +222,10 @@ public final class SqlSplitter {
                 pos++;
             }
         }
-        throw new UnterminatedException("block comment", openedOn);
+        throw SplitException.unterminated("block comment", openedOn);
     }
 
-    private void skipQuoted(char quote, boolean backslashEscapes, String what) throws UnterminatedException {
+    private void skipQuoted(char quote, boolean backslashEscapes, String what) throws SplitException {
         int openedOn = line;
         pos++;
         while (pos < sql.length()) {
@@ -215,7 +250,7 @@ public final class SqlSplitter {
             }
             pos++;
         }
-        throw new UnterminatedException(what, openedOn);
+        throw SplitException.unterminated(what, openedOn);
     }
 
     /** The dollar-quote tag ("$$" or "$name$") starting at {@code i}, or null when this '$' opens none. */
@@ -236,11 +271,11 @@ public final class SqlSplitter {
         return null;
     }
 
-    private void skipDollarQuoted(String tag) throws UnterminatedException {
+    private void skipDollarQuoted(String tag) throws SplitException {
         int openedOn = line;
         int close = sql.indexOf(tag, pos + tag.length());
         if (close < 0) {
-            throw new UnterminatedException("dollar-quoted string " + tag, openedOn);
+            throw SplitException.unterminated("dollar-quoted string " + tag, openedOn);
         }
         int end = close + tag.length();
         for (int i = pos; i < end; i++) {

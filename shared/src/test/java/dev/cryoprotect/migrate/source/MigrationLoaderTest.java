@@ -143,6 +143,22 @@ class MigrationLoaderTest {
     }
 
     @Test
+    void aDumpsRestrictLinesAreSkippedWithANoticeAndAnotherMetaCommandRefusesTheFile() {
+        file("20240101000000_remote_schema.sql", "\\restrict abc\nCREATE TABLE t (id int);\n\\unrestrict abc\n");
+        MigrationSet set = load();
+        assertEquals(List.of("CREATE TABLE t (id int);"), set.migrations().get(0).up().orElseThrow().statements()
+                .stream().map(s -> s.sql()).toList());
+        assertEquals(List.of("20240101000000_remote_schema.sql: pg_dump's \\restrict/\\unrestrict (lines 1, 3) skipped:"
+                + " they guard psql's own meta-commands and mean nothing to the server"), set.warnings());
+
+        file("20240102000000_seed.sql", "\\i seed_data.sql\n");
+        Problem p = onlyProblem();
+        assertEquals("20240102000000_seed.sql", p.file());
+        assertEquals(1, p.line());
+        assertTrue(p.message().startsWith("psql meta-command \\i on line 1"), p.message());
+    }
+
+    @Test
     void strayFilesAreSkippedWithAOneLineWarningAndBlockNothing() {
         file("add_teams.sql", "SELECT 1;").file("README.md", "# notes").file("chembl_fix.sql", "UPDATE x SET y = 1;")
                 .file("001_a.sql", "SELECT 1;").file(".gitkeep", "").file("001_a.SQL", "SELECT 1;");

@@ -75,9 +75,34 @@ class SqlSplitterTest {
 
     @Test
     void unterminatedDollarQuoteIsAnError() {
-        SqlSplitter.UnterminatedException e = assertThrows(SqlSplitter.UnterminatedException.class,
+        SqlSplitter.SplitException e = assertThrows(SqlSplitter.SplitException.class,
                 () -> SqlSplitter.split("SELECT 1;\nDO $$ BEGIN\n"));
         assertEquals(2, e.line());
+    }
+
+    /** pg_dump 17.6+ writes these two around a dump; they guard psql's own meta-commands and are not SQL. */
+    @Test
+    void pgDumpsRestrictLinesAreSkippedAndOtherMetaCommandsRefused() throws Exception {
+        String dump = """
+                -- a dump
+                \\restrict k3yFromTheDump
+
+                SET statement_timeout = 0;
+                CREATE TABLE public.notes (body text DEFAULT E'a\\\\b');
+                \\unrestrict k3yFromTheDump
+                """;
+        List<Integer> skipped = new java.util.ArrayList<>();
+        var statements = SqlSplitter.split(dump, skipped);
+        assertEquals(List.of("SET statement_timeout = 0;", "CREATE TABLE public.notes (body text DEFAULT E'a\\\\b');"),
+                statements.stream().map(s -> s.sql()).toList());
+        assertEquals(List.of(4, 5), statements.stream().map(s -> s.startLine()).toList());
+        assertEquals(List.of(2, 6), skipped);
+
+        SqlSplitter.SplitException e = assertThrows(SqlSplitter.SplitException.class,
+                () -> SqlSplitter.split("SELECT 1;\n\\set ON_ERROR_STOP on\nSELECT 2;\n"));
+        assertEquals(2, e.line());
+        assertEquals("psql meta-command \\set on line 2: only psql can run it, and this tool sends SQL to the server;"
+                + " remove the line (or do in SQL what it did)", e.getMessage());
     }
 
     @Test
@@ -107,7 +132,7 @@ class SqlSplitterTest {
 
     @Test
     void copyDataWithoutItsEndMarkerIsUnterminated() {
-        SqlSplitter.UnterminatedException e = assertThrows(SqlSplitter.UnterminatedException.class,
+        SqlSplitter.SplitException e = assertThrows(SqlSplitter.SplitException.class,
                 () -> SqlSplitter.split("SELECT 1;\nCOPY t (a) FROM stdin;\n1\n2\n"));
         assertEquals(2, e.line());
         assertTrue(e.getMessage().contains("COPY data"), e.getMessage());
