@@ -208,13 +208,21 @@ public final class MigrationLoader {
                 lineEnd++;
             }
             String firstLine = text.substring(0, lineEnd).strip();
-            boolean transactional = !firstLine.equalsIgnoreCase(SqlScript.NO_TRANSACTION_MARKER);
+            boolean marked = firstLine.equalsIgnoreCase(SqlScript.NO_TRANSACTION_MARKER);
             List<Integer> psqlOnly = new ArrayList<>();
             List<SqlStatement> statements = SqlSplitter.split(text, psqlOnly);
             if (!psqlOnly.isEmpty()) {
                 warnings.add(file + ": pg_dump's \\restrict/\\unrestrict (line" + (psqlOnly.size() == 1 ? " " : "s ")
                         + psqlOnly.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                         + ") skipped: they guard psql's own meta-commands and mean nothing to the server");
+            }
+            SqlStatement outsideOnly = marked ? null : TransactionControl.firstOutsideTransactionOnly(statements);
+            boolean transactional = !marked && outsideOnly == null;
+            if (outsideOnly != null) {
+                warnings.add(file + ": runs outside a transaction, statement by statement, as if marked '"
+                        + SqlScript.NO_TRANSACTION_MARKER + "': line " + outsideOnly.startLine() + " cannot run inside"
+                        + " one (the Supabase CLI runs it outside too). If it stops part way, 'migrate apply --resume'"
+                        + " finishes it");
             }
             if (transactional) {
                 TransactionControl.Result checked = TransactionControl.check(file, statements);

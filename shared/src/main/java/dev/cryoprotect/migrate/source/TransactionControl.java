@@ -17,11 +17,7 @@ import java.util.regex.Pattern;
  * they do not end the transaction.
  */
 final class TransactionControl {
-    private static final Pattern WORDS = Pattern.compile("[A-Za-z_]+");
     private static final Pattern COMMENTS = Pattern.compile("(?s)/\\*.*?\\*/|--[^\n]*");
-    /** The first words of every statement {@link #kind} looks further at. */
-    private static final java.util.Set<String> CONTROL_WORDS = java.util.Set.of("BEGIN", "START", "COMMIT", "END",
-            "ROLLBACK", "ABORT", "PREPARE");
 
     /** The statements to run and what was said about them. */
     record Result(List<SqlStatement> statements, List<Problem> problems, List<String> notices) {
@@ -39,7 +35,7 @@ final class TransactionControl {
         SqlStatement open = null; // the BEGIN of the pair being absorbed
         for (int i = 0; i < statements.size() && problems.isEmpty(); i++) { // the first refusal is the one to fix
             SqlStatement statement = statements.get(i);
-            List<String> words = mayControlTransactions(statement.sql()) ? words(statement.sql()) : List.of();
+            List<String> words = words(statement.sql());
             Kind kind = kind(words);
             switch (kind) {
                 case NONE -> kept.add(statement);
@@ -88,34 +84,76 @@ final class TransactionControl {
         return new Result(kept, problems, notices);
     }
 
+    /**
+     * The first statement PostgreSQL refuses to run inside a transaction block, or null: {@code CREATE [UNIQUE] INDEX
+     * CONCURRENTLY}, {@code DROP INDEX CONCURRENTLY}, {@code REINDEX … CONCURRENTLY} (and of a whole database or
+     * system), {@code VACUUM}, {@code ALTER SYSTEM}, {@code CREATE|DROP DATABASE|TABLESPACE}. The Supabase CLI runs such
+     * statements outside its transaction, so a file holding one runs as a {@code -- migrate:no-transaction} file does.
+     */
+    static SqlStatement firstOutsideTransactionOnly(List<SqlStatement> statements) {
+        for (SqlStatement statement : statements) {
+            List<String> w = words(statement.sql());
+            String first = w.isEmpty() ? "" : w.get(0);
+            String second = w.size() > 1 ? w.get(1) : "";
+            boolean outsideOnly = switch (first) {
+                case "CREATE" -> second.equals("INDEX") && at(w, 2, "CONCURRENTLY")
+                        || second.equals("UNIQUE") && at(w, 2, "INDEX") && at(w, 3, "CONCURRENTLY")
+                        || second.equals("DATABASE") || second.equals("TABLESPACE");
+                case "DROP" -> second.equals("INDEX") && at(w, 2, "CONCURRENTLY")
+                        || second.equals("DATABASE") || second.equals("TABLESPACE");
+                case "REINDEX" -> w.subList(0, Math.min(w.size(), 5)).contains("CONCURRENTLY")
+                        || w.stream().skip(1).filter(REINDEX_KINDS::contains).findFirst()
+                        .filter(kind -> kind.equals("DATABASE") || kind.equals("SYSTEM")).isPresent();
+                case "VACUUM" -> true;
+                case "ALTER" -> second.equals("SYSTEM");
+                default -> false;
+            };
+            if (outsideOnly) {
+                return statement;
+            }
+        }
+        return null;
+    }
+
+    private static final java.util.Set<String> REINDEX_KINDS = java.util.Set.of("INDEX", "TABLE", "SCHEMA", "DATABASE",
+            "SYSTEM");
+
+    private static boolean at(List<String> words, int index, String word) {
+        return words.size() > index && words.get(index).equals(word);
+    }
+
     private static Problem refusal(String file, SqlStatement statement, String what) {
         return new Problem(file, statement.startLine(), what + ". Nothing was run. Remove it (the file runs in one"
                 + " transaction already), or put '" + SqlScript.NO_TRANSACTION_MARKER + "' on the first line to manage"
                 + " transactions yourself");
     }
 
-    /** The first words of a statement, upper case (statements start at their first code character). */
+    /**
+     * The first words (runs of ASCII letters and underscores) of a statement's first 200 characters, upper case, with
+     * its comments skipped. Read by hand: this runs for every statement of every file, each time the files load.
+     */
     private static List<String> words(String sql) {
         List<String> words = new ArrayList<>();
-        String head = sql.length() > 200 ? sql.substring(0, 200) : sql;
-        Matcher m = WORDS.matcher(COMMENTS.matcher(head).replaceAll(" "));
-        while (m.find() && words.size() < 8) {
-            words.add(m.group().toUpperCase(Locale.ROOT));
+        int end = Math.min(sql.length(), 200);
+        int i = 0;
+        while (i < end && words.size() < 8) {
+            if (sql.startsWith("--", i)) {
+                int newline = sql.indexOf('\n', i);
+                i = newline < 0 ? end : newline + 1;
+            } else if (sql.startsWith("/*", i)) {
+                int close = sql.indexOf("*/", i + 2);
+                i = close < 0 ? end : close + 2;
+            } else if (isWordChar(sql.charAt(i))) {
+                int start = i;
+                while (i < end && isWordChar(sql.charAt(i))) {
+                    i++;
+                }
+                words.add(sql.substring(start, i).toUpperCase(Locale.ROOT));
+            } else {
+                i++;
+            }
         }
         return words;
-    }
-
-    /**
-     * False when the statement's leading word rules out transaction control, which is nearly every statement: the
-     * full look at its words (comments removed) is then not needed.
-     */
-    private static boolean mayControlTransactions(String sql) {
-        int end = 0;
-        while (end < sql.length() && isWordChar(sql.charAt(end))) {
-            end++;
-        }
-        // a comment or another character first: look properly
-        return end == 0 || CONTROL_WORDS.contains(sql.substring(0, end).toUpperCase(Locale.ROOT));
     }
 
     private static boolean isWordChar(char c) {

@@ -103,6 +103,21 @@ class TransactionControlTest {
     }
 
     @Test
+    void aFileWithAStatementThatOnlyRunsOutsideATransactionRunsOutsideOne() {
+        for (String statement : List.of("VACUUM ANALYZE t;", "create index concurrently i on t (x);",
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);", "DROP INDEX CONCURRENTLY IF EXISTS i;",
+                "REINDEX (VERBOSE) TABLE CONCURRENTLY t;", "reindex database app;", "ALTER SYSTEM SET work_mem = '8MB';",
+                "CREATE DATABASE other;", "create /* x */ index\n  concurrently i on t (x);")) {
+            assertFalse(up("CREATE TABLE t (x int);\n" + statement + "\n").transactional(), statement);
+        }
+        for (String statement : List.of("CREATE INDEX concurrently_built ON t (x);", "REINDEX TABLE t;",
+                "ALTER TABLE system_settings ADD COLUMN y int;", "COMMENT ON TABLE t IS 'vacuum concurrently';",
+                "CREATE INDEX i ON t (x); -- concurrently later")) {
+            assertTrue(up("CREATE TABLE t (x int);\n" + statement + "\n").transactional(), statement);
+        }
+    }
+
+    @Test
     void aBeginWithoutCommitAndANestedBeginAreRefused() {
         assertTrue(refused("BEGIN;\nSELECT 1;\n").message().startsWith("BEGIN has no COMMIT"));
         Problem nested = refused("BEGIN;\nBEGIN;\nSELECT 1;\nCOMMIT;\nCOMMIT;\n");

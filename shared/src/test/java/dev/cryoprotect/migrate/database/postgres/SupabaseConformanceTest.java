@@ -188,13 +188,31 @@ class SupabaseConformanceTest {
         assertEquals(List.of("kept"), TestPostgres.tables(url, "public"), "what ran before it stayed; the rest never ran");
     }
 
+    /**
+     * A file with a statement PostgreSQL runs only outside a transaction block runs as a no-transaction file, as the
+     * Supabase CLI runs such statements outside its transaction: no marker needed, and a notice says so.
+     */
     @Test
-    void aStatementThatCannotRunInATransactionSaysHowToRunIt() {
-        files.write("001_index.sql", "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n");
-        RunResult result = migrator().apply(null, false);
-        assertEquals(2, result.error().line());
-        assertTrue(result.error().message().contains("cannot run inside a transaction: put '-- migrate:no-transaction'"
-                + " on the first line"), result.error().message());
+    void aStatementThatCannotRunInATransactionRunsItsFileOutsideOne() {
+        files.write("001_index.sql", "CREATE TABLE t (id int);\n-- concurrently: writers are not blocked\n"
+                + "create unique index /* a comment */ concurrently t_id ON t (id);\n");
+        files.write("001_index.down.sql", "DROP INDEX CONCURRENTLY t_id;\nDROP TABLE t;\n");
+        List<String> notices = new ArrayList<>();
+        PostgresTarget target = new PostgresTarget(TestPostgres.config(url));
+        targets.add(target);
+        Migrator migrator = Migrator.configure().source(new DirectorySource(dir)).target(target)
+                .lockTimeout(Duration.ofSeconds(5)).warnings(notices::add).load();
+
+        RunResult result = migrator.apply(null, false);
+
+        assertTrue(result.success(), String.valueOf(result.error()));
+        assertEquals(List.of("t_id|true"), TestPostgres.query(url, "SELECT c.relname || '|' || i.indisvalid FROM pg_index i"
+                + " JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 't_id'"));
+        assertTrue(notices.contains("001_index.sql: runs outside a transaction, statement by statement, as if marked"
+                + " '-- migrate:no-transaction': line 3 cannot run inside one (the Supabase CLI runs it outside too)."
+                + " If it stops part way, 'migrate apply --resume' finishes it"), notices.toString());
+        assertTrue(migrator.rollback(null, false).success());
+        assertEquals(List.of(), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList());
     }
 
     /** pgvector, the extension Supabase projects use most, is built into the embedded binaries (Linux x86_64). */
