@@ -15,7 +15,7 @@ import java.util.Locale;
  */
 public final class SqlSplitter {
 
-    /** Text that cannot be split into statements: a quote or comment that never ends, a psql meta-command. */
+    /** Text that cannot be split into statements: a quote or comment that never ends. */
     public static final class SplitException extends Exception {
         private static final long serialVersionUID = 1L;
         private final int line;
@@ -48,10 +48,10 @@ public final class SqlSplitter {
     }
 
     /**
-     * As {@link #split(String)}, adding to {@code skippedLines} the lines of pg_dump's restrict and unrestrict
-     * lines (a backslash, then the word): psql meta-commands (pg_dump 17.6 and later writes them around a dump) that only guard psql's
-     * own meta-commands, so running the SQL without them changes nothing. Any other meta-command ({@code \set},
-     * {@code \connect}, {@code \i}) is refused: what it does, only psql can do.
+     * As {@link #split(String)}, skipping pg_dump's restrict and unrestrict lines (a backslash, then the word) where a
+     * statement would start, and adding their numbers to {@code skippedLines}. pg_dump 17.6 and later writes them
+     * around a dump; they only guard psql's own meta-commands, so running the SQL without them changes nothing. Other
+     * meta-commands stay in the text, where the server refuses them and the error names their line.
      */
     public static List<SqlStatement> split(String sql, List<Integer> skippedLines) throws SplitException {
         SqlSplitter splitter = new SqlSplitter(sql);
@@ -78,8 +78,10 @@ public final class SqlSplitter {
                 start = pos; // statements start at their first code character, after any leading comments
                 startLine = line;
             }
-            if (c == '\\' && start == pos) {
-                skipMetaCommand();
+            if (c == '\\' && start == pos && isRestrictLine()) {
+                skippedMetaCommands.add(line);
+                int end = sql.indexOf('\n', pos);
+                pos = end < 0 ? sql.length() : end; // the newline itself is counted below
                 start = -1;
             } else if (c == '\n') {
                 line++;
@@ -172,17 +174,11 @@ public final class SqlSplitter {
         throw SplitException.unterminated("COPY data (no line \\. ends it)", copyLine);
     }
 
-    /** A psql meta-command where a statement would start: its line is skipped, or refused (see {@link #split}). */
-    private void skipMetaCommand() throws SplitException {
+    /** Whether the line from here is pg_dump's restrict or unrestrict meta-command (see {@link #split}). */
+    private boolean isRestrictLine() {
         int end = sql.indexOf('\n', pos);
-        String command = sql.substring(pos, end < 0 ? sql.length() : end).strip();
-        String name = command.split("\\s+", 2)[0];
-        if (!name.equals("\\restrict") && !name.equals("\\unrestrict")) {
-            throw new SplitException("psql meta-command " + name + " on line " + line + ": only psql can run it, and"
-                    + " this tool sends SQL to the server; remove the line (or do in SQL what it did)", line);
-        }
-        skippedMetaCommands.add(line);
-        pos = end < 0 ? sql.length() : end; // the newline itself is counted by the loop
+        String name = sql.substring(pos, end < 0 ? sql.length() : end).strip().split("\\s+", 2)[0];
+        return name.equals("\\restrict") || name.equals("\\unrestrict");
     }
 
     /** The statement with its comments blanked, for looking at its words. */

@@ -86,13 +86,20 @@ final class TransactionControl {
 
     /**
      * The first statement PostgreSQL refuses to run inside a transaction block, or null: {@code CREATE [UNIQUE] INDEX
-     * CONCURRENTLY}, {@code DROP INDEX CONCURRENTLY}, {@code REINDEX … CONCURRENTLY} (and of a whole database or
-     * system), {@code VACUUM}, {@code ALTER SYSTEM}, {@code CREATE|DROP DATABASE|TABLESPACE}. The Supabase CLI runs such
+     * CONCURRENTLY}, {@code DROP INDEX CONCURRENTLY}, {@code REINDEX … CONCURRENTLY} (and of a whole schema, database
+     * or system), {@code VACUUM}, {@code ALTER SYSTEM}, {@code ALTER TABLE … DETACH PARTITION … CONCURRENTLY},
+     * {@code CREATE|DROP DATABASE|TABLESPACE}. The Supabase CLI runs such
      * statements outside its transaction, so a file holding one runs as a {@code -- migrate:no-transaction} file does.
+     * Not a file with transaction control of its own (a BEGIN block around the statement would fail the same way
+     * outside a transaction, and half-way): that file stays one transaction, and the server's refusal says to mark it.
      */
     static SqlStatement firstOutsideTransactionOnly(List<SqlStatement> statements) {
+        SqlStatement found = null;
         for (SqlStatement statement : statements) {
             List<String> w = words(statement.sql());
+            if (kind(w) != Kind.NONE) {
+                return null;
+            }
             String first = w.isEmpty() ? "" : w.get(0);
             String second = w.size() > 1 ? w.get(1) : "";
             boolean outsideOnly = switch (first) {
@@ -103,16 +110,17 @@ final class TransactionControl {
                         || second.equals("DATABASE") || second.equals("TABLESPACE");
                 case "REINDEX" -> w.subList(0, Math.min(w.size(), 5)).contains("CONCURRENTLY")
                         || w.stream().skip(1).filter(REINDEX_KINDS::contains).findFirst()
-                        .filter(kind -> kind.equals("DATABASE") || kind.equals("SYSTEM")).isPresent();
+                        .filter(kind -> !kind.equals("INDEX") && !kind.equals("TABLE")).isPresent();
                 case "VACUUM" -> true;
-                case "ALTER" -> second.equals("SYSTEM");
+                case "ALTER" -> second.equals("SYSTEM")
+                        || second.equals("TABLE") && w.contains("DETACH") && w.contains("CONCURRENTLY");
                 default -> false;
             };
-            if (outsideOnly) {
-                return statement;
+            if (outsideOnly && found == null) {
+                found = statement;
             }
         }
-        return null;
+        return found;
     }
 
     private static final java.util.Set<String> REINDEX_KINDS = java.util.Set.of("INDEX", "TABLE", "SCHEMA", "DATABASE",
@@ -136,7 +144,7 @@ final class TransactionControl {
         List<String> words = new ArrayList<>();
         int end = Math.min(sql.length(), 200);
         int i = 0;
-        while (i < end && words.size() < 8) {
+        while (i < end && words.size() < 12) {
             if (sql.startsWith("--", i)) {
                 int newline = sql.indexOf('\n', i);
                 i = newline < 0 ? end : newline + 1;

@@ -107,9 +107,14 @@ class TransactionControlTest {
         for (String statement : List.of("VACUUM ANALYZE t;", "create index concurrently i on t (x);",
                 "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);", "DROP INDEX CONCURRENTLY IF EXISTS i;",
                 "REINDEX (VERBOSE) TABLE CONCURRENTLY t;", "reindex database app;", "ALTER SYSTEM SET work_mem = '8MB';",
-                "CREATE DATABASE other;", "create /* x */ index\n  concurrently i on t (x);")) {
+                "CREATE DATABASE other;", "create /* x */ index\n  concurrently i on t (x);", "REINDEX SCHEMA app;",
+                "ALTER TABLE public.events DETACH PARTITION public.events_2023 CONCURRENTLY;")) {
             assertFalse(up("CREATE TABLE t (x int);\n" + statement + "\n").transactional(), statement);
         }
+        // with transaction control of its own, the file stays one transaction, its BEGIN/COMMIT absorbed
+        SqlScript wrapped = up("BEGIN;\nCREATE TABLE t (x int);\nCREATE INDEX CONCURRENTLY i ON t (x);\nCOMMIT;\n");
+        assertTrue(wrapped.transactional());
+        assertEquals(List.of("CREATE TABLE t (x int);", "CREATE INDEX CONCURRENTLY i ON t (x);"), sql(wrapped));
         for (String statement : List.of("CREATE INDEX concurrently_built ON t (x);", "REINDEX TABLE t;",
                 "ALTER TABLE system_settings ADD COLUMN y int;", "COMMENT ON TABLE t IS 'vacuum concurrently';",
                 "CREATE INDEX i ON t (x); -- concurrently later")) {

@@ -76,7 +76,8 @@ final class PostgresErrors {
         }
         message.append(": ").append(server == null ? e.getMessage() : describe(server));
         if (atCommit) {
-            message.append(" (at COMMIT, where deferred constraints are checked; the migration was rolled back)");
+            message.append(" (at the end of the file, where deferred constraints are checked; the migration was rolled"
+                    + " back)");
         } else if (statement == null) {
             message.append(" (while recording the history row)");
         }
@@ -89,11 +90,11 @@ final class PostgresErrors {
                     + " (postgresql://postgres:postgres@127.0.0.1:54322/postgres) or a Supabase branch"
                     : "Install extension \"" + extension + "\" on that server (on Supabase: Database >"
                     + " Extensions), or run against a database that has it");
-        } else if (sqlState.equals("55P04")) {
+        } else if (sqlState.equals("55P04") && script.transactional()) {
             message.append(". The file runs in one transaction (its own BEGIN/COMMIT blocks are merged into it), so a"
                     + " value added to an enum cannot be used in the same file: put '").append(SqlScript.NO_TRANSACTION_MARKER)
                     .append("' on the first line to run its own transactions as written, or move the use to the next file");
-        } else if (sqlState.equals("25001")) {
+        } else if (sqlState.equals("25001") && script.transactional()) {
             message.append(". This statement cannot run inside a transaction: put '")
                     .append(SqlScript.NO_TRANSACTION_MARKER).append("' on the first line of the file");
         }

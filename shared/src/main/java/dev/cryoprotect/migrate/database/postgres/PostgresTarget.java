@@ -234,8 +234,8 @@ public final class PostgresTarget implements DatabaseTarget {
                 long started = System.nanoTime();
                 if (!script.transactional()) {
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.SKIPPED, 0,
-                            "runs outside a transaction (" + SqlScript.NO_TRANSACTION_MARKER
-                                    + "), so a dry run cannot undo it; not executed"));
+                            "runs outside a transaction (marked " + SqlScript.NO_TRANSACTION_MARKER + ", or holding a"
+                                    + " statement that runs only outside one), so a dry run cannot undo it; not executed"));
                     continue;
                 }
                 try {
@@ -245,14 +245,15 @@ public final class PostgresTarget implements DatabaseTarget {
                     steps.add(new StepResult(m.version().text(), m.name(), script.fileName(),
                             up ? StepOutcome.WOULD_APPLY : StepOutcome.WOULD_ROLL_BACK, millisSince(started), null));
                 } catch (ScriptRunner.StatementFailed f) {
-                    if (UNSAFE_NEW_ENUM_VALUE.equals(f.error.getSQLState())
-                            && steps.stream().anyMatch(s -> s.outcome() != StepOutcome.SKIPPED)) {
-                        notTriedAfterEnumValue(migrations.subList(migrations.indexOf(m), migrations.size()), up, steps);
-                        break;
+                    String error = PostgresErrors.statementFailed(config, script, f.statement, f.error).getMessage();
+                    List<Migration> tried = migrations.subList(0, migrations.indexOf(m));
+                    String unsure = whyADryRunCannotTell(tried, steps, script, up, f.error);
+                    if (unsure != null) {
+                        notTried(migrations.subList(tried.size(), migrations.size()), up, steps, unsure, error);
+                    } else {
+                        steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.FAILED,
+                                millisSince(started), error));
                     }
-                    steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.FAILED,
-                            millisSince(started), PostgresErrors.statementFailed(config, script, f.statement, f.error)
-                            .getMessage()));
                     break;
                 } catch (ScriptRunner.TransactionEnded e) {
                     // Cannot happen for files the loader accepted; said loudly if it ever does.
@@ -276,19 +277,43 @@ public final class PostgresTarget implements DatabaseTarget {
     private static final String UNSAFE_NEW_ENUM_VALUE = "55P04";
 
     /**
-     * A file used an enum value that an earlier file of this dry run may have added. A real apply commits that file
-     * first and the use is fine; the dry run's one transaction cannot, so it cannot tell, and says so rather than
-     * report a failure the apply would not have. The files from there on are not tried: they may build on this one.
+     * Why a file's failure in the dry run may be the dry run's own doing, or null when it is the file's: an earlier file
+     * was not run (it runs outside a transaction, which a dry run cannot undo) and this one may build on it; or this
+     * file uses an enum value an earlier file added, which PostgreSQL allows only after a commit (SQLSTATE 55P04), and
+     * a real run commits each file first while a dry run cannot.
      */
-    private static void notTriedAfterEnumValue(List<Migration> rest, boolean up, List<StepResult> steps) {
+    private static String whyADryRunCannotTell(List<Migration> tried, List<StepResult> steps, SqlScript failed,
+                                               boolean up, SQLException error) {
+        for (StepResult step : steps) {
+            if (step.outcome() == StepOutcome.SKIPPED) {
+                return "an earlier file, " + step.file() + ", runs outside a transaction and was not run by this dry"
+                        + " run, and this file may build on it";
+            }
+        }
+        boolean earlierAddsValue = tried.stream().map(m -> up ? m.up() : m.down()).flatMap(java.util.Optional::stream)
+                .anyMatch(PostgresTarget::addsEnumValue);
+        if (UNSAFE_NEW_ENUM_VALUE.equals(error.getSQLState()) && earlierAddsValue && !addsEnumValue(failed)) {
+            return "it uses a value an earlier file of this dry run added to an enum, which PostgreSQL allows only once"
+                    + " that is committed (a real run commits each file first, a dry run cannot)";
+        }
+        return null;
+    }
+
+    private static final java.util.regex.Pattern ADD_VALUE = java.util.regex.Pattern.compile(
+            "(?is)^ALTER\\s+TYPE\\s.*\\bADD\\s+VALUE\\b.*");
+
+    private static boolean addsEnumValue(SqlScript script) {
+        return script.statements().stream().anyMatch(s -> ADD_VALUE.matcher(s.sql()).matches());
+    }
+
+    /** The files from {@code rest.get(0)} on, reported as not tried, the first with why and where the dry run stopped. */
+    private static void notTried(List<Migration> rest, boolean up, List<StepResult> steps, String why, String error) {
         String first = (up ? rest.get(0).up() : rest.get(0).down()).orElseThrow().fileName();
         for (Migration m : rest) {
             SqlScript script = up ? m.up().orElseThrow() : m.down().orElseThrow();
             steps.add(new StepResult(m.version().text(), m.name(), script.fileName(), StepOutcome.SKIPPED, 0,
-                    m == rest.get(0) ? "uses a value added to an enum earlier in this dry run, which PostgreSQL allows"
-                    + " only once that is committed (a real run commits each file first); a dry run cannot commit, so"
-                    + " this file and those after it were not tried" : "comes after " + first + ", which the dry run"
-                    + " could not try; not tried"));
+                    m == rest.get(0) ? "not tried: " + why + ". The dry run stopped here, where PostgreSQL said: " + error
+                            : "comes after " + first + ", which the dry run could not try; not tried"));
         }
     }
 

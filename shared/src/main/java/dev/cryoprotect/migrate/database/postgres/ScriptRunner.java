@@ -104,10 +104,10 @@ final class ScriptRunner {
         try {
             boolean committed;
             try {
-                committed = execute(script, historyWrite, batching);
+                committed = execute(script, historyWrite, batching, true);
             } catch (BatchFailed e) {
                 rollbackQuietly(); // nothing of the file remains, and the session is as it was before it
-                execute(script, historyWrite); // its statements run again, one at a time
+                executeOneByOne(script, historyWrite, true); // its statements run again, one at a time
                 committed = false;
             }
             if (script.transactional() && !committed) {
@@ -188,6 +188,7 @@ final class ScriptRunner {
                     executeOne(statements.get(i));
                     progress.done(i + 1);
                 } catch (SQLException e) {
+                    endOpenTransaction(); // the file's own BEGIN block, failed: the session must not stay inside it
                     throw new StatementFailed(statements.get(i), e);
                 }
             }
@@ -201,10 +202,27 @@ final class ScriptRunner {
         }
     }
 
+    private void endOpenTransaction() {
+        try {
+            if (!isClosed() && transactionState() != TransactionState.IDLE) {
+                try (Statement st = connection.createStatement()) {
+                    st.execute("ROLLBACK");
+                }
+            }
+        } catch (SQLException e) {
+            // the failure being reported matters more; the connection is reset or replaced before its next use
+        }
+    }
+
     /** Runs the script and its history write in the transaction already open on the connection; never commits. */
     void execute(SqlScript script, HistoryWrite historyWrite) throws StatementFailed, TransactionEnded {
+        executeOneByOne(script, historyWrite, false); // a dry run: later files share the transaction
+    }
+
+    private void executeOneByOne(SqlScript script, HistoryWrite historyWrite, boolean commits)
+            throws StatementFailed, TransactionEnded {
         try {
-            execute(script, historyWrite, false);
+            execute(script, historyWrite, false, commits);
         } catch (BatchFailed | CommitUncertain e) {
             throw new IllegalStateException("no batch runs without batching", e);
         }
@@ -220,12 +238,13 @@ final class ScriptRunner {
     }
 
     /**
-     * With batching, the session reset, the history write and the COMMIT go at the tail of the last batch, where the
-     * file's statements allow: a file of plain DDL and DML is one round trip, and leaves the session as it found it
-     * (a reset inside the transaction is undone with it if the file fails, as are the file's own settings). Returns
+     * With batching, the deferred check, the session reset, the history write and the COMMIT go at the tail of the last
+     * batch, where the file's statements allow: a file of plain DDL and DML is one round trip, and leaves the session as
+     * it found it (a reset inside the transaction is undone with it if the file fails, as are the file's own settings).
+     * {@code commits}: a COMMIT follows the file (not in a dry run, whose later files share its transaction). Returns
      * whether the transaction was committed that way.
      */
-    private boolean execute(SqlScript script, HistoryWrite historyWrite, boolean batching)
+    private boolean execute(SqlScript script, HistoryWrite historyWrite, boolean batching, boolean commits)
             throws StatementFailed, TransactionEnded, BatchFailed, CommitUncertain {
         List<SqlStatement> statements = script.statements();
         for (int i = 0; i < statements.size(); ) {
@@ -255,6 +274,13 @@ final class ScriptRunner {
                 throw new StatementFailed(statement, e);
             }
         }
+        if (script.transactional() && commits) {
+            try (Statement st = connection.createStatement()) {
+                st.execute(CHECK_DEFERRED);
+            } catch (SQLException e) {
+                throw new StatementFailed(null, e, true);
+            }
+        }
         try {
             if (script.transactional()) {
                 resetBeforeHistory();
@@ -265,6 +291,12 @@ final class ScriptRunner {
         }
         return false;
     }
+
+    /**
+     * Deferred constraints (and constraint triggers) are checked here, at the end of the file, under the file's own
+     * settings (its role, search_path, statement_timeout), not at the COMMIT after the session reset.
+     */
+    private static final String CHECK_DEFERRED = "SET CONSTRAINTS ALL IMMEDIATE";
 
     /**
      * The history row is the tool's, written as the user who connected: a file's own {@code SET ROLE} (to a role that
@@ -279,8 +311,9 @@ final class ScriptRunner {
     }
 
     /**
-     * What the last batch ends with before its COMMIT: the session reset, then the history write (as the user who
-     * connected, see {@link #resetBeforeHistory}); empty when the history write cannot be batched. If preparing them
+     * What the last batch ends with before its COMMIT: the deferred constraints checked, the session reset, then the
+     * history write (as the user who connected, see {@link #resetBeforeHistory}); empty when the history write cannot
+     * be batched. If preparing them
      * fails, the file runs one statement at a time, which says why.
      */
     private List<String> committingTail(HistoryWrite historyWrite) throws BatchFailed {
@@ -289,7 +322,8 @@ final class ScriptRunner {
             if (history.isEmpty()) {
                 return history;
             }
-            List<String> tail = new ArrayList<>(resetStatements());
+            List<String> tail = new ArrayList<>(List.of(CHECK_DEFERRED));
+            tail.addAll(resetStatements());
             tail.addAll(history);
             return tail;
         } catch (SQLException e) {

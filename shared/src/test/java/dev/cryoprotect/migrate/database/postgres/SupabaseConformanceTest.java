@@ -375,8 +375,10 @@ class SupabaseConformanceTest {
         assertTrue(dry.success(), dry.message());
         assertEquals(List.of("would_apply", "skipped", "skipped"), dry.steps().stream()
                 .map(s -> s.outcome().id()).toList(), dry.message());
-        assertTrue(dry.steps().get(1).message().startsWith("uses a value added to an enum earlier in this dry run"),
-                dry.steps().get(1).message());
+        assertTrue(dry.steps().get(1).message().startsWith("not tried: it uses a value an earlier file of this dry run"
+                + " added to an enum"), dry.steps().get(1).message());
+        assertTrue(dry.steps().get(1).message().contains("PostgreSQL said: 003_use_high.sql:1: ERROR: unsafe use of"
+                + " new value \"high\""), dry.steps().get(1).message());
         assertEquals("comes after 003_use_high.sql, which the dry run could not try; not tried",
                 dry.steps().get(2).message());
         assertEquals("dry run: 1 migration(s) would apply cleanly, 2 not tried (each says why); nothing was changed",
@@ -387,10 +389,31 @@ class SupabaseConformanceTest {
         assertTrue(applied.success(), String.valueOf(applied.error()));
         assertEquals(List.of("high"), TestPostgres.query(url, "SELECT lvl::text FROM tasks"));
 
-        files.write("005_add_and_use.sql", "ALTER TYPE level ADD VALUE 'urgent';\nINSERT INTO tasks VALUES (2, 'urgent');\n");
+        // a file that adds and uses a value itself fails in a real run too: the dry run says so, even after another file
+        files.write("005_unrelated.sql", "CREATE TABLE unrelated (id int);\n");
+        files.write("006_add_and_use.sql", "ALTER TYPE level ADD VALUE 'urgent';\nINSERT INTO tasks VALUES (2, 'urgent');\n");
         RunResult sameFile = migrator().apply(null, true);
         assertFalse(sameFile.success());
-        assertEquals(List.of("failed"), sameFile.steps().stream().map(s -> s.outcome().id()).toList());
+        assertEquals(List.of("would_apply", "failed"), sameFile.steps().stream().map(s -> s.outcome().id()).toList());
+    }
+
+    /**
+     * A dry run cannot run a file that runs outside a transaction (it could not undo it), so a later file that fails
+     * may only be missing what that file makes: not tried, with PostgreSQL's words, rather than "would fail".
+     */
+    @Test
+    void aDryRunDoesNotBlameAFileForWhatAnUnrunFileWouldHaveMade() {
+        files.write("001_events.sql", "CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id ON events (id);\n");
+        files.write("002_more.sql", "ALTER TABLE events ADD COLUMN at timestamptz;\n");
+
+        RunResult dry = migrator().apply(null, true);
+
+        assertTrue(dry.success(), dry.message());
+        assertEquals(List.of("skipped", "skipped"), dry.steps().stream().map(s -> s.outcome().id()).toList());
+        assertTrue(dry.steps().get(1).message().startsWith("not tried: an earlier file, 001_events.sql, runs outside a"
+                + " transaction and was not run by this dry run"), dry.steps().get(1).message());
+        assertTrue(dry.steps().get(1).message().contains("relation \"events\" does not exist"), dry.steps().get(1).message());
+        assertTrue(migrator().apply(null, false).success());
     }
 
     /**
@@ -443,6 +466,53 @@ class SupabaseConformanceTest {
         assertTrue(result.success(), String.valueOf(result.error()));
         assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
         assertEquals(List.of("2"), TestPostgres.query(url, "SELECT count(*) FROM inbox"));
+    }
+
+    /**
+     * A no-transaction file's own BEGIN block that fails leaves no transaction open on the connection: the block is
+     * rolled back, and the run reads the history afterwards to say where it stands.
+     */
+    @Test
+    void aFailedBeginBlockInANoTransactionFileIsRolledBackAndTheRunStillReadsTheHistory() {
+        files.write("001_block.sql", "-- migrate:no-transaction\nBEGIN;\nCREATE TABLE half (id int);\nSELECT 1 / 0;\n"
+                + "COMMIT;\n");
+
+        RunResult result = migrator().apply(null, false);
+
+        assertFalse(result.success());
+        assertEquals(4, result.error().line(), result.error().message());
+        assertFalse(result.error().message().contains("put '-- migrate:no-transaction'"), result.error().message());
+        assertFalse(result.message().contains("could not be read"), result.message());
+        assertEquals("", result.finalVersion(), result.message()); // read back: nothing applied
+        assertEquals(List.of(), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList());
+    }
+
+    /**
+     * Deferred constraint triggers fire at the end of the file under the file's own role, as they would at a COMMIT
+     * right after it, not after the session reset that precedes the history row: whether the file ends in a batch (001)
+     * or with a statement of its own (002).
+     */
+    @Test
+    void deferredTriggersFireUnderTheFilesOwnRole() {
+        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_writer') THEN"
+                + " CREATE ROLE app_writer; END IF; END $$");
+        files.write("001_audited.sql", """
+                CREATE TABLE audit (who text);
+                CREATE TABLE items (id int);
+                CREATE FUNCTION note_writer() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO audit VALUES (current_user); RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER items_audit AFTER INSERT ON items DEFERRABLE INITIALLY DEFERRED
+                  FOR EACH ROW EXECUTE FUNCTION note_writer();
+                GRANT INSERT ON items, audit TO app_writer;
+                SET ROLE app_writer;
+                INSERT INTO items VALUES (1);
+                """);
+        files.write("002_audited_again.sql", "SET ROLE app_writer;\nINSERT INTO items VALUES (2);\nSELECT 1;\n");
+
+        RunResult result = migrator().apply(null, false);
+
+        assertTrue(result.success(), String.valueOf(result.error()));
+        assertEquals(List.of("app_writer", "app_writer"), TestPostgres.query(url, "SELECT who FROM audit"));
     }
 
     /**
