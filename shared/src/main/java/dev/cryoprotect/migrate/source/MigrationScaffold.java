@@ -76,8 +76,9 @@ public final class MigrationScaffold {
         if (kind != Kind.CONVEX) {
             files.add(file(base + ".sql", """
                     -- %s: Supabase (PostgreSQL) forward migration.
-                    -- Runs in one transaction together with its history row. Put '-- migrate:no-transaction' on the
-                    -- first line for statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY).
+                    -- Runs in one transaction together with its history row. A file with a statement that cannot run in
+                    -- one (CREATE INDEX CONCURRENTLY, VACUUM) runs statement by statement outside it, as does a file
+                    -- whose first line is '-- migrate:no-transaction'.
 
                     """.formatted(base)));
             files.add(file(base + ".down.sql", """
