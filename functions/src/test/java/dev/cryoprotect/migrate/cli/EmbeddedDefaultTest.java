@@ -31,7 +31,8 @@ class EmbeddedDefaultTest {
     @Test
     void applyThenStatusInSeparateCommandsSeeTheSameDatabase() {
         new MigrationFiles(migrations).table("001", "alpha").write("002_uses_supabase_auth.sql",
-                "CREATE TABLE notes (owner uuid DEFAULT auth.uid(), body text);\n"
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;\n"
+                        + "CREATE TABLE notes (owner uuid DEFAULT auth.uid(), body text);\n"
                         + "ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n"
                         + "CREATE POLICY own ON notes TO authenticated USING (owner = auth.uid());\n"
                         + "SELECT extensions.gen_random_uuid(), similarity('a', 'b');\n");
