@@ -60,6 +60,12 @@ class SupabaseConformanceTest {
         return migrator(TestPostgres.config(url));
     }
 
+    /** A role for a file to switch to; roles belong to the whole server, so it may exist from another test. */
+    private void role(String name, String attributes) {
+        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + name + "') THEN"
+                + " CREATE ROLE " + name + " " + attributes + "; END IF; END $$");
+    }
+
     @Test
     void copyFromStdinLoadsItsRowsInTheMigrationsTransaction() {
         files.write("001_countries.sql", """
@@ -336,8 +342,7 @@ class SupabaseConformanceTest {
     /** A file's SET ROLE and search_path must not reach the next file, nor the history rows written after it. */
     @Test
     void aFilesRoleAndSearchPathDoNotReachTheNextFile() {
-        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'file_role') THEN"
-                + " CREATE ROLE file_role BYPASSRLS; END IF; END $$");
+        role("file_role", "BYPASSRLS");
         files.write("001_as_another_role.sql", """
                 GRANT ALL ON public.migrations TO file_role;
                 GRANT CREATE ON SCHEMA public TO file_role;
@@ -445,8 +450,7 @@ class SupabaseConformanceTest {
      */
     @Test
     void aFilesRoleDoesNotReachItsOwnHistoryRow() {
-        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_reader') THEN"
-                + " CREATE ROLE app_reader; END IF; END $$");
+        role("app_reader", "");
         files.write("001_read_as_app.sql", """
                 CREATE TABLE notes (id int);
                 GRANT SELECT ON notes TO app_reader;
@@ -494,8 +498,7 @@ class SupabaseConformanceTest {
      */
     @Test
     void deferredTriggersFireUnderTheFilesOwnRole() {
-        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_writer') THEN"
-                + " CREATE ROLE app_writer; END IF; END $$");
+        role("app_writer", "");
         files.write("001_audited.sql", """
                 CREATE TABLE audit (who text);
                 CREATE TABLE items (id int);
@@ -545,8 +548,7 @@ class SupabaseConformanceTest {
      */
     @Test
     void aNoTransactionFileWhoseRoleHidesTheHistoryRowStopsAndSaysSo() {
-        TestPostgres.execute(url, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hidden_role') THEN"
-                + " CREATE ROLE hidden_role; END IF; END $$");
+        role("hidden_role", "");
         files.write("001_as_a_restricted_role.sql", """
                 -- migrate:no-transaction
                 GRANT ALL ON public.migrations TO hidden_role;
