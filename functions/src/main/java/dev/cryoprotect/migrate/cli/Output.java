@@ -203,17 +203,21 @@ final class Output {
         out.flush();
     }
 
-    private void run(RunResult result) {
+    void run(RunResult result) {
         String versions = result.initialVersion().equals(result.finalVersion()) ? ""
                 : " (" + blankAsNone(result.initialVersion()) + " -> " + blankAsNone(result.finalVersion()) + ")";
-        out.printf("%s%s: %s%s%n", result.dryRun() ? "[dry run] " : "", result.database(), result.message(), versions);
-        for (StepResult step : result.steps()) {
-            out.printf("  %-8s %-14s %s%s%n", step.version(), step.outcome(), step.file(),
-                    step.durationMs() > 0 ? " (" + step.durationMs() + " ms)" : "");
+        String newline = System.lineSeparator();
+        StringBuilder text = new StringBuilder(result.dryRun() ? "[dry run] " : "").append(result.database())
+                .append(": ").append(result.message()).append(versions).append(newline);
+        for (StepResult step : result.steps()) { // padded by hand: a format string parsed per line shows at 500 steps
+            padded(text.append("  "), step.version(), 8).append(' ');
+            padded(text, step.outcome().toString(), 14).append(' ').append(step.file())
+                    .append(step.durationMs() > 0 ? " (" + step.durationMs() + " ms)" : "").append(newline);
             if (step.message() != null && step.outcome() != StepOutcome.FAILED) {
-                out.printf("           %s%n", step.message());
+                text.append("           ").append(step.message()).append(newline);
             }
         }
+        out.print(text);
         out.flush();
     }
 

@@ -1,6 +1,9 @@
 package dev.cryoprotect.migrate.cli;
 
 import dev.cryoprotect.migrate.model.MigrationState;
+import dev.cryoprotect.migrate.model.StepOutcome;
+import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StepResult;
 import dev.cryoprotect.migrate.report.StatusEntry;
 import dev.cryoprotect.migrate.report.StatusReport;
 import dev.cryoprotect.migrate.report.StatusTable;
@@ -57,6 +60,31 @@ class OutputTest {
                 line.append(String.format("  %-12s", state == null ? "-" : state.name()));
             }
             out.println(line.toString().stripTrailing());
+        }
+        out.flush();
+        assertEquals(expected.toString(), written.toString());
+    }
+
+    @Test
+    void aRunsLinesAreWhatFormatStringsPrinted() {
+        List<StepResult> steps = List.of(
+                new StepResult("001", "a", "001_a.sql", StepOutcome.APPLIED, 12, null),
+                new StepResult("20240101120000", "long", "20240101120000_long.sql", StepOutcome.WOULD_ROLL_BACK, 0, null),
+                new StepResult("003", "c", "003_c.sql", StepOutcome.SKIPPED, 0, "not tried: because"),
+                new StepResult("004", "d", "004_d.sql", StepOutcome.FAILED, 3, "the error"));
+        RunResult result = new RunResult("supabase", "apply", true, "run", "", "003", steps, false, "it stopped", null);
+        StringWriter written = new StringWriter();
+        new Output(new PrintWriter(written), Output.Format.text).run(result);
+
+        StringWriter expected = new StringWriter(); // the oracle: the format strings the lines were printed with before
+        PrintWriter out = new PrintWriter(expected);
+        out.printf("%s%s: %s%s%n", "[dry run] ", "supabase", "it stopped", " (none -> 003)");
+        for (StepResult step : steps) {
+            out.printf("  %-8s %-14s %s%s%n", step.version(), step.outcome(), step.file(),
+                    step.durationMs() > 0 ? " (" + step.durationMs() + " ms)" : "");
+            if (step.message() != null && step.outcome() != StepOutcome.FAILED) {
+                out.printf("           %s%n", step.message());
+            }
         }
         out.flush();
         assertEquals(expected.toString(), written.toString());
