@@ -184,21 +184,54 @@ final class ScriptRunner {
         try {
             List<SqlStatement> statements = script.statements();
             for (int i = Math.min(from, statements.size()); i < statements.size(); i++) {
+                int done = i + 1;
                 try {
                     executeOne(statements.get(i));
-                    progress.done(i + 1);
                 } catch (SQLException e) {
                     endOpenTransaction(); // the file's own BEGIN block, failed: the session must not stay inside it
                     throw new StatementFailed(statements.get(i), e);
                 }
+                try {
+                    asConnectingUser(() -> progress.done(done));
+                } catch (SQLException e) {
+                    endOpenTransaction();
+                    throw new StatementFailed(null, e); // the statement ran; recording that it did failed
+                }
             }
             try {
-                historyWrite.run();
+                asConnectingUser(historyWrite::run);
             } catch (SQLException e) {
                 throw new StatementFailed(null, e);
             }
         } finally {
             sessionUsed = true;
+        }
+    }
+
+    /**
+     * A no-transaction file's progress or history write, as the user who connected. The file's own settings must carry
+     * to its next statement, so they are set aside only for the write: {@code SET LOCAL} in a transaction of the
+     * write's own, which its COMMIT ends. Inside the file's own open BEGIN block the write runs as it is (a transaction
+     * of its own would end the file's), and a role that hides the row is then reported by the write.
+     */
+    private void asConnectingUser(HistoryWrite write) throws SQLException {
+        if (transactionState() != TransactionState.IDLE) {
+            write.run();
+            return;
+        }
+        try (Statement st = connection.createStatement()) {
+            st.execute("BEGIN; SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL ROLE NONE");
+            try {
+                write.run();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    st.execute("ROLLBACK");
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+            st.execute("COMMIT");
         }
     }
 
