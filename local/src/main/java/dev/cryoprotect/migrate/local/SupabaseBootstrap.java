@@ -11,7 +11,8 @@ import java.sql.Statement;
 /**
  * Makes a plain PostgreSQL (the embedded default, a test database) look like a Supabase project: roles anon,
  * authenticated and service_role, schemas auth and extensions, auth.users, auth.uid()/role()/jwt(), and the
- * extensions a new project has (pgcrypto, uuid-ossp, pg_stat_statements). Never run against a real Supabase project, which has all of it already.
+ * extensions a new project has (pgcrypto, uuid-ossp, pg_stat_statements). Never run against a real Supabase project,
+ * which has all of it already.
  */
 public final class SupabaseBootstrap {
     private static final String SCRIPT = read("supabase-local.sql");

@@ -216,15 +216,8 @@ public final class MigrationLoader {
                         + psqlOnly.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                         + ") skipped: they guard psql's own meta-commands and mean nothing to the server");
             }
-            SqlStatement outsideOnly = marked ? null : TransactionControl.firstOutsideTransactionOnly(statements);
-            boolean transactional = !marked && outsideOnly == null;
-            if (outsideOnly != null) {
-                warnings.add(file + ": runs outside a transaction, statement by statement, as if marked '"
-                        + SqlScript.NO_TRANSACTION_MARKER + "': line " + outsideOnly.startLine() + " cannot run inside"
-                        + " one (the Supabase CLI runs it outside too). If it stops part way, 'migrate apply --resume'"
-                        + " finishes it");
-            }
-            if (transactional) {
+            boolean transactional = false;
+            if (!marked) {
                 TransactionControl.Result checked = TransactionControl.check(file, statements);
                 if (!checked.problems().isEmpty()) {
                     problems.addAll(checked.problems());
@@ -232,9 +225,10 @@ public final class MigrationLoader {
                 }
                 warnings.addAll(checked.notices());
                 statements = checked.statements();
+                transactional = checked.transactional();
             }
             return new SqlScript(file, text, Checksums.sha256(text), transactional, statements);
-        } catch (SqlSplitter.SplitException e) {
+        } catch (SqlSplitter.UnterminatedException e) {
             problems.add(new Problem(file, e.line(), e.getMessage()));
             return null;
         }

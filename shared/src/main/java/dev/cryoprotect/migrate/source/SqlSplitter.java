@@ -15,18 +15,14 @@ import java.util.Locale;
  */
 public final class SqlSplitter {
 
-    /** Text that cannot be split into statements: a quote or comment that never ends. */
-    public static final class SplitException extends Exception {
+    /** A quote or comment that never ends; {@code line} is where it starts. */
+    public static final class UnterminatedException extends Exception {
         private static final long serialVersionUID = 1L;
         private final int line;
 
-        SplitException(String message, int line) {
-            super(message);
+        UnterminatedException(String what, int line) {
+            super("unterminated " + what + " starting on line " + line);
             this.line = line;
-        }
-
-        static SplitException unterminated(String what, int line) {
-            return new SplitException("unterminated " + what + " starting on line " + line, line);
         }
 
         public int line() {
@@ -43,7 +39,7 @@ public final class SqlSplitter {
         this.sql = sql;
     }
 
-    public static List<SqlStatement> split(String sql) throws SplitException {
+    public static List<SqlStatement> split(String sql) throws UnterminatedException {
         return split(sql, new ArrayList<>());
     }
 
@@ -53,15 +49,14 @@ public final class SqlSplitter {
      * around a dump; they only guard psql's own meta-commands, so running the SQL without them changes nothing. Other
      * meta-commands stay in the text, where the server refuses them and the error names their line.
      */
-    public static List<SqlStatement> split(String sql, List<Integer> skippedLines) throws SplitException {
+    public static List<SqlStatement> split(String sql, List<Integer> skippedLines) throws UnterminatedException {
         SqlSplitter splitter = new SqlSplitter(sql);
         List<SqlStatement> statements = splitter.run();
         skippedLines.addAll(splitter.skippedMetaCommands);
         return statements;
     }
 
-
-    private List<SqlStatement> run() throws SplitException {
+    private List<SqlStatement> run() throws UnterminatedException {
         List<SqlStatement> statements = new ArrayList<>();
         int start = -1;          // first significant character of the current statement
         int startLine = 0;
@@ -150,7 +145,7 @@ public final class SqlSplitter {
             "(?is)^COPY\\s.*\\bFROM\\s+STDIN\\b");
 
     /** The COPY statement with its data: the lines after it up to a line {@code \.}, which it consumes too. */
-    private SqlStatement copyStatement(String text, int startLine) throws SplitException {
+    private SqlStatement copyStatement(String text, int startLine) throws UnterminatedException {
         int copyLine = line;
         while (pos < sql.length() && sql.charAt(pos) != '\n') {
             pos++; // the rest of the COPY line: psql reads data from the next line on
@@ -171,7 +166,7 @@ public final class SqlSplitter {
             }
             data.append(row.endsWith("\r") ? row.substring(0, row.length() - 1) : row).append('\n');
         }
-        throw SplitException.unterminated("COPY data (no line \\. ends it)", copyLine);
+        throw new UnterminatedException("COPY data (no line \\. ends it)", copyLine);
     }
 
     /** Whether the line from here is pg_dump's restrict or unrestrict meta-command (see {@link #split}). */
@@ -197,7 +192,7 @@ public final class SqlSplitter {
         }
     }
 
-    private void skipBlockComment() throws SplitException {
+    private void skipBlockComment() throws UnterminatedException {
         int openedOn = line;
         int depth = 0;
         while (pos < sql.length()) {
@@ -218,10 +213,10 @@ public final class SqlSplitter {
                 pos++;
             }
         }
-        throw SplitException.unterminated("block comment", openedOn);
+        throw new UnterminatedException("block comment", openedOn);
     }
 
-    private void skipQuoted(char quote, boolean backslashEscapes, String what) throws SplitException {
+    private void skipQuoted(char quote, boolean backslashEscapes, String what) throws UnterminatedException {
         int openedOn = line;
         pos++;
         while (pos < sql.length()) {
@@ -246,7 +241,7 @@ public final class SqlSplitter {
             }
             pos++;
         }
-        throw SplitException.unterminated(what, openedOn);
+        throw new UnterminatedException(what, openedOn);
     }
 
     /** The dollar-quote tag ("$$" or "$name$") starting at {@code i}, or null when this '$' opens none. */
@@ -267,11 +262,11 @@ public final class SqlSplitter {
         return null;
     }
 
-    private void skipDollarQuoted(String tag) throws SplitException {
+    private void skipDollarQuoted(String tag) throws UnterminatedException {
         int openedOn = line;
         int close = sql.indexOf(tag, pos + tag.length());
         if (close < 0) {
-            throw SplitException.unterminated("dollar-quoted string " + tag, openedOn);
+            throw new UnterminatedException("dollar-quoted string " + tag, openedOn);
         }
         int end = close + tag.length();
         for (int i = pos; i < end; i++) {

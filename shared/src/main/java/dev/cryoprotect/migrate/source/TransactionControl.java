@@ -19,8 +19,11 @@ import java.util.regex.Pattern;
 final class TransactionControl {
     private static final Pattern COMMENTS = Pattern.compile("(?s)/\\*.*?\\*/|--[^\n]*");
 
-    /** The statements to run and what was said about them. */
-    record Result(List<SqlStatement> statements, List<Problem> problems, List<String> notices) {
+    /**
+     * The statements to run, whether the file runs in one transaction (not when it holds a statement that runs only
+     * outside one), and what was said about them.
+     */
+    record Result(List<SqlStatement> statements, boolean transactional, List<Problem> problems, List<String> notices) {
     }
 
     private enum Kind { NONE, BEGIN, COMMIT, COMMIT_AND_CHAIN, ROLLBACK, PREPARED }
@@ -28,14 +31,23 @@ final class TransactionControl {
     private TransactionControl() {
     }
 
+    /** A file without the no-transaction marker: its transaction control, and whether it can run in one transaction. */
     static Result check(String file, List<SqlStatement> statements) {
+        List<List<String>> allWords = statements.stream().map(s -> words(s.sql())).toList(); // read once, used twice
+        SqlStatement outsideOnly = firstOutsideTransactionOnly(statements, allWords);
+        if (outsideOnly != null) {
+            return new Result(statements, false, List.of(), List.of(file + ": runs outside a transaction, statement by"
+                    + " statement, as if marked '" + SqlScript.NO_TRANSACTION_MARKER + "': line "
+                    + outsideOnly.startLine() + " cannot run inside one (the Supabase CLI runs it outside too). If it"
+                    + " stops part way, 'migrate apply --resume' finishes it"));
+        }
         List<SqlStatement> kept = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
         List<Integer> absorbed = new ArrayList<>();
         SqlStatement open = null; // the BEGIN of the pair being absorbed
         for (int i = 0; i < statements.size() && problems.isEmpty(); i++) { // the first refusal is the one to fix
             SqlStatement statement = statements.get(i);
-            List<String> words = words(statement.sql());
+            List<String> words = allWords.get(i);
             Kind kind = kind(words);
             switch (kind) {
                 case NONE -> kept.add(statement);
@@ -81,22 +93,23 @@ final class TransactionControl {
                     .reduce((a, b) -> a + ", " + b).orElse("") + ") are absorbed: the file already runs in one"
                     + " transaction together with its history row");
         }
-        return new Result(kept, problems, notices);
+        return new Result(kept, true, problems, notices);
     }
 
     /**
      * The first statement PostgreSQL refuses to run inside a transaction block, or null: {@code CREATE [UNIQUE] INDEX
      * CONCURRENTLY}, {@code DROP INDEX CONCURRENTLY}, {@code REINDEX … CONCURRENTLY} (and of a whole schema, database
      * or system), {@code VACUUM}, {@code ALTER SYSTEM}, {@code ALTER TABLE … DETACH PARTITION … CONCURRENTLY},
-     * {@code CREATE|DROP DATABASE|TABLESPACE}. The Supabase CLI runs such
-     * statements outside its transaction, so a file holding one runs as a {@code -- migrate:no-transaction} file does.
+     * {@code CREATE|DROP DATABASE|TABLESPACE}. The Supabase CLI runs such statements outside its transaction, so a
+     * file holding one runs as a {@code -- migrate:no-transaction} file does.
      * Not a file with transaction control of its own (a BEGIN block around the statement would fail the same way
      * outside a transaction, and half-way): that file stays one transaction, and the server's refusal says to mark it.
      */
-    static SqlStatement firstOutsideTransactionOnly(List<SqlStatement> statements) {
+    private static SqlStatement firstOutsideTransactionOnly(List<SqlStatement> statements, List<List<String>> allWords) {
         SqlStatement found = null;
-        for (SqlStatement statement : statements) {
-            List<String> w = words(statement.sql());
+        for (int i = 0; i < statements.size(); i++) {
+            SqlStatement statement = statements.get(i);
+            List<String> w = allWords.get(i);
             if (kind(w) != Kind.NONE) {
                 return null;
             }

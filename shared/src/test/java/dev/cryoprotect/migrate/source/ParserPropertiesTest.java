@@ -62,7 +62,7 @@ class ParserPropertiesTest {
                     assertTrue(text.contains(s.sql().strip()), "a statement is a piece of the file: " + s.sql());
                     previous = s.startLine();
                 }
-            } catch (SqlSplitter.SplitException e) {
+            } catch (SqlSplitter.UnterminatedException e) {
                 assertTrue(e.line() >= 1 && e.line() <= lines, "line " + e.line() + " of " + lines);
             }
         });

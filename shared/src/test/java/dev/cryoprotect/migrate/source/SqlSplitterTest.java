@@ -75,7 +75,7 @@ class SqlSplitterTest {
 
     @Test
     void unterminatedDollarQuoteIsAnError() {
-        SqlSplitter.SplitException e = assertThrows(SqlSplitter.SplitException.class,
+        SqlSplitter.UnterminatedException e = assertThrows(SqlSplitter.UnterminatedException.class,
                 () -> SqlSplitter.split("SELECT 1;\nDO $$ BEGIN\n"));
         assertEquals(2, e.line());
     }
@@ -131,7 +131,7 @@ class SqlSplitterTest {
 
     @Test
     void copyDataWithoutItsEndMarkerIsUnterminated() {
-        SqlSplitter.SplitException e = assertThrows(SqlSplitter.SplitException.class,
+        SqlSplitter.UnterminatedException e = assertThrows(SqlSplitter.UnterminatedException.class,
                 () -> SqlSplitter.split("SELECT 1;\nCOPY t (a) FROM stdin;\n1\n2\n"));
         assertEquals(2, e.line());
         assertTrue(e.getMessage().contains("COPY data"), e.getMessage());

@@ -307,17 +307,17 @@ final class ScriptRunner {
                 throw new StatementFailed(statement, e);
             }
         }
-        if (script.transactional() && commits) {
+        if (script.transactional()) {
+            // One round trip: the deferred check (when a COMMIT follows), then the reset. Only the check can refuse.
+            List<String> beforeHistory = new ArrayList<>(commits ? List.of(CHECK_DEFERRED) : List.of());
+            beforeHistory.addAll(RESET); // the dead-client settings come back before the connection's next use
             try (Statement st = connection.createStatement()) {
-                st.execute(CHECK_DEFERRED);
+                st.execute(String.join("; ", beforeHistory));
             } catch (SQLException e) {
-                throw new StatementFailed(null, e, true);
+                throw new StatementFailed(null, e, commits);
             }
         }
         try {
-            if (script.transactional()) {
-                resetBeforeHistory();
-            }
             historyWrite.run();
         } catch (SQLException e) {
             throw new StatementFailed(null, e);
@@ -326,28 +326,17 @@ final class ScriptRunner {
     }
 
     /**
-     * Deferred constraints (and constraint triggers) are checked here, at the end of the file, under the file's own
-     * settings (its role, search_path, statement_timeout), not at the COMMIT after the session reset.
+     * Between a transactional file's last statement and its history row: deferred constraints (and constraint
+     * triggers) are checked here, under the file's own settings (its role, search_path, statement_timeout), not at the
+     * COMMIT; then the session is reset, so the history row is written as the user who connected, whatever role the
+     * file switched to. Both inside the file's transaction: a file that fails takes them back too.
      */
     private static final String CHECK_DEFERRED = "SET CONSTRAINTS ALL IMMEDIATE";
 
     /**
-     * The history row is the tool's, written as the user who connected: a file's own {@code SET ROLE} (to a role that
-     * may not write the table, or sees it through row level security) or {@code statement_timeout} must not apply to
-     * it. Inside the file's transaction, so a file that fails takes this back too; the dead-client settings that
-     * RESET ALL undoes are made again before the connection's next use, as after any file.
-     */
-    private void resetBeforeHistory() throws SQLException {
-        try (Statement st = connection.createStatement()) {
-            st.execute(String.join("; ", RESET));
-        }
-    }
-
-    /**
-     * What the last batch ends with before its COMMIT: the deferred constraints checked, the session reset, then the
-     * history write (as the user who connected, see {@link #resetBeforeHistory}); empty when the history write cannot
-     * be batched. If preparing them
-     * fails, the file runs one statement at a time, which says why.
+     * What the last batch ends with before its COMMIT: the deferred check, the session reset (see
+     * {@link #CHECK_DEFERRED}), then the history write; empty when the history write cannot be batched. If preparing
+     * them fails, the file runs one statement at a time, which says why.
      */
     private List<String> committingTail(HistoryWrite historyWrite) throws BatchFailed {
         try {
@@ -403,7 +392,7 @@ final class ScriptRunner {
     }
 
     /**
-     * The file's statements, then {@code tail} (the session reset and the history write, or nothing), in one round
+     * The file's statements, then {@code tail} (see {@link #committingTail}, or nothing), in one round
      * trip, then the COMMIT when {@code commits}. None of the statements can end the transaction, which is checked
      * after them. With the COMMIT sent, a lost connection leaves it unknown whether the file landed.
      */
