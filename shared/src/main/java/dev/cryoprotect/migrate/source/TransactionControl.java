@@ -150,8 +150,9 @@ final class TransactionControl {
     }
 
     /**
-     * The first words (runs of ASCII letters and underscores) of a statement's first 200 characters, upper case, with
-     * its comments skipped. Read by hand: this runs for every statement of every file, each time the files load.
+     * The first words (names and keywords: ASCII letters, digits, underscores and dollars, not starting with a digit or
+     * dollar) of a statement's first 200 characters, upper case, with its comments skipped and each quoted name or
+     * string as one word of its quote character. Read by hand: this runs for every statement of every file, each time the files load.
      */
     private static List<String> words(String sql) {
         List<String> words = new ArrayList<>();
@@ -164,9 +165,20 @@ final class TransactionControl {
             } else if (sql.startsWith("/*", i)) {
                 int close = sql.indexOf("*/", i + 2);
                 i = close < 0 ? end : close + 2;
-            } else if (isWordChar(sql.charAt(i))) {
+            } else if (sql.charAt(i) == '"' || sql.charAt(i) == '\'') {
+                // A quoted name or a string is one word that is no keyword: CREATE INDEX "concurrently" ON t (x)
+                // builds an index named concurrently, in a transaction like any other.
+                char quote = sql.charAt(i);
+                i++;
+                while (i < sql.length() && (sql.charAt(i) != quote || i + 1 < sql.length() && sql.charAt(i + 1) == quote)) {
+                    i += sql.charAt(i) == quote ? 2 : 1; // a doubled quote is one quote character inside
+                }
+                i++;
+                words.add(String.valueOf(quote));
+            } else if (isWordStart(sql.charAt(i))) {
                 int start = i;
-                while (i < end && isWordChar(sql.charAt(i))) {
+                while (i < end && (isWordStart(sql.charAt(i)) || sql.charAt(i) >= '0' && sql.charAt(i) <= '9'
+                        || sql.charAt(i) == '$')) {
                     i++;
                 }
                 words.add(sql.substring(start, i).toUpperCase(Locale.ROOT));
@@ -177,7 +189,7 @@ final class TransactionControl {
         return words;
     }
 
-    private static boolean isWordChar(char c) {
+    private static boolean isWordStart(char c) {
         return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_';
     }
 

@@ -108,7 +108,8 @@ class TransactionControlTest {
                 "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);", "DROP INDEX CONCURRENTLY IF EXISTS i;",
                 "REINDEX (VERBOSE) TABLE CONCURRENTLY t;", "reindex database app;", "ALTER SYSTEM SET work_mem = '8MB';",
                 "CREATE DATABASE other;", "create /* x */ index\n  concurrently i on t (x);", "REINDEX SCHEMA app;",
-                "ALTER TABLE public.events DETACH PARTITION public.events_2023 CONCURRENTLY;")) {
+                "ALTER TABLE public.events DETACH PARTITION public.events_2023 CONCURRENTLY;",
+                "CREATE INDEX CONCURRENTLY \"Index 1\" ON \"T\" (x);")) {
             assertFalse(up("CREATE TABLE t (x int);\n" + statement + "\n").transactional(), statement);
         }
         // with transaction control of its own, the file stays one transaction, its BEGIN/COMMIT absorbed
@@ -117,7 +118,9 @@ class TransactionControlTest {
         assertEquals(List.of("CREATE TABLE t (x int);", "CREATE INDEX CONCURRENTLY i ON t (x);"), sql(wrapped));
         for (String statement : List.of("CREATE INDEX concurrently_built ON t (x);", "REINDEX TABLE t;",
                 "ALTER TABLE system_settings ADD COLUMN y int;", "COMMENT ON TABLE t IS 'vacuum concurrently';",
-                "CREATE INDEX i ON t (x); -- concurrently later")) {
+                "CREATE INDEX i ON t (x); -- concurrently later", "CREATE INDEX \"concurrently\" ON t (x);",
+                "create index \"a \"\"b\"\"\" on t (x); -- concurrently", "ALTER TABLE \"detach\" ADD COLUMN concurrently int;",
+                "CREATE INDEX t1_concurrently ON t (x);")) {
             assertTrue(up("CREATE TABLE t (x int);\n" + statement + "\n").transactional(), statement);
         }
     }
