@@ -94,6 +94,13 @@ final class PostgresErrors {
             message.append(". The file runs in one transaction (its own BEGIN/COMMIT blocks are merged into it), so a"
                     + " value added to an enum cannot be used in the same file: put '").append(SqlScript.NO_TRANSACTION_MARKER)
                     .append("' on the first line to run its own transactions as written, or move the use to the next file");
+        } else if (sqlState.equals("57014") && server != null && server.getMessage() != null
+                && server.getMessage().contains("statement timeout")) {
+            // Supabase gives the postgres role the global 2-minute statement_timeout: an index on a big table, or an
+            // ALTER waiting for the app's locks, meets it. The file's own SET lasts until the session reset after it.
+            message.append(". The server's statement_timeout stopped it: it ran, or waited for a lock, longer than"
+                    + " allowed (on Supabase 2 minutes by default). If it needs longer, put \"SET statement_timeout ="
+                    + " '30min';\" before it in the file: the setting holds for this file only");
         } else if (sqlState.equals("25001") && script.transactional()) {
             message.append(". This statement cannot run inside a transaction: put '")
                     .append(SqlScript.NO_TRANSACTION_MARKER).append("' on the first line of the file");

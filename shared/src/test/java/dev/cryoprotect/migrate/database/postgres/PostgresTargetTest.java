@@ -122,6 +122,34 @@ class PostgresTargetTest extends TargetContractTest {
                 result.error().message());
     }
 
+    /**
+     * A statement that runs past the server's statement_timeout (Supabase's 2 minutes, here a role's 200 ms) is named
+     * with how to give the file longer; the file's own SET then lets it finish, and lasts for that file only.
+     */
+    @Test
+    void aStatementStoppedByTheServersTimeoutSaysHowToGiveTheFileLonger() {
+        String database = TestPostgres.query(url, "SELECT current_database()").get(0);
+        TestPostgres.execute(url, "ALTER DATABASE \"" + database + "\" SET statement_timeout = '200ms'");
+        files.table("001", "alpha");
+        files.write("002_backfill.sql", "CREATE TABLE backfill (v text);\nINSERT INTO backfill SELECT pg_sleep(1)::text;\n");
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals(2, result.error().line(), result.error().message());
+        assertTrue(result.error().message().startsWith("002_backfill.sql:2: ERROR: canceling statement due to"
+                + " statement timeout [SQLSTATE 57014]. The server's statement_timeout stopped it"), result.error().message());
+        assertTrue(result.error().message().contains("put \"SET statement_timeout = '30min';\" before it in the"
+                + " file"), result.error().message());
+        assertEquals(Set.of("alpha"), things(), "nothing of 002");
+
+        files.write("002_backfill.sql", "SET statement_timeout = '30min';\nCREATE TABLE backfill (v text);\n"
+                + "INSERT INTO backfill SELECT pg_sleep(1)::text;\n");
+        files.write("003_after.sql", "CREATE TABLE after_it (v text);\nINSERT INTO after_it SELECT pg_sleep(1)::text;\n");
+        result = migrator().apply(null, false);
+        assertFalse(result.success(), "003 runs under the database's timeout again");
+        assertEquals("003_after.sql", result.error().file(), result.error().message());
+        assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+    }
+
     /** The COMMIT goes in the file's batch; a deferred constraint refuses it there, and nothing of the file stays. */
     @Test
     void aDeferredConstraintRefusedAtCommitLeavesNothingAndSaysWhere() {
