@@ -155,6 +155,7 @@ final class Output {
             if (!t.skippedColumns().isEmpty()) {
                 out.println("  not in the declared schema, not synced: " + String.join(", ", t.skippedColumns()));
             }
+            t.notes().forEach(note -> out.println("  note: " + note));
             if (t.sample() != null) {
                 try {
                     out.println("  sample: " + new ObjectMapper().writeValueAsString(

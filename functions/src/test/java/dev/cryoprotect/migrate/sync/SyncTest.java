@@ -172,6 +172,27 @@ class SyncTest {
         assertEquals(0, table(quiet, "items").get("deleted").asInt());
     }
 
+    /** A default cursor (updated_at) without an index makes each page of a large table a full sort: the run says so. */
+    @Test
+    void aLargeTableWhoseCursorNoIndexStartsWithGetsANoteNamingTheIndexToCreate() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE events (id bigint PRIMARY KEY, updated_at timestamptz NOT NULL);"
+                + " INSERT INTO events SELECT g, now() - g * interval '1 second' FROM generate_series(1, 250000) g;"
+                + " CREATE INDEX events_id_then_time ON events (id, updated_at); ANALYZE events");
+        JsonNode slow = table(sync("events", "--dry-run", "--limit", "10"), "events");
+        assertEquals(10, slow.get("read").asInt());
+        assertEquals(1, slow.get("notes").size(), slow.toString());
+        String note = slow.get("notes").get(0).asText();
+        assertTrue(note.startsWith("no index starts with the cursor column updated_at, so each page of 50,000 rows scans"
+                + " and sorts all of the table's ~250,000 rows"), note);
+        assertTrue(note.endsWith("CREATE INDEX CONCURRENTLY ON \"public\".\"events\" (\"updated_at\", \"id\")"), note);
+
+        TestPostgres.execute(url, "CREATE INDEX events_by_time ON events (updated_at, id)");
+        assertEquals(0, table(sync("events", "--dry-run", "--limit", "10"), "events").get("notes").size());
+        TestPostgres.execute(url, "CREATE TABLE small (id int PRIMARY KEY, updated_at timestamptz);"
+                + " INSERT INTO small SELECT g, now() FROM generate_series(1, 1000) g; ANALYZE small");
+        assertEquals(0, table(sync("small", "--dry-run"), "small").get("notes").size(), "a small table sorts fast");
+    }
+
     @Test
     void compositeKeysLimitAndDryRun() throws Exception {
         TestPostgres.execute(url, "CREATE TABLE memberships (team text, member int, role text, PRIMARY KEY (team, member));"

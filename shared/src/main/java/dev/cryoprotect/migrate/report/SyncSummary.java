@@ -38,10 +38,11 @@ public record SyncSummary(List<String> tables, @JsonProperty("total_count") long
      * @param error           why the whole table failed (bad name, no primary key, Convex unreachable), or null
      * @param sample          a converted document (dry run), or null
      * @param rejections      the first rejected rows (all are counted in {@code rejected})
+     * @param notes           what the run noticed and the user may want to change (a cursor without an index)
      */
     public record TableResult(String table, String cursorColumn, long read, long inserted, long updated,
                               long unchanged, long deleted, long rejected, long pendingRejected, boolean done,
-                              List<Rejection> rejections, List<String> skippedColumns, Map<String, Object> sample,
-                              String error) {
+                              List<Rejection> rejections, List<String> skippedColumns, List<String> notes,
+                              Map<String, Object> sample, String error) {
     }
 }

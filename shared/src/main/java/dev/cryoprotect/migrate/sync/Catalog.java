@@ -106,6 +106,37 @@ final class Catalog {
         return new SourceTable(schema, table, columns, primaryKey, cursor);
     }
 
+    /**
+     * Why paging this table by its cursor is slow, or null. Each page is {@code ORDER BY cursor, key LIMIT n}: with a
+     * btree index that starts with the cursor that is a range read, without one every page scans and sorts the whole
+     * table, which on a large table makes a sync quadratic (and each page can meet Supabase's statement timeout).
+     * Said only past four pages of rows by the planner's estimate; a table never analysed is not judged.
+     */
+    String slowCursor(SourceTable table, int pageRows) throws SQLException {
+        String cursor = table.cursor().orElseThrow().name();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT c.reltuples::bigint, EXISTS (SELECT 1"
+                + " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam"
+                + " WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum AND i.indpred IS NULL AND am.amname = 'btree')"
+                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = ?"
+                + " WHERE n.nspname = ? AND c.relname = ?")) {
+            ps.setString(1, cursor);
+            ps.setString(2, table.schema());
+            ps.setString(3, table.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getBoolean(2) || rs.getLong(1) <= 4L * pageRows) {
+                    return null;
+                }
+                String key = table.primaryKey().stream().map(c -> SourceTable.quote(c.name()))
+                        .collect(java.util.stream.Collectors.joining(", "));
+                return String.format(java.util.Locale.ROOT, "no index starts with the cursor column %s, so each page of"
+                        + " %,d rows scans and sorts all of the table's ~%,d rows; create one to make each page a range"
+                        + " read: CREATE INDEX CONCURRENTLY ON %s.%s (%s, %s)", cursor, pageRows, rs.getLong(1),
+                        SourceTable.quote(table.schema()), SourceTable.quote(table.name()), SourceTable.quote(cursor), key);
+            }
+        }
+    }
+
     /** Whether PostgreSQL can order the column (a cursor is compared and sorted): its type has max(), a btree order. */
     private boolean orderable(String schema, String table, SourceTable.Column column) throws SQLException {
         String probe = "SELECT max(" + SourceTable.quote(column.name()) + ") FROM " + SourceTable.quote(schema) + "."

@@ -52,6 +52,18 @@ public final class PostgresTableReader implements TableReader {
     }
 
     @Override
+    public String slowCursor(SourceTable table) {
+        if (table.cursor().isEmpty()) {
+            return null;
+        }
+        try {
+            return new Catalog(connection()).slowCursor(table, pageRows);
+        } catch (SQLException e) {
+            throw failed("reading the indexes of " + table.name(), e);
+        }
+    }
+
+    @Override
     public SourceTable describe(String schema, String table, Map<String, String> cursorColumns) {
         try {
             return new Catalog(connection()).describe(schema, table, cursorColumns);

@@ -186,6 +186,10 @@ public final class SyncEngine {
                 retryRejected(table, converter, writer, run); // a fan-out retries them once, in its finishing call
             }
             if (byCursor) {
+                String slow = reader.slowCursor(table);
+                if (slow != null) {
+                    run.notes.add(slow);
+                }
                 read(table, Pass.NULL_CURSOR, null, null, converter, writer, run, false);
                 List<String> mark = sink == null ? null : sink.mark(name)
                         .filter(m -> m.size() == 1 + table.primaryKey().size()).orElse(null);
@@ -388,6 +392,7 @@ public final class SyncEngine {
         /** Rejections not yet stored in Convex: kept in batches, so a table of rejected rows costs few calls. */
         private final List<SyncSink.Rejection> unrecorded = new ArrayList<>();
         List<String> skipped = List.of();
+        final List<String> notes = new ArrayList<>();
         Map<String, Object> sample;
         String error;
 
@@ -433,7 +438,7 @@ public final class SyncEngine {
 
         SyncSummary.TableResult result() {
             return new SyncSummary.TableResult(table, cursor, read, inserted, updated, unchanged, deleted, rejected,
-                    pendingRejected, done, rejections, skipped, options.dryRun() ? sample : null, error);
+                    pendingRejected, done, rejections, skipped, notes, options.dryRun() ? sample : null, error);
         }
     }
 }

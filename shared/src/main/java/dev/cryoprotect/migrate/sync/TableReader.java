@@ -70,6 +70,12 @@ public interface TableReader extends AutoCloseable {
     /** The source rows of these keys that still exist (to retry rejected rows), in no particular order. */
     List<SourceRow> fetch(SourceTable table, List<String> keys);
 
+    /**
+     * Why reading this table by its cursor will be slow, or null: on a large table, a cursor that no index starts with
+     * makes every page scan and sort the whole table.
+     */
+    String slowCursor(SourceTable table);
+
     /** Whether the schema exists. */
     boolean schemaExists(String schema);
 
