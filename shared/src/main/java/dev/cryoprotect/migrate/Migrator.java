@@ -220,6 +220,12 @@ public final class Migrator {
                             + " interrupted migration(s) on " + target.database().id());
                 }
                 history = target.applied();
+            } else if (resume && targetVersion == null && Planner.unfinished(history).isEmpty()) {
+                // --resume alone ends an interrupted run and nothing more: after a failed universal run it is the
+                // advice given, and it must not roll back a version that run never touched.
+                return done("rollback", dryRun, run, initial, steps, "nothing to resume on " + target.database().id()
+                        + ": no interrupted migration" + (initial.isEmpty() ? "" : "; at version " + initial)
+                        + " (without --resume, rollback rolls back the latest migration)");
             }
             List<Migration> plan = Planner.toRollback(set, target.database(), history, targetVersion);
             if (plan.isEmpty()) {

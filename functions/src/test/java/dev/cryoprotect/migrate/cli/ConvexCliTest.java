@@ -85,6 +85,43 @@ class ConvexCliTest {
         assertEquals(0, TestConvex.documents("teams").size());
     }
 
+    /**
+     * Convex is rolled back first; when Supabase then refuses (here: no down file), what Convex did is still reported
+     * beside the refusal, not lost behind an error that says nothing ran.
+     */
+    @Test
+    void whenTheSecondDatabaseRefusesWhatTheFirstDidIsStillReported() throws Exception {
+        try (var files = java.nio.file.Files.list(EXAMPLES)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().matches("00[12]_.*")).toList()) {
+                java.nio.file.Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        java.nio.file.Files.delete(dir.resolve("002_add_teams.down.sql"));
+        String[] base = {"--migrations", dir.toString(), "--database-url", url};
+        assertEquals(0, CliRun.of(env, concat(new String[] {"apply"}, base)).exitCode());
+
+        CliRun rollback = CliRun.of(env, concat(new String[] {"rollback"}, base));
+        assertEquals(2, rollback.exitCode(), rollback.toString());
+        assertTrue(rollback.out().contains("convex: rolled back 1 migration"), rollback.out());
+        assertTrue(rollback.out().contains("supabase: cannot roll back supabase"), rollback.out());
+        assertTrue(rollback.out().contains("(convex rollback ran first, above)"), rollback.out());
+        assertTrue(rollback.err().contains("002_add_teams.sql has no down file"), rollback.err());
+        assertEquals(0, TestConvex.documents("teams").size(), "convex's 002 was undone");
+        assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+
+        assertEquals(0, CliRun.of(env, concat(new String[] {"apply"}, base)).exitCode());
+        JsonNode json = JSON.readTree(CliRun.of(env, concat(new String[] {"rollback", "--format", "json"}, base)).out());
+        assertEquals("001", json.get("convex").get("finalVersion").asText());
+        assertFalse(json.get("supabase").get("success").asBoolean());
+        assertEquals("bad_input", json.get("supabase").get("error").get("failure").asText(), json.toString());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
     @Test
     void aConvexDryRunLeavesNothing() {
         CliRun dry = run(env, "apply", "--database", "convex", "--dry-run");

@@ -194,6 +194,19 @@ public abstract class TargetContractTest {
         assertEquals(Set.of("alpha", "beta"), things());
     }
 
+    /** The advice after a failed universal run: alone, --resume ends an interrupted run and rolls nothing else back. */
+    @Test
+    void rollbackResumeAloneWithNothingInterruptedRollsNothingBack() {
+        threeVersions();
+        migrator().apply(null, false);
+        RunResult result = migrator().rollback(null, false, true);
+        assertTrue(result.success(), result.message());
+        assertEquals(List.of(), result.steps());
+        assertEquals("003", result.finalVersion());
+        assertTrue(result.message().contains("nothing to resume"), result.message());
+        assertEquals(Set.of("alpha", "beta", "gamma"), things());
+    }
+
     @Test
     void rollbackToTargetUndoesNewestFirstDownToIt() {
         threeVersions();
