@@ -130,7 +130,7 @@ public final class Orchestrator {
 
     /** With {@code resume}, each database first finishes what an interrupted run left (see {@link Migrator}). */
     public List<RunResult> apply(Version target, boolean dryRun, boolean resume) {
-        return each("apply", dryRun, targets, m -> m.apply(target, dryRun, resume));
+        return each("apply", targets, m -> m.apply(target, dryRun, resume));
     }
 
     public List<RunResult> rollback(Version target, boolean dryRun) {
@@ -141,7 +141,7 @@ public final class Orchestrator {
     public List<RunResult> rollback(Version target, boolean dryRun, boolean resume) {
         List<DatabaseTarget> newestLayerFirst = new ArrayList<>(targets);
         Collections.reverse(newestLayerFirst);
-        return each("rollback", dryRun, newestLayerFirst, m -> m.rollback(target, dryRun, resume));
+        return each("rollback", newestLayerFirst, m -> m.rollback(target, dryRun, resume));
     }
 
     /**
@@ -161,15 +161,15 @@ public final class Orchestrator {
     }
 
     public List<RunResult> repair() {
-        return each("repair", false, targets, Migrator::repair);
+        return each("repair", targets, Migrator::repair);
     }
 
     public List<RunResult> adoptForeignHistory() {
-        return each("baseline", false, targets, Migrator::adoptForeignHistory);
+        return each("baseline", targets, Migrator::adoptForeignHistory);
     }
 
     public List<RunResult> baseline(Version version) {
-        return each("baseline", false, targets, m -> m.baseline(version));
+        return each("baseline", targets, m -> m.baseline(version));
     }
 
     /**
@@ -177,7 +177,7 @@ public final class Orchestrator {
      * running anything (unreachable, lock busy, history conflict) throws; when an earlier database already ran, that
      * refusal becomes its failed result beside the earlier ones, so what the earlier database did is still reported.
      */
-    private List<RunResult> each(String operation, boolean dryRun, List<DatabaseTarget> ordered,
+    private List<RunResult> each(String operation, List<DatabaseTarget> ordered,
                                  Function<Migrator, RunResult> action) {
         List<RunResult> results = new ArrayList<>();
         Supplier<MigrationSet> files = readOnce();
@@ -188,18 +188,9 @@ public final class Orchestrator {
             warming.start();
         }
         for (DatabaseTarget target : ordered) {
-            RunResult result;
-            try {
-                result = action.apply(migrator(target, settings.runId(), files));
-            } catch (MigrateException refused) {
-                if (results.isEmpty()) {
-                    throw refused; // nothing ran anywhere: the refusal is the whole answer
-                }
-                result = new RunResult(target.database().id(), operation, dryRun, settings.runId(),
-                        Migrator.UNKNOWN_VERSION, Migrator.UNKNOWN_VERSION, List.of(), false, refused.getMessage()
-                        + " (" + results.stream().map(r -> r.database() + " " + r.operation() + " ran first, above")
-                        .collect(java.util.stream.Collectors.joining(", ")) + ")", ErrorReport.of(refused));
-            }
+            Supplier<RunResult> run = () -> action.apply(migrator(target, settings.runId(), files));
+            // Nothing ran anywhere yet: a refusal is the whole answer. After a database ran, it is this one's result.
+            RunResult result = results.isEmpty() ? run.get() : attempt(target.database(), operation, run);
             results.add(result);
             if (!result.success()) {
                 break;
