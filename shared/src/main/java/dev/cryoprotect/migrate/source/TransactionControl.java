@@ -39,7 +39,8 @@ final class TransactionControl {
             return new Result(statements, false, List.of(), List.of(file + ": runs outside a transaction, statement by"
                     + " statement, as if marked '" + SqlScript.NO_TRANSACTION_MARKER + "': line "
                     + outsideOnly.startLine() + " cannot run inside one (the Supabase CLI runs it outside too). If it"
-                    + " stops part way, 'migrate apply --resume' finishes it"));
+                    + " stops part way, 'migrate " + (file.endsWith(".down.sql") ? "rollback" : "apply")
+                    + " --resume' finishes it"));
         }
         List<SqlStatement> kept = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();

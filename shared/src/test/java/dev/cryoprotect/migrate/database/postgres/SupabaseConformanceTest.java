@@ -217,6 +217,8 @@ class SupabaseConformanceTest {
         assertTrue(notices.contains("001_index.sql: runs outside a transaction, statement by statement, as if marked"
                 + " '-- migrate:no-transaction': line 3 cannot run inside one (the Supabase CLI runs it outside too)."
                 + " If it stops part way, 'migrate apply --resume' finishes it"), notices.toString());
+        assertTrue(notices.stream().anyMatch(n -> n.startsWith("001_index.down.sql: runs outside a transaction")
+                && n.endsWith("'migrate rollback --resume' finishes it")), notices.toString());
         assertTrue(migrator.rollback(null, false).success());
         assertEquals(List.of(), TestPostgres.tables(url, "public").stream().filter(t -> !t.equals("migrations")).toList());
     }
