@@ -213,6 +213,17 @@ public final class Orchestrator {
             databases.put(report.database(), new UniversalPlan.DatabasePlan(report.currentVersion(), report.pending(),
                     report.ok()));
         }
+        // A later database that would refuse its apply (a changed or missing file, an unfinished version) refuses the
+        // run now, before the first database changes: found after Supabase applied, it would leave the two apart.
+        for (DatabaseTarget t : targets.stream().filter(t -> t.database() != Database.SUPABASE).toList()) {
+            try {
+                Planner.toApply(set, t.database(), t.applied(), pinned, settings.outOfOrder());
+            } catch (MigrateException refused) {
+                throw new MigrateException(refused.failure(), "the universal run did not start, nothing ran on any"
+                        + " database: " + t.database().id() + " would refuse to apply: " + refused.getMessage(),
+                        refused.file(), refused.line(), refused);
+            }
+        }
         return new UniversalPlan(pinned == null ? null : pinned.text(), databases.containsKey(Database.CONVEX.id()),
                 databases);
     }

@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "universal", description = "The universal run: apply to Supabase, then to Convex; if Convex fails,"
-        + " roll Supabase back to where this run found it. Prints the unified result (supabase, convex, status).")
+        + " undo this run, Convex first, then Supabase. Prints the unified result (target, supabase, convex,"
+        + " compensation, ended, success, message, error).")
 final class UniversalCommand extends DatabaseCommand {
     @Option(names = "--target", paramLabel = "VERSION", description = "Apply up to and including this version.")
     Version target;

@@ -238,6 +238,27 @@ class ConvexCliTest {
         assertTrue(dryResult.get("message").asText().contains("nothing was compensated"), dryResult.toString());
     }
 
+    /** Convex holds a changed file: the universal run refuses before Supabase applies anything, not after. */
+    @Test
+    void universalRefusesBeforeSupabaseWhenConvexWouldRefuse() throws Exception {
+        Path copy = dir.resolve("migrations");
+        Files.createDirectories(copy);
+        try (var files = Files.list(EXAMPLES)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        assertEquals(0, CliRun.of(env, "apply", "--target", "002", "--migrations", copy.toString(), "--database-url", url)
+                .exitCode());
+        Path teams = copy.resolve("002_add_teams.json");
+        Files.writeString(teams, Files.readString(teams).replace("Teams owned by users", "Teams owned by their users"));
+        CliRun run = CliRun.of(env, "universal", "--migrations", copy.toString(), "--database-url", url);
+        assertEquals(5, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("the universal run did not start, nothing ran on any database: convex would"
+                + " refuse to apply"), run.err());
+        assertEquals(List.of("002"), TestPostgres.query(url, "SELECT max(version) FROM migrations"), "003 not applied");
+    }
+
     @Test
     void universalWithConvexDisabledIsSupabaseOnly() throws Exception {
         Map<String, String> off = new java.util.HashMap<>(env);
