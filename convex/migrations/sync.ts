@@ -2,7 +2,8 @@
 // and pruning of documents whose source row is gone. Internal functions: the deploy key only.
 import {
   defineSchema, internalMutationGeneric, internalQueryGeneric,
-  type DataModelFromSchemaDefinition, type GenericDatabaseWriter, type MutationBuilder, type QueryBuilder,
+  type DataModelFromSchemaDefinition, type GenericDatabaseReader, type GenericDatabaseWriter, type MutationBuilder,
+  type QueryBuilder,
 } from "convex/server";
 import { v, type Value } from "convex/values";
 import { migrationTables } from "./schema";
@@ -14,7 +15,7 @@ const internalQuery: QueryBuilder<DataModel, "internal"> = internalQueryGeneric;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AppDb = GenericDatabaseWriter<any>;
 
-async function mapping(db: GenericDatabaseWriter<DataModel>, table: string, key: string) {
+async function mapping(db: GenericDatabaseReader<DataModel>, table: string, key: string) {
   return await db.query("sync_ids").withIndex("by_source", (q) => q.eq("source_table", table).eq("source_key", key))
     .unique();
 }
@@ -62,6 +63,32 @@ export const upsertBatch = internalMutation({
         await ctx.db.insert("sync_ids", { source_table: table, source_key: row.key, doc_id: id, hash: row.hash });
       }
       inserted++;
+    }
+    return { inserted, updated, unchanged };
+  },
+});
+
+/**
+ * What upsertBatch would do with these rows, changing nothing: a dry run's inserted, updated and unchanged. The same
+ * tests as upsertBatch, read only.
+ */
+export const compareBatch = internalQuery({
+  args: { table: v.string(), rows: v.array(v.object({ key: v.string(), hash: v.string() })) },
+  handler: async (ctx, { table, rows }) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const app = ctx.db as unknown as GenericDatabaseReader<any>;
+    let inserted = 0;
+    let updated = 0;
+    let unchanged = 0;
+    for (const row of rows) {
+      const existing = await mapping(ctx.db, table, row.key);
+      if (existing === null || (await app.get(existing.doc_id as never)) === null) {
+        inserted++;
+      } else if (existing.hash === row.hash) {
+        unchanged++;
+      } else {
+        updated++;
+      }
     }
     return { inserted, updated, unchanged };
   },

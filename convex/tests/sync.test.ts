@@ -14,6 +14,7 @@ function backend() {
     query: (name: string, args: Record<string, Value>) => call.query(makeFunctionReference(`migrations/sync:${name}`), args),
     mutation: (name: string, args: Record<string, Value>) => call.mutation(makeFunctionReference(`migrations/sync:${name}`), args),
     docs: (table: string) => t.run(async (ctx) => await ctx.db.query(table as never).collect()) as Promise<any[]>,
+    run: (f: (ctx: any) => Promise<unknown>) => t.run(f as never),
   };
 }
 
@@ -31,6 +32,20 @@ test("upserts are idempotent: a re-sent batch changes nothing, a changed row rep
   const docs = (await b.docs("users")).map(({ _id, _creationTime, ...d }) => d).sort((x, y) => x.name.localeCompare(y.name));
   assert.deepEqual(docs, [{ name: "a2", extra: true }, { name: "b" }]);
   assert.equal((await b.docs("sync_ids")).length, 2);
+});
+
+test("compareBatch says what upsertBatch would do and changes nothing", async () => {
+  const b = backend();
+  const keysAndHashes = (rs: typeof rows) => rs.map(({ key, hash }) => ({ key, hash }));
+  assert.deepEqual(await b.query("compareBatch", { table: "users", rows: keysAndHashes(rows) }), { inserted: 2, updated: 0, unchanged: 0 });
+  assert.equal((await b.docs("users")).length, 0);
+  await b.mutation("upsertBatch", { table: "users", target: "users", rows });
+  const next = [{ key: '["1"]', hash: "h1" }, { key: '["2"]', hash: "h2b" }, { key: '["3"]', hash: "h3" }];
+  assert.deepEqual(await b.query("compareBatch", { table: "users", rows: next }), { inserted: 1, updated: 1, unchanged: 1 });
+  const docs = await b.docs("users");
+  await b.run(async (ctx: any) => await ctx.db.delete(docs[0]._id)); // deleted in Convex: the sync inserts it again
+  assert.deepEqual(await b.query("compareBatch", { table: "users", rows: keysAndHashes(rows) }), { inserted: 1, updated: 0, unchanged: 1 });
+  assert.equal((await b.docs("users")).length, 1, "compareBatch wrote nothing");
 });
 
 test("marks are stored per table; prune deletes documents and mappings of vanished rows", async () => {

@@ -141,8 +141,8 @@ final class Output {
             json(summary);
             return;
         }
-        out.printf("%s%d rows read, %d synced, %d failed%n", summary.dryRun() ? "[dry run] " : "", summary.totalCount(),
-                summary.successCount(), summary.failureCount());
+        out.printf("%s%d rows read, %d %s, %d failed%n", summary.dryRun() ? "[dry run] " : "", summary.totalCount(),
+                summary.successCount(), summary.dryRun() ? "would sync" : "synced", summary.failureCount());
         out.printf("%-24s %9s %9s %9s %9s %9s %9s %9s%n", "TABLE", "READ", "INSERTED", "UPDATED", "UNCHANGED",
                 "DELETED", "REJECTED", "PENDING");
         for (SyncSummary.TableResult t : summary.results()) {

@@ -193,6 +193,37 @@ class SyncTest {
         assertEquals(0, table(sync("small", "--dry-run"), "small").get("notes").size(), "a small table sorts fast");
     }
 
+    /** A dry run compares with what Convex holds: it counts what the sync would insert, update, leave and prune. */
+    @Test
+    void aDryRunCountsWhatTheSyncWouldDoAndWritesNothing() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE teams (id int PRIMARY KEY, name text);"
+                + " INSERT INTO teams SELECT g, 'team ' || g FROM generate_series(1, 1200) g");
+        assertEquals(1200, table(sync("teams"), "teams").get("inserted").asInt());
+        TestPostgres.execute(url, "INSERT INTO teams VALUES (5000, 'new'); UPDATE teams SET name = 'renamed' WHERE id <= 3;"
+                + " DELETE FROM teams WHERE id BETWEEN 1001 AND 1010");
+
+        JsonNode dry = sync("teams", "--dry-run", "--prune");
+        JsonNode teams = table(dry, "teams");
+        assertEquals(List.of(1, 3, 1187, 10), List.of(teams.get("inserted").asInt(), teams.get("updated").asInt(),
+                teams.get("unchanged").asInt(), teams.get("deleted").asInt()), teams.toString());
+        assertEquals(0, teams.get("notes").size(), teams.toString());
+        assertEquals(1200, TestConvex.documents("teams").size(), "a dry run writes nothing");
+        assertTrue(TestConvex.documents("teams").stream().noneMatch(d -> "renamed".equals(d.get("name"))));
+
+        JsonNode real = table(sync("teams", "--prune"), "teams");
+        assertEquals(List.of(1, 3, 1187, 10), List.of(real.get("inserted").asInt(), real.get("updated").asInt(),
+                real.get("unchanged").asInt(), real.get("deleted").asInt()), "the sync did what its dry run said");
+
+        Map<String, String> noConvex = new java.util.HashMap<>(env);
+        noConvex.put("USE_CONVEX", "false");
+        java.io.StringWriter out = new java.io.StringWriter();
+        int code = dev.cryoprotect.migrate.cli.CliAccess.run(new String[] {"sync", "teams", "--dry-run", "--database-url",
+                url, "--migrations", migrations.toString()}, noConvex, out, new java.io.StringWriter());
+        assertEquals(0, code, out.toString());
+        assertTrue(out.toString().startsWith("[dry run] 1191 rows read, 1191 would sync, 0 failed"), out.toString());
+        assertTrue(out.toString().contains("note: no Convex deployment to compare with"), out.toString());
+    }
+
     @Test
     void compositeKeysLimitAndDryRun() throws Exception {
         TestPostgres.execute(url, "CREATE TABLE memberships (team text, member int, role text, PRIMARY KEY (team, member));"

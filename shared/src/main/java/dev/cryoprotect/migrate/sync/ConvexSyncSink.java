@@ -38,6 +38,15 @@ public final class ConvexSyncSink implements SyncSink {
         return new Written(count(result, "inserted"), count(result, "updated"), count(result, "unchanged"));
     }
 
+    @Override
+    public Optional<Written> compare(String sourceTable, List<Row> rows) {
+        List<Map<String, String>> keysAndHashes = rows.stream().map(row -> Map.of("key", row.key(), "hash",
+                Checksums.sha256(((ConvexValues.Encoded) row.document()).json()))).toList();
+        Map<?, ?> result = (Map<?, ?>) call(() -> client.query(SYNC + "compareBatch", Map.of("table", sourceTable,
+                "rows", keysAndHashes)));
+        return Optional.of(new Written(count(result, "inserted"), count(result, "updated"), count(result, "unchanged")));
+    }
+
     /**
      * The arguments of one {@code upsertBatch} call: each row's key, the hash of its encoded document (how the batch
      * finds unchanged documents) and the document as encoded once. The rows are written straight into one encoded

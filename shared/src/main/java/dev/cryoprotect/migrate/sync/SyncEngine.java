@@ -214,6 +214,12 @@ public final class SyncEngine {
             run.flushRejections();
             if (options.prune() && !options.dryRun()) {
                 run.deleted = prune(table);
+            } else if (options.prune() && sink != null) {
+                run.deleted = gone(table, false); // a dry run counts what it would delete
+            }
+            if (options.dryRun() && sink == null) {
+                run.notes.add("no Convex deployment to compare with (CONVEX_URL and CONVEX_DEPLOY_KEY): the rows were"
+                        + " read and converted; which would be inserted, updated or left unchanged is not known");
             }
         } catch (MigrateException e) {
             run.error = e.getMessage();
@@ -319,9 +325,15 @@ public final class SyncEngine {
             run.read++;
             try {
                 if (writer == null) {
-                    Map<String, Object> document = converter.document(row.values()); // a dry run shows the first
+                    // Converted, to find the rows that would be rejected; the first is shown as the sample. With
+                    // Convex to compare with, counted as the sync would count it.
+                    Map<String, Object> document = run.sample == null || sink == null
+                            ? converter.document(row.values()) : null;
                     if (run.sample == null) {
                         run.sample = document;
+                    }
+                    if (sink != null) {
+                        run.compare(table.name(), encoded(row, converter));
                     }
                     return true;
                 }
@@ -334,6 +346,9 @@ public final class SyncEngine {
             }
             return true;
         });
+        if (writer == null) {
+            run.compared(table.name());
+        }
         if (stopped[0]) {
             run.done = false;
         }
@@ -393,6 +408,8 @@ public final class SyncEngine {
         private final List<SyncSink.Rejection> unrecorded = new ArrayList<>();
         List<String> skipped = List.of();
         final List<String> notes = new ArrayList<>();
+        /** A dry run's rows waiting to be compared with Convex, a batch at a time. */
+        private final List<SyncSink.Row> comparing = new ArrayList<>();
         Map<String, Object> sample;
         String error;
 
@@ -434,6 +451,27 @@ public final class SyncEngine {
             unchanged += w.unchanged();
             w.rejected().forEach(r -> rejected(r.key(), r.reason()));
             progress.batchCommitted(table, ++batches, read, inserted + updated + unchanged);
+        }
+
+        /** A dry run's row: compared with what Convex holds once a batch is full. */
+        void compare(String sourceTable, SyncSink.Row row) {
+            comparing.add(row);
+            if (comparing.size() >= options.batchRows()) {
+                compared(sourceTable);
+            }
+        }
+
+        /** The rows waiting, compared: counted as inserted, updated or unchanged, as a sync would count them. */
+        void compared(String sourceTable) {
+            if (comparing.isEmpty()) {
+                return;
+            }
+            sink.compare(sourceTable, List.copyOf(comparing)).ifPresent(would -> {
+                inserted += would.inserted();
+                updated += would.updated();
+                unchanged += would.unchanged();
+            });
+            comparing.clear();
         }
 
         SyncSummary.TableResult result() {

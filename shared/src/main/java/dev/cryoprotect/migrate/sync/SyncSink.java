@@ -37,6 +37,14 @@ public interface SyncSink {
     /** Writes one batch idempotently: rows already equal are left alone, a re-sent batch changes nothing. */
     Written write(String sourceTable, String targetTable, List<Row> rows);
 
+    /**
+     * What {@link #write} would do with these rows, writing nothing (a dry run's counts); empty for a sink that cannot
+     * tell.
+     */
+    default Optional<Written> compare(String sourceTable, List<Row> rows) {
+        return Optional.empty();
+    }
+
     /** The stored high-water mark (cursor value and primary key values, as text), if any. */
     Optional<List<String>> mark(String sourceTable);
 
