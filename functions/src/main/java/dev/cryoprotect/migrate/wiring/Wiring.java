@@ -333,6 +333,12 @@ public final class Wiring {
         if (settings.convexUrl() != null) {
             String key = settings.convexDeployKeySecretArn() != null
                     ? SecretValues.deployKey(secret(settings.convexDeployKeySecretArn())) : settings.convexDeployKey();
+            if (key == null || key.isBlank()) {
+                // The framework's functions are internal: without the key Convex answers "could not find function".
+                throw MigrateException.badInput("CONVEX_URL is set (" + settings.convexUrl() + ") but no deploy key:"
+                        + " set CONVEX_DEPLOY_KEY (or CONVEX_DEPLOY_KEY_SECRET_ARN); the migration functions are"
+                        + " internal and only a deploy key may call them");
+            }
             return Optional.of(new ConvexClient(settings.convexUrl(), key));
         }
         Optional<LocalDatabases.ConvexEndpoint> endpoint = local.convex();

@@ -73,6 +73,16 @@ class ConfigErrorsTest {
         assertFalse(response.json().contains(SECRET) || log.toString().contains(SECRET), response.json() + log);
     }
 
+    /** Without the key Convex would answer "could not find public function": say what is missing instead. */
+    @org.junit.jupiter.api.Test
+    void aConvexUrlWithoutADeployKeyIsBadInputNamingTheKey() {
+        CliRun run = CliRun.of(Map.of("CONVEX_URL", "http://127.0.0.1:1", "SUPABASE_DB_URL",
+                "postgresql://u:p@127.0.0.1:1/db"), "status", "--database", "convex");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().startsWith("error: CONVEX_URL is set (http://127.0.0.1:1) but no deploy key: set"
+                + " CONVEX_DEPLOY_KEY"), run.err());
+    }
+
     @org.junit.jupiter.api.Test
     void aMissingEventFileIsBadInput() {
         CliRun run = CliRun.of(Map.of(), "invoke", "MigrationStatus", "--event", "no/such/event.json");

@@ -20,9 +20,12 @@ final class ConvexFailures {
     private ConvexFailures() {
     }
 
-    static MigrateException unreachable(ConvexException.TransportError e) {
-        return new MigrateException(Failure.UNREACHABLE, e.getMessage() + ". A migration in flight was applied"
-                + " whole or not at all; run status to see which (re-running apply never applies a version twice)", e);
+    /** A call that did not get through, while running {@code migration} (or null: a read, the lock, a dry run). */
+    static MigrateException unreachable(Migration migration, ConvexException.TransportError e) {
+        return new MigrateException(Failure.UNREACHABLE, e.getMessage() + (migration == null ? ""
+                : ". " + migration.convex().map(ConvexMigration::fileName).orElse(migration.version().text())
+                + " was in flight: Convex ran it whole or not at all; run status to see which (re-running apply"
+                + " never applies a version twice)"), e);
     }
 
     /** A function that threw, while running {@code migration} (or null). */

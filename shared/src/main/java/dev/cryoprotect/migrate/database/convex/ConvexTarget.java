@@ -301,7 +301,7 @@ public final class ConvexTarget implements DatabaseTarget {
                         ConvexFailures.fromErrorData(m, entry.error()).getMessage()));
             }
         } catch (ConvexException.TransportError e) {
-            throw ConvexFailures.unreachable(e);
+            throw ConvexFailures.unreachable(null, e); // a dry run changes nothing
         }
         steps.sort((a, b) -> Version.parse(a.version()).compareTo(Version.parse(b.version())) * (up ? 1 : -1));
         return steps;
@@ -366,7 +366,7 @@ public final class ConvexTarget implements DatabaseTarget {
         } catch (ConvexException.FunctionError e) {
             throw ConvexFailures.functionFailed(migration, e);
         } catch (ConvexException.TransportError e) {
-            throw ConvexFailures.unreachable(e);
+            throw ConvexFailures.unreachable(migration, e);
         }
     }
 }
