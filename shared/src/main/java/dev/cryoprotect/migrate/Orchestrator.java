@@ -109,19 +109,28 @@ public final class Orchestrator {
         }
         MigrationSet set = migrator(targets.get(0)).migrations();
         List<StatusReport> reports = new ArrayList<>();
+        Map<String, ErrorReport> errors = new LinkedHashMap<>();
+        MigrateException first = null;
         for (int i = 0; i < targets.size(); i++) {
             List<AppliedMigration> history;
             try {
                 history = histories.get(i).join();
             } catch (CompletionException e) {
-                if (e.getCause() instanceof RuntimeException failure) {
-                    throw failure; // as if read here: an unreachable database is still its MigrateException
+                if (!(e.getCause() instanceof MigrateException failure)) {
+                    throw e.getCause() instanceof RuntimeException other ? other : e;
                 }
-                throw e;
+                // One unreachable database does not hide the others: it is listed with its error (and the command
+                // still fails); only when none can be read is the error the whole answer.
+                errors.put(targets.get(i).database().id(), ErrorReport.of(failure));
+                first = first == null ? failure : first;
+                continue;
             }
             reports.add(Migrator.status(set, targets.get(i), history));
         }
-        return StatusTable.of(reports, null);
+        if (reports.isEmpty() && first != null) {
+            throw first;
+        }
+        return StatusTable.of(reports, errors, null);
     }
 
     public List<RunResult> apply(Version target, boolean dryRun) {

@@ -67,6 +67,8 @@ final class Output {
             out.printf("%-9s %s; current version: %s, pending: %d%n", report.database() + ":", report.target(),
                     report.currentVersion().isEmpty() ? "none" : report.currentVersion(), report.pending());
         }
+        table.errors().forEach((database, error) -> out.printf("%-9s cannot be read, not shown below: %s%n",
+                database + ":", error.message()));
         if (table.migrations().isEmpty()) {
             out.println("no migrations");
         } else {

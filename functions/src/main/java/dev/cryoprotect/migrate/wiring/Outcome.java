@@ -4,6 +4,7 @@ import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.report.ErrorReport;
 import dev.cryoprotect.migrate.report.RunResult;
+import dev.cryoprotect.migrate.report.StatusTable;
 import dev.cryoprotect.migrate.report.SyncSummary;
 import dev.cryoprotect.migrate.report.UniversalResult;
 
@@ -65,6 +66,11 @@ public record Outcome<T>(T result, Object body, ErrorReport error, boolean accep
     }
 
     /** One database's result as itself; several (one per database) keyed by database; the first failure decides. */
+    /** A status; a database whose history could not be read fails it, with the readable ones still shown. */
+    public static Outcome<StatusTable> status(StatusTable table) {
+        return new Outcome<>(table, table, table.errors().values().stream().findFirst().orElse(null), false);
+    }
+
     public static Outcome<List<RunResult>> runs(List<RunResult> results) {
         return new Outcome<>(results, oneOrByDatabase(results, r -> r), firstError(results), false);
     }

@@ -92,12 +92,12 @@ public final class Wiring {
     /** Every selected database side by side; with {@code convexSchema}, also whether that schema.ts is up to date. */
     public Outcome<StatusTable> status(DatabaseSelection databases, Path convexSchema) {
         StatusTable table = withOrchestrator(databases, false, Orchestrator::status);
-        if (convexSchema == null) {
-            return Outcome.ok(table);
+        if (convexSchema != null) {
+            Optional<String> drift = ConvexSchemaRenderer.drift(loadMigrations(), convexSchema);
+            table = StatusTable.of(List.copyOf(table.databases().values()), table.errors(),
+                    new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null)));
         }
-        Optional<String> drift = ConvexSchemaRenderer.drift(loadMigrations(), convexSchema);
-        return Outcome.ok(StatusTable.of(List.copyOf(table.databases().values()),
-                new StatusTable.SchemaCheck(convexSchema.toString(), drift.isEmpty(), drift.orElse(null))));
+        return Outcome.status(table);
     }
 
     /**

@@ -122,6 +122,29 @@ class ConvexCliTest {
         return all;
     }
 
+    /** Convex unreachable: status still shows Supabase, names Convex's error, and fails (exit 4) so CI notices. */
+    @Test
+    void statusShowsTheReadableDatabaseWhenTheOtherIsUnreachable() throws Exception {
+        assertEquals(0, run(env, "apply", "--target", "002").exitCode());
+        Map<String, String> down = new java.util.HashMap<>(env);
+        down.put("CONVEX_URL", "http://127.0.0.1:1");
+        CliRun status = run(down, "status");
+        assertEquals(4, status.exitCode(), status.toString());
+        assertTrue(status.out().contains("supabase: "), status.out());
+        assertTrue(status.out().contains("convex:   cannot be read, not shown below:"), status.out());
+        assertTrue(status.out().matches("(?s).*002\\s+add_teams\\s+APPLIED\\s*\\n.*"), status.out());
+        assertFalse(status.out().contains("in flight"), status.out());
+        JsonNode json = JSON.readTree(run(down, "status", "--format", "json").out());
+        assertEquals("002", json.get("databases").get("supabase").get("currentVersion").asText());
+        assertEquals("unreachable", json.get("errors").get("convex").get("failure").asText(), json.toString());
+        assertFalse(json.get("ok").asBoolean());
+
+        down.put("SUPABASE_DB_URL", "postgresql://postgres@127.0.0.1:1/postgres");
+        CliRun neither = CliRun.of(down, "status", "--migrations", EXAMPLES.toString());
+        assertEquals(4, neither.exitCode(), neither.toString());
+        assertTrue(neither.err().startsWith("error: "), neither.err());
+    }
+
     @Test
     void aConvexDryRunLeavesNothing() {
         CliRun dry = run(env, "apply", "--database", "convex", "--dry-run");

@@ -11,10 +11,11 @@ import java.util.TreeMap;
 
 /**
  * Status of several databases side by side: one row per version with each database's state (absent where the
- * version has no file for that database), the per-database reports, and the Convex schema.ts check when asked for.
+ * version has no file for that database), the per-database reports, the databases whose history could not be read
+ * ({@code errors}: one unreachable database does not hide the others), and the Convex schema.ts check when asked for.
  */
-public record StatusTable(List<Row> migrations, Map<String, StatusReport> databases, SchemaCheck convexSchema,
-                          boolean ok) {
+public record StatusTable(List<Row> migrations, Map<String, StatusReport> databases, Map<String, ErrorReport> errors,
+                          SchemaCheck convexSchema, boolean ok) {
 
     public record Row(String version, String name, Map<String, MigrationState> states) {
     }
@@ -24,6 +25,10 @@ public record StatusTable(List<Row> migrations, Map<String, StatusReport> databa
     }
 
     public static StatusTable of(List<StatusReport> reports, SchemaCheck convexSchema) {
+        return of(reports, Map.of(), convexSchema);
+    }
+
+    public static StatusTable of(List<StatusReport> reports, Map<String, ErrorReport> errors, SchemaCheck convexSchema) {
         Map<Version, Row> rows = new TreeMap<>();
         Map<String, StatusReport> byDatabase = new LinkedHashMap<>();
         for (StatusReport report : reports) {
@@ -34,7 +39,8 @@ public record StatusTable(List<Row> migrations, Map<String, StatusReport> databa
                 row.states().put(report.database(), e.state());
             }
         }
-        boolean ok = reports.stream().allMatch(StatusReport::ok) && (convexSchema == null || convexSchema.upToDate());
-        return new StatusTable(new ArrayList<>(rows.values()), byDatabase, convexSchema, ok);
+        boolean ok = errors.isEmpty() && reports.stream().allMatch(StatusReport::ok)
+                && (convexSchema == null || convexSchema.upToDate());
+        return new StatusTable(new ArrayList<>(rows.values()), byDatabase, new LinkedHashMap<>(errors), convexSchema, ok);
     }
 }
