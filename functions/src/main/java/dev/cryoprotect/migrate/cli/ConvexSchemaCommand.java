@@ -18,15 +18,18 @@ final class ConvexSchemaCommand extends FilesCommand {
     @Override
     public Integer call() throws IOException {
         String schema = ConvexSchemaRenderer.render(filesOnly().loadMigrations());
-        if (out == null) {
-            cli.out.print(schema);
-        } else {
+        if (out != null) {
             if (out.getParent() != null) {
                 Files.createDirectories(out.getParent());
             }
             Files.writeString(out, schema, StandardCharsets.UTF_8);
-            cli.out.println("wrote " + out);
         }
+        if (output().isJson()) { // the schema.ts text as a JSON string, for a script to compare or write
+            output().json(out == null ? java.util.Map.of("schema", schema)
+                    : java.util.Map.of("schema", schema, "wrote", out.toString()));
+            return 0;
+        }
+        cli.out.print(out == null ? schema : "wrote " + out + System.lineSeparator());
         cli.out.flush();
         return 0;
     }

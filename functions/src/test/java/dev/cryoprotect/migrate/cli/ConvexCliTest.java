@@ -195,6 +195,8 @@ class ConvexCliTest {
             assertTrue(schema.contains("team: v.optional(v.id(\"teams\"))"), schema);
             assertTrue(schema.contains(".index(\"by_role\", [\"role\"])"), schema);
             assertEquals("", typecheck(convexDir, out), "the generated schema.ts type-checks against convex");
+            CliRun json = CliRun.of(Map.of(), "convex-schema", "--migrations", EXAMPLES.toString(), "--format", "json");
+            assertEquals(schema, JSON.readTree(json.out()).get("schema").asText(), "the same text, as a JSON string");
 
             CliRun upToDate = run(env, "status", "--convex-schema", out.toString());
             assertTrue(upToDate.out().contains("matches the migrations"), upToDate.out());
