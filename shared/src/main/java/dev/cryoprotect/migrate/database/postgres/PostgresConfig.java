@@ -49,9 +49,10 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 user = decode(parts[0]);
                 password = parts.length > 1 ? decode(parts[1]) : null;
             }
-            if (uri.getHost() == null) {
-                throw MigrateException.badInput("database URL has no host");
+            if (uri.getHost() == null || uri.getRawFragment() != null) { // a database URL has no fragment: a '#' cut it
+                throw MigrateException.badInput("database URL has no host that can be read: " + whyNoHost(trimmed));
             }
+            checkSslMode(uri.getRawQuery());
             String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
                     + (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/postgres" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
@@ -60,6 +61,48 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
             // The message of URISyntaxException quotes the input, which may hold the password: do not pass it on.
             throw MigrateException.badInput("database URL is not a valid URL (check that special characters in the"
                     + " password are percent-encoded)");
+        }
+    }
+
+    /**
+     * Why a postgresql:// URL's host cannot be found, naming the character and never echoing the password: most often
+     * a password with '@', '#', '/' or '?' not percent-encoded.
+     */
+    private static String whyNoHost(String url) {
+        String rest = url.substring(url.indexOf("://") + 3);
+        if (rest.indexOf('#') >= 0 && rest.indexOf('#') < rest.lastIndexOf('@')) {
+            return "the user or password holds '#', which starts a URL fragment; percent-encode it as %23";
+        }
+        if (rest.indexOf('@') != rest.lastIndexOf('@')) {
+            return "the user or password holds '@'; percent-encode it as %40";
+        }
+        for (char c : new char[] {'/', '?'}) {
+            if (rest.indexOf(c) >= 0 && rest.indexOf(c) < rest.lastIndexOf('@')) {
+                return "the user or password holds '" + c + "'; percent-encode it as %" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT);
+            }
+        }
+        String hostAndPort = rest.substring(rest.lastIndexOf('@') + 1).split("[/?#]", 2)[0];
+        int colon = hostAndPort.lastIndexOf(':');
+        if (colon >= 0 && !hostAndPort.endsWith("]") && !hostAndPort.substring(colon + 1).matches("[0-9]+")) {
+            return "the port '" + hostAndPort.substring(colon + 1) + "' is not a number";
+        }
+        return "check that special characters in the user and password are percent-encoded (@ as %40, # as %23,"
+                + " / as %2F, ? as %3F)";
+    }
+
+    private static final java.util.Set<String> SSL_MODES = java.util.Set.of("disable", "allow", "prefer", "require",
+            "verify-ca", "verify-full");
+
+    /** An sslmode the driver does not know is bad input, not an unreachable server. */
+    private static void checkSslMode(String rawQuery) {
+        if (rawQuery == null) {
+            return;
+        }
+        for (String parameter : rawQuery.split("&")) {
+            if (parameter.startsWith("sslmode=") && !SSL_MODES.contains(decode(parameter.substring(8)))) {
+                throw MigrateException.badInput("database URL's sslmode '" + decode(parameter.substring(8)) + "' is not"
+                        + " one of disable, allow, prefer, require, verify-ca, verify-full");
+            }
         }
     }
 

@@ -1,0 +1,45 @@
+package dev.cryoprotect.migrate.database.postgres;
+
+import dev.cryoprotect.migrate.Failure;
+import dev.cryoprotect.migrate.MigrateException;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The URL mistakes people make, each bad input naming what to fix and never echoing the password. */
+class PostgresConfigTest {
+    private static final String SECRET = "Sup3rS";
+
+    @Test
+    void aPasswordWithAnUnencodedCharacterOrABadPortSaysWhichAndHidesThePassword() {
+        Map<String, String> mistakes = Map.of(
+                "postgresql://postgres:" + SECRET + "#x@db.example.com:5432/postgres", "holds '#'",
+                "postgresql://postgres:" + SECRET + "@x@db.example.com:5432/postgres", "holds '@'",
+                "postgresql://postgres:" + SECRET + "?x@db.example.com:5432/postgres", "holds '?'",
+                "postgresql://postgres:" + SECRET + "@db.example.com:5561x/postgres", "the port '5561x' is not a number",
+                "postgresql://postgres:4711#" + SECRET + "@db.example.com:5432/postgres", "holds '#'");
+        mistakes.forEach((url, expected) -> {
+            MigrateException e = assertThrows(MigrateException.class, () -> PostgresConfig.fromUrl(url, "public"), url);
+            assertEquals(Failure.BAD_INPUT, e.failure());
+            assertTrue(e.getMessage().contains(expected), e.getMessage());
+            assertFalse(e.getMessage().contains(SECRET) || e.getMessage().contains("4711"), e.getMessage());
+        });
+        // encoded, the same password is read back
+        assertEquals(SECRET + "#@?", PostgresConfig.fromUrl("postgresql://postgres:" + SECRET
+                + "%23%40%3F@db.example.com:5432/postgres", "public").password());
+    }
+
+    @Test
+    void anSslModeTheDriverDoesNotKnowIsBadInput() {
+        MigrateException e = assertThrows(MigrateException.class, () -> PostgresConfig.fromUrl(
+                "postgresql://postgres:p@db.example.com:5432/postgres?sslmode=bogus", "public"));
+        assertEquals(Failure.BAD_INPUT, e.failure());
+        assertTrue(e.getMessage().contains("sslmode 'bogus' is not one of disable"), e.getMessage());
+        PostgresConfig.fromUrl("postgresql://postgres:p@db.example.com:5432/postgres?sslmode=verify-full", "public");
+    }
+}
