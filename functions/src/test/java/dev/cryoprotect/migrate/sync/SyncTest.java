@@ -214,6 +214,21 @@ class SyncTest {
         assertEquals(List.of(1, 3, 1187, 10), List.of(real.get("inserted").asInt(), real.get("updated").asInt(),
                 real.get("unchanged").asInt(), real.get("deleted").asInt()), "the sync did what its dry run said");
 
+        Map<String, String> unreachable = new java.util.HashMap<>(env);
+        unreachable.put("CONVEX_URL", "http://127.0.0.1:1");
+        TestPostgres.execute(url, "CREATE TABLE events (id int PRIMARY KEY, updated_at timestamptz);"
+                + " INSERT INTO events SELECT g, now() FROM generate_series(1, 5) g");
+        for (String table : List.of("teams", "events")) {
+            java.io.StringWriter json = new java.io.StringWriter();
+            int exit = dev.cryoprotect.migrate.cli.CliAccess.run(new String[] {"sync", table, "--dry-run", "--format",
+                    "json", "--database-url", url, "--migrations", migrations.toString()}, unreachable, json,
+                    new java.io.StringWriter());
+            JsonNode result = table(JSON.readTree(json.toString()), table);
+            assertEquals(0, exit, json.toString());
+            assertTrue(result.get("notes").get(0).asText().startsWith("could not "), result.toString());
+            assertTrue(result.get("error").isNull(), "a dry run needs no Convex: " + result);
+        }
+
         Map<String, String> noConvex = new java.util.HashMap<>(env);
         noConvex.put("USE_CONVEX", "false");
         java.io.StringWriter out = new java.io.StringWriter();

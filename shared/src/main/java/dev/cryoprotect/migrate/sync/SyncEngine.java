@@ -191,8 +191,7 @@ public final class SyncEngine {
                     run.notes.add(slow);
                 }
                 read(table, Pass.NULL_CURSOR, null, null, converter, writer, run, false);
-                List<String> mark = sink == null ? null : sink.mark(name)
-                        .filter(m -> m.size() == 1 + table.primaryKey().size()).orElse(null);
+                List<String> mark = markOf(table, run);
                 read(table, Pass.BY_CURSOR, mark, null, converter, writer, run, true);
             } else {
                 List<String> progress = sink == null || options.dryRun() ? null : sink.mark(markKey)
@@ -214,8 +213,12 @@ public final class SyncEngine {
             run.flushRejections();
             if (options.prune() && !options.dryRun()) {
                 run.deleted = prune(table);
-            } else if (options.prune() && sink != null) {
-                run.deleted = gone(table, false); // a dry run counts what it would delete
+            } else if (options.prune() && sink != null && run.cannotCompare == null) {
+                try {
+                    run.deleted = gone(table, false); // a dry run counts what it would delete
+                } catch (MigrateException e) {
+                    run.notes.add("could not count the documents a prune would delete: " + e.getMessage());
+                }
             }
             if (options.dryRun() && sink == null) {
                 run.notes.add("no Convex deployment to compare with (CONVEX_URL and CONVEX_DEPLOY_KEY): the rows were"
@@ -258,6 +261,23 @@ public final class SyncEngine {
             if (!gone.isEmpty()) {
                 sink.clearRejections(table.name(), gone);
             }
+        }
+    }
+
+    /** The table's stored high-water mark, or null; a dry run that cannot read it reads every row, and says so. */
+    private List<String> markOf(SourceTable table, TableRun run) {
+        if (sink == null) {
+            return null;
+        }
+        try {
+            return sink.mark(table.name()).filter(m -> m.size() == 1 + table.primaryKey().size()).orElse(null);
+        } catch (MigrateException e) {
+            if (!options.dryRun()) {
+                throw e;
+            }
+            run.notes.add("could not read the high-water mark from Convex (" + e.getMessage() + "); the dry run read"
+                    + " every row");
+            return null;
         }
     }
 
@@ -408,8 +428,11 @@ public final class SyncEngine {
         private final List<SyncSink.Rejection> unrecorded = new ArrayList<>();
         List<String> skipped = List.of();
         final List<String> notes = new ArrayList<>();
-        /** A dry run's rows waiting to be compared with Convex, a batch at a time. */
+        /** A dry run's rows waiting to be compared with Convex, a batch at a time (bounded as the writer's are). */
         private final List<SyncSink.Row> comparing = new ArrayList<>();
+        private long comparingBytes;
+        /** Why comparing with Convex stopped (unreachable, functions not deployed), or null. */
+        private String cannotCompare;
         Map<String, Object> sample;
         String error;
 
@@ -455,23 +478,38 @@ public final class SyncEngine {
 
         /** A dry run's row: compared with what Convex holds once a batch is full. */
         void compare(String sourceTable, SyncSink.Row row) {
+            if (cannotCompare != null) {
+                return;
+            }
             comparing.add(row);
-            if (comparing.size() >= options.batchRows()) {
+            comparingBytes += row.bytes();
+            if (comparing.size() >= options.batchRows() || comparingBytes >= options.batchBytes()) {
                 compared(sourceTable);
             }
         }
 
-        /** The rows waiting, compared: counted as inserted, updated or unchanged, as a sync would count them. */
+        /**
+         * The rows waiting, compared: counted as inserted, updated or unchanged, as a sync would count them. A dry run
+         * needs no Convex: when the comparison cannot be made, it goes on counting converted rows and says why.
+         */
         void compared(String sourceTable) {
-            if (comparing.isEmpty()) {
+            if (comparing.isEmpty() || cannotCompare != null) {
                 return;
             }
-            sink.compare(sourceTable, List.copyOf(comparing)).ifPresent(would -> {
-                inserted += would.inserted();
-                updated += would.updated();
-                unchanged += would.unchanged();
-            });
+            try {
+                sink.compare(sourceTable, List.copyOf(comparing)).ifPresent(would -> {
+                    inserted += would.inserted();
+                    updated += would.updated();
+                    unchanged += would.unchanged();
+                });
+            } catch (MigrateException e) {
+                cannotCompare = e.getMessage();
+                notes.add("could not compare with Convex (" + cannotCompare + "); the rows were read and converted,"
+                        + " and inserted, updated and unchanged count only the rows compared before that. Deploy"
+                        + " convex/ again if its functions predate migrations/sync:compareBatch");
+            }
             comparing.clear();
+            comparingBytes = 0;
         }
 
         SyncSummary.TableResult result() {

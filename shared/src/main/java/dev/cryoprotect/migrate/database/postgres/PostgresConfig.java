@@ -49,7 +49,11 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 user = decode(parts[0]);
                 password = parts.length > 1 ? decode(parts[1]) : null;
             }
-            if (uri.getHost() == null || uri.getRawFragment() != null) { // a database URL has no fragment: a '#' cut it
+            // A database URL has no fragment (a '#' cut it), and an '@' outside the user information means a '/' or
+            // '?' in the password ended it early: the "host" read then is part of the password, never to be echoed.
+            String afterScheme = trimmed.substring(trimmed.indexOf("://") + 3);
+            if (uri.getHost() == null || uri.getRawFragment() != null
+                    || uri.getRawUserInfo() == null && afterScheme.indexOf('@') >= 0) {
                 throw MigrateException.badInput("database URL has no host that can be read: " + whyNoHost(trimmed));
             }
             checkSslMode(uri.getRawQuery());
@@ -76,10 +80,9 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         if (rest.indexOf('@') != rest.lastIndexOf('@')) {
             return "the user or password holds '@'; percent-encode it as %40";
         }
-        for (char c : new char[] {'/', '?'}) {
-            if (rest.indexOf(c) >= 0 && rest.indexOf(c) < rest.lastIndexOf('@')) {
-                return "the user or password holds '" + c + "'; percent-encode it as %" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT);
-            }
+        if (rest.indexOf('@') >= 0 && rest.substring(0, rest.indexOf('@')).chars().anyMatch(c -> c == '/' || c == '?')) {
+            return "the user or password holds '/' or '?'; percent-encode them as %2F and %3F (an '@' elsewhere in the"
+                    + " URL as %40)";
         }
         String hostAndPort = rest.substring(rest.lastIndexOf('@') + 1).split("[/?#]", 2)[0];
         int colon = hostAndPort.lastIndexOf(':');
@@ -99,15 +102,17 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
             return;
         }
         for (String parameter : rawQuery.split("&")) {
-            if (parameter.startsWith("sslmode=") && !SSL_MODES.contains(decode(parameter.substring(8)))) {
+            if (parameter.startsWith("sslmode=")
+                    && !SSL_MODES.contains(decode(parameter.substring(8)).toLowerCase(java.util.Locale.ROOT))) {
                 throw MigrateException.badInput("database URL's sslmode '" + decode(parameter.substring(8)) + "' is not"
                         + " one of disable, allow, prefer, require, verify-ca, verify-full");
             }
         }
     }
 
+    /** Percent-decoding as a URL's user information has it: a '+' stays a '+' (URLDecoder reads forms, '+' = space). */
     private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private static final java.sql.Driver DRIVER = new org.postgresql.Driver();
@@ -127,6 +132,10 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         try {
             // The driver itself, not DriverManager: that would first look up every driver on the class path.
             java.sql.Connection connection = DRIVER.connect(jdbcUrl, props);
+            if (connection == null) { // the driver did not take the URL as its own
+                throw MigrateException.badInput("the database URL is not one the PostgreSQL driver accepts; check its"
+                        + " host, port and parameters");
+            }
             DeadClientDetection.enable(connection);
             return connection;
         } catch (java.sql.SQLException e) {

@@ -20,18 +20,23 @@ class PostgresConfigTest {
         Map<String, String> mistakes = Map.of(
                 "postgresql://postgres:" + SECRET + "#x@db.example.com:5432/postgres", "holds '#'",
                 "postgresql://postgres:" + SECRET + "@x@db.example.com:5432/postgres", "holds '@'",
-                "postgresql://postgres:" + SECRET + "?x@db.example.com:5432/postgres", "holds '?'",
+                "postgresql://postgres:" + SECRET + "?x@db.example.com:5432/postgres", "holds '/' or '?'",
                 "postgresql://postgres:" + SECRET + "@db.example.com:5561x/postgres", "the port '5561x' is not a number",
-                "postgresql://postgres:4711#" + SECRET + "@db.example.com:5432/postgres", "holds '#'");
+                "postgresql://postgres:4711#" + SECRET + "@db.example.com:5432/postgres", "holds '#'",
+                "postgresql://postgres:4711?" + SECRET + "@db.example.com:5432/postgres", "holds '/' or '?'",
+                "postgresql://postgres:4711/" + SECRET + "@db.example.com:5432/postgres", "holds '/' or '?'",
+                "postgresql://postgres:/" + SECRET + "@db.example.com:5432/postgres", "holds '/' or '?'");
         mistakes.forEach((url, expected) -> {
             MigrateException e = assertThrows(MigrateException.class, () -> PostgresConfig.fromUrl(url, "public"), url);
             assertEquals(Failure.BAD_INPUT, e.failure());
             assertTrue(e.getMessage().contains(expected), e.getMessage());
             assertFalse(e.getMessage().contains(SECRET) || e.getMessage().contains("4711"), e.getMessage());
         });
-        // encoded, the same password is read back
-        assertEquals(SECRET + "#@?", PostgresConfig.fromUrl("postgresql://postgres:" + SECRET
-                + "%23%40%3F@db.example.com:5432/postgres", "public").password());
+        // encoded, the same password is read back; a '+' is a '+'
+        assertEquals(SECRET + "#@?/+", PostgresConfig.fromUrl("postgresql://postgres:" + SECRET
+                + "%23%40%3F%2F+@db.example.com:5432/postgres", "public").password());
+        // an '@' in a parameter, encoded, is not taken for a password's
+        PostgresConfig.fromUrl("postgresql://db.example.com:5432/postgres?user=admin%40server", "public");
     }
 
     @Test
@@ -41,5 +46,6 @@ class PostgresConfigTest {
         assertEquals(Failure.BAD_INPUT, e.failure());
         assertTrue(e.getMessage().contains("sslmode 'bogus' is not one of disable"), e.getMessage());
         PostgresConfig.fromUrl("postgresql://postgres:p@db.example.com:5432/postgres?sslmode=verify-full", "public");
+        PostgresConfig.fromUrl("postgresql://postgres:p@db.example.com:5432/postgres?sslmode=REQUIRE", "public");
     }
 }
