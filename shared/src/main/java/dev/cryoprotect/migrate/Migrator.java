@@ -239,6 +239,18 @@ public final class Migrator {
         }
     }
 
+    /**
+     * Refuses, as {@link #apply} would, before anything runs: a changed, missing or out-of-order file, or a blank
+     * template. Read without the lock, so a version another run is applying right now (unfinished in the history) is
+     * left to the apply, which waits for that run's lock.
+     */
+    public void checkApply(Version targetVersion) {
+        List<AppliedMigration> history = target.applied();
+        if (Planner.unfinished(history).isEmpty()) {
+            refuseUneditedTemplates(Planner.toApply(migrations(), target.database(), history, targetVersion, outOfOrder));
+        }
+    }
+
     /** A file still exactly as {@code migrate create} wrote it is a blank migration: never run, never recorded. */
     private void refuseUneditedTemplates(List<Migration> plan) {
         List<String> blank = plan.stream().map(m -> m.part(target.database()).filter(p -> MigrationScaffold.isUnedited(m, p)))

@@ -139,7 +139,7 @@ public final class Orchestrator {
 
     /** With {@code resume}, each database first finishes what an interrupted run left (see {@link Migrator}). */
     public List<RunResult> apply(Version target, boolean dryRun, boolean resume) {
-        return each("apply", targets, m -> m.apply(target, dryRun, resume));
+        return each("apply", dryRun, targets, m -> m.apply(target, dryRun, resume));
     }
 
     public List<RunResult> rollback(Version target, boolean dryRun) {
@@ -150,7 +150,7 @@ public final class Orchestrator {
     public List<RunResult> rollback(Version target, boolean dryRun, boolean resume) {
         List<DatabaseTarget> newestLayerFirst = new ArrayList<>(targets);
         Collections.reverse(newestLayerFirst);
-        return each("rollback", newestLayerFirst, m -> m.rollback(target, dryRun, resume));
+        return each("rollback", dryRun, newestLayerFirst, m -> m.rollback(target, dryRun, resume));
     }
 
     /**
@@ -170,15 +170,15 @@ public final class Orchestrator {
     }
 
     public List<RunResult> repair() {
-        return each("repair", targets, Migrator::repair);
+        return each("repair", false, targets, Migrator::repair);
     }
 
     public List<RunResult> adoptForeignHistory() {
-        return each("baseline", targets, Migrator::adoptForeignHistory);
+        return each("baseline", false, targets, Migrator::adoptForeignHistory);
     }
 
     public List<RunResult> baseline(Version version) {
-        return each("baseline", targets, m -> m.baseline(version));
+        return each("baseline", false, targets, m -> m.baseline(version));
     }
 
     /**
@@ -186,7 +186,7 @@ public final class Orchestrator {
      * running anything (unreachable, lock busy, history conflict) throws; when an earlier database already ran, that
      * refusal becomes its failed result beside the earlier ones, so what the earlier database did is still reported.
      */
-    private List<RunResult> each(String operation, List<DatabaseTarget> ordered,
+    private List<RunResult> each(String operation, boolean dryRun, List<DatabaseTarget> ordered,
                                  Function<Migrator, RunResult> action) {
         List<RunResult> results = new ArrayList<>();
         Supplier<MigrationSet> files = readOnce();
@@ -199,7 +199,8 @@ public final class Orchestrator {
         for (DatabaseTarget target : ordered) {
             Supplier<RunResult> run = () -> action.apply(migrator(target, settings.runId(), files));
             // Nothing ran anywhere yet: a refusal is the whole answer. After a database ran, it is this one's result.
-            RunResult result = results.isEmpty() ? run.get() : attempt(target.database(), operation, run);
+            RunResult result = results.isEmpty() ? run.get() : attempt(target.database(), operation, dryRun,
+                    settings.runId(), run);
             results.add(result);
             if (!result.success()) {
                 break;
@@ -222,11 +223,11 @@ public final class Orchestrator {
             databases.put(report.database(), new UniversalPlan.DatabasePlan(report.currentVersion(), report.pending(),
                     report.ok()));
         }
-        // A later database that would refuse its apply (a changed or missing file, an unfinished version) refuses the
-        // run now, before the first database changes: found after Supabase applied, it would leave the two apart.
+        // A later database that would refuse its apply (a changed or missing file, a blank template) refuses the run
+        // now, before the first database changes: found after Supabase applied, it would leave the two apart.
         for (DatabaseTarget t : targets.stream().filter(t -> t.database() != Database.SUPABASE).toList()) {
             try {
-                Planner.toApply(set, t.database(), t.applied(), pinned, settings.outOfOrder());
+                migrator(t).checkApply(pinned);
             } catch (MigrateException refused) {
                 throw new MigrateException(refused.failure(), "the universal run did not start, nothing ran on any"
                         + " database: " + t.database().id() + " would refuse to apply: " + refused.getMessage(),
@@ -251,9 +252,11 @@ public final class Orchestrator {
         UniversalPlan plan = plan(target);
         Version pinned = plan.target() == null ? null : Version.parse(plan.target());
 
-        RunResult supabaseResult = attempt(Database.SUPABASE, "apply", () -> migrator(supabase, runId).apply(pinned, dryRun));
+        RunResult supabaseResult = attempt(Database.SUPABASE, "apply", dryRun, runId,
+                () -> migrator(supabase, runId).apply(pinned, dryRun));
         RunResult convexResult = supabaseResult.success() && convex.isPresent()
-                ? attempt(Database.CONVEX, "apply", () -> migrator(convex.get(), runId).apply(pinned, dryRun)) : null;
+                ? attempt(Database.CONVEX, "apply", dryRun, runId,
+                () -> migrator(convex.get(), runId).apply(pinned, dryRun)) : null;
         if (supabaseResult.success() && (convexResult == null || convexResult.success())) {
             return result(plan, supabaseResult, convexResult, List.of(), true, convex.isEmpty()
                     ? "Supabase only (Convex disabled): " + supabaseResult.message()
@@ -295,7 +298,7 @@ public final class Orchestrator {
         Collections.reverse(newestLayerFirst);
         List<RunResult> results = new ArrayList<>();
         for (DatabaseTarget t : newestLayerFirst) {
-            RunResult r = attempt(t.database(), "rollback", () -> migrator(t).undoRun(runId));
+            RunResult r = attempt(t.database(), "rollback", false, runId, () -> migrator(t).undoRun(runId));
             results.add(r);
             if (!r.success()) {
                 break;
@@ -304,13 +307,17 @@ public final class Orchestrator {
         return results;
     }
 
-    /** A step that may fail before it runs anything (lock busy, unreachable) as a failed result, not an exception. */
-    private static RunResult attempt(Database database, String operation, Supplier<RunResult> step) {
+    /**
+     * A step that may fail before it runs anything (lock busy, unreachable) as a failed result, not an exception; the
+     * database's versions are unknown then (it may not answer).
+     */
+    private static RunResult attempt(Database database, String operation, boolean dryRun, String runId,
+                                     Supplier<RunResult> step) {
         try {
             return step.get();
         } catch (MigrateException e) {
-            return new RunResult(database.id(), operation, false, null, "", "", List.of(), false, e.getMessage(),
-                    ErrorReport.of(e));
+            return new RunResult(database.id(), operation, dryRun, runId, Migrator.UNKNOWN_VERSION,
+                    Migrator.UNKNOWN_VERSION, List.of(), false, e.getMessage(), ErrorReport.of(e));
         }
     }
 

@@ -282,6 +282,15 @@ class ConvexCliTest {
         assertTrue(run.err().contains("the universal run did not start, nothing ran on any database: convex would"
                 + " refuse to apply"), run.err());
         assertEquals(List.of("002"), TestPostgres.query(url, "SELECT max(version) FROM migrations"), "003 not applied");
+
+        // the same for a blank template: 'migrate create' wrote both files, the user filled in only the SQL
+        Files.writeString(teams, Files.readString(teams).replace("Teams owned by their users", "Teams owned by users"));
+        assertEquals(0, CliRun.of(env, "create", "--name", "audit", "--migrations", copy.toString()).exitCode());
+        Files.writeString(copy.resolve("004_audit.sql"), "CREATE TABLE audit (id int);\n");
+        CliRun blank = CliRun.of(env, "universal", "--migrations", copy.toString(), "--database-url", url);
+        assertEquals(2, blank.exitCode(), blank.toString());
+        assertTrue(blank.err().contains("convex would refuse to apply: 004_audit.json is still the template"), blank.err());
+        assertEquals(List.of("002"), TestPostgres.query(url, "SELECT max(version) FROM migrations"), "nothing applied");
     }
 
     @Test
