@@ -325,9 +325,27 @@ public final class Migrator {
         }
     }
 
-    /** What {@link #rollback(Version, boolean)} would roll back now, newest first, without running or locking anything. */
-    public List<Migration> plannedRollback(Version targetVersion) {
-        return Planner.toRollback(migrations(), target.database(), target.applied(), targetVersion);
+    /**
+     * What {@code rollback} would do, in words, without running or locking anything: with {@code resume}, first the interrupted
+     * versions it ends (and, without a target, nothing more); then the versions it rolls back.
+     */
+    public String describeRollback(Version targetVersion, boolean resume) {
+        List<AppliedMigration> history = target.applied();
+        List<AppliedMigration> unfinished = Planner.unfinished(history);
+        List<String> parts = new ArrayList<>();
+        if (resume && !unfinished.isEmpty()) {
+            parts.add("end the interrupted " + String.join(", ", unfinished.stream().map(r -> r.version().text() + " ("
+                    + r.state() + ")").toList()));
+            history = history.stream().filter(r -> !unfinished.contains(r)).toList();
+        }
+        if (!resume || targetVersion != null) {
+            List<Migration> plan = Planner.toRollback(migrations(), target.database(), history, targetVersion);
+            if (!plan.isEmpty()) {
+                parts.add("roll back " + String.join(", ", plan.stream().map(m -> m.version().text()).toList()));
+            }
+        }
+        return parts.isEmpty() ? (resume && targetVersion == null ? "nothing to resume" : "nothing to roll back")
+                : String.join(", then ", parts);
     }
 
     /**

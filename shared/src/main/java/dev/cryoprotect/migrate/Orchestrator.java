@@ -157,17 +157,16 @@ public final class Orchestrator {
      * What a rollback to {@code target} would do on each database, newest layer first, one line each ("convex: roll
      * back 003, 002"), without running anything: what a production environment shows before asking.
      */
-    public List<String> rollbackPlan(Version target) {
+    public List<String> rollbackPlan(Version target, boolean resume) {
         List<DatabaseTarget> newestLayerFirst = new ArrayList<>(targets);
         Collections.reverse(newestLayerFirst);
         List<String> lines = new ArrayList<>();
         for (DatabaseTarget t : newestLayerFirst) {
-            List<String> versions = migrator(t).plannedRollback(target).stream().map(m -> m.version().text()).toList();
-            lines.add(t.database().id() + ": " + (versions.isEmpty() ? "nothing to roll back"
-                    : "roll back " + String.join(", ", versions)));
+            lines.add(t.database().id() + ": " + migrator(t).describeRollback(target, resume));
         }
         return lines;
     }
+
 
     public List<RunResult> repair() {
         return each("repair", false, targets, Migrator::repair);

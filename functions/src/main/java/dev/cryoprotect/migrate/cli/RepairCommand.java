@@ -1,5 +1,6 @@
 package dev.cryoprotect.migrate.cli;
 
+import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.MigrationState;
 import dev.cryoprotect.migrate.report.StatusEntry;
 import dev.cryoprotect.migrate.wiring.Wiring;
@@ -17,7 +18,11 @@ final class RepairCommand extends DatabaseCommand {
     @Override
     public Integer call() {
         Wiring wiring = wiring();
-        List<String> changed = wiring.status(databases(), null).result().databases().values().stream()
+        var status = wiring.status(databases(), null);
+        if (!status.ok()) { // a database that cannot be read now could answer during the repair, unasked about
+            throw new MigrateException(status.error().failure(), status.error().message());
+        }
+        List<String> changed = status.result().databases().values().stream()
                 .flatMap(r -> r.migrations().stream()).filter(e -> e.state() == MigrationState.CHANGED)
                 .map(StatusEntry::file).distinct().toList();
         if (!changed.isEmpty() && !yes) {

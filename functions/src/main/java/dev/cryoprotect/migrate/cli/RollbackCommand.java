@@ -22,7 +22,7 @@ final class RollbackCommand extends DatabaseCommand {
     @Override
     public Integer call() {
         if (!dryRun) {
-            confirmInProduction(yes, "rollback", () -> wiring().rollbackPlan(databases(), target));
+            confirmInProduction(yes, "rollback", () -> wiring().rollbackPlan(databases(), target, resume));
         }
         return print(wiring().rollback(databases(), target, dryRun, resume), output()::runs);
     }

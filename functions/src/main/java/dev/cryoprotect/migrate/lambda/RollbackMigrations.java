@@ -21,7 +21,7 @@ public final class RollbackMigrations extends MigrationHandler {
         }
         if (!request.dryRun()) {
             confirmedInProduction(container, request, "rollback",
-                    () -> container.wiring().rollbackPlan(request.database(), request.target()));
+                    () -> container.wiring().rollbackPlan(request.database(), request.target(), request.resume()));
         }
         Outcome<List<RunResult>> outcome = container.wiring().rollback(request.database(), request.target(),
                 request.dryRun(), request.resume());

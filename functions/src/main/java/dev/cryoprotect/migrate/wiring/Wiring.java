@@ -125,8 +125,8 @@ public final class Wiring {
     }
 
     /** What a rollback would do, per database, without running it. */
-    public List<String> rollbackPlan(DatabaseSelection databases, Version target) {
-        return withOrchestrator(databases, false, o -> o.rollbackPlan(target));
+    public List<String> rollbackPlan(DatabaseSelection databases, Version target, boolean resume) {
+        return withOrchestrator(databases, false, o -> o.rollbackPlan(target, resume));
     }
 
     public Outcome<List<RunResult>> repair(DatabaseSelection databases) {

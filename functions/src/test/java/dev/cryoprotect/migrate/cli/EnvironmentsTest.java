@@ -113,6 +113,9 @@ class EnvironmentsTest {
                 + " It would: supabase: roll back 002, 001. Nothing was changed; run again with --yes"), rollback.err());
         assertEquals(List.of("alpha", "beta", "migrations"), TestPostgres.tables(url, "public"), "nothing changed");
         assertEquals(0, run("rollback", "--env", "production", "--dry-run").exitCode(), "a dry run changes nothing");
+        CliRun resume = run("rollback", "--env", "production", "--resume");
+        assertEquals(2, resume.exitCode(), resume.toString());
+        assertTrue(resume.err().contains("It would: supabase: nothing to resume."), resume.err());
 
         CliRun baseline = run("baseline", "--env", "production", "--version", "002");
         assertEquals(2, baseline.exitCode(), baseline.toString());
