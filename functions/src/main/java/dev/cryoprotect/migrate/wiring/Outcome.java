@@ -60,17 +60,17 @@ public record Outcome<T>(T result, Object body, ErrorReport error, boolean accep
         return new Outcome<>(result, result, null, true);
     }
 
-    /** A result that always counts as success (status, create). */
+    /** A result that always counts as success (create, a plan). */
     public static <T> Outcome<T> ok(T result) {
         return new Outcome<>(result, result, null, false);
     }
 
-    /** One database's result as itself; several (one per database) keyed by database; the first failure decides. */
     /** A status; a database whose history could not be read fails it, with the readable ones still shown. */
     public static Outcome<StatusTable> status(StatusTable table) {
         return new Outcome<>(table, table, table.errors().values().stream().findFirst().orElse(null), false);
     }
 
+    /** One database's result as itself; several (one per database) keyed by database; the first failure decides. */
     public static Outcome<List<RunResult>> runs(List<RunResult> results) {
         return new Outcome<>(results, oneOrByDatabase(results, r -> r), firstError(results), false);
     }

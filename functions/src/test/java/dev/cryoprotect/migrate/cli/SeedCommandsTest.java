@@ -62,15 +62,15 @@ class SeedCommandsTest {
     }
 
     private Run run(Map<String, String> extra, String... command) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
+        Path err = Files.createTempFile(work, "stderr", ".txt"); // a file: a pipe per stream could fill and block
+        ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile())
+                .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().putAll(env);
         builder.environment().putAll(extra);
         Process process = builder.start();
-        process.getOutputStream().close();
         var out = process.getInputStream().readAllBytes();
-        var err = process.getErrorStream().readAllBytes();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), String.join(" ", command));
-        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8), Files.readString(err));
     }
 
     private Run script(String... arguments) throws Exception {

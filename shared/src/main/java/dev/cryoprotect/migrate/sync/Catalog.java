@@ -116,7 +116,8 @@ final class Catalog {
         String cursor = table.cursor().orElseThrow().name();
         try (PreparedStatement ps = connection.prepareStatement("SELECT c.reltuples::bigint, EXISTS (SELECT 1"
                 + " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam"
-                + " WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum AND i.indpred IS NULL AND am.amname = 'btree')"
+                + " WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum AND i.indpred IS NULL AND i.indisvalid"
+                + " AND am.amname = 'btree')"
                 + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = ?"
                 + " WHERE n.nspname = ? AND c.relname = ?")) {
@@ -127,12 +128,13 @@ final class Catalog {
                 if (!rs.next() || rs.getBoolean(2) || rs.getLong(1) <= 4L * pageRows) {
                     return null;
                 }
-                String key = table.primaryKey().stream().map(c -> SourceTable.quote(c.name()))
-                        .collect(java.util.stream.Collectors.joining(", "));
+                String columns = java.util.stream.Stream.concat(java.util.stream.Stream.of(cursor),
+                                table.primaryKey().stream().map(SourceTable.Column::name)).distinct()
+                        .map(SourceTable::quote).collect(java.util.stream.Collectors.joining(", "));
                 return String.format(java.util.Locale.ROOT, "no index starts with the cursor column %s, so each page of"
                         + " %,d rows scans and sorts all of the table's ~%,d rows; create one to make each page a range"
-                        + " read: CREATE INDEX CONCURRENTLY ON %s.%s (%s, %s)", cursor, pageRows, rs.getLong(1),
-                        SourceTable.quote(table.schema()), SourceTable.quote(table.name()), SourceTable.quote(cursor), key);
+                        + " read: CREATE INDEX CONCURRENTLY ON %s.%s (%s)", cursor, pageRows, rs.getLong(1),
+                        SourceTable.quote(table.schema()), SourceTable.quote(table.name()), columns);
             }
         }
     }

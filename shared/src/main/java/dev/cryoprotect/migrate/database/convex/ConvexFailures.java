@@ -24,8 +24,9 @@ final class ConvexFailures {
     static MigrateException unreachable(Migration migration, ConvexException.TransportError e) {
         return new MigrateException(Failure.UNREACHABLE, e.getMessage() + (migration == null ? ""
                 : ". " + migration.convex().map(ConvexMigration::fileName).orElse(migration.version().text())
-                + " was in flight: Convex ran it whole or not at all; run status to see which (re-running apply"
-                + " never applies a version twice)"), e);
+                + " was in flight: run 'migrate status' to see where it stands (each Convex mutation lands whole or"
+                + " not at all; a batched migration stopped part way shows PARTIAL, and 'apply --resume' or 'rollback"
+                + " --resume' ends it; re-running apply never applies a version twice)"), e);
     }
 
     /** A function that threw, while running {@code migration} (or null). */
