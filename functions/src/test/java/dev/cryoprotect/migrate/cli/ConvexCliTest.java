@@ -91,13 +91,9 @@ class ConvexCliTest {
      */
     @Test
     void whenTheSecondDatabaseRefusesWhatTheFirstDidIsStillReported() throws Exception {
-        try (var files = java.nio.file.Files.list(EXAMPLES)) {
-            for (Path f : files.filter(f -> f.getFileName().toString().matches("00[12]_.*")).toList()) {
-                java.nio.file.Files.copy(f, dir.resolve(f.getFileName()));
-            }
-        }
-        java.nio.file.Files.delete(dir.resolve("002_add_teams.down.sql"));
-        String[] base = {"--migrations", dir.toString(), "--database-url", url};
+        Path copy = examples("migrations", name -> name.matches("00[12]_.*"));
+        java.nio.file.Files.delete(copy.resolve("002_add_teams.down.sql"));
+        String[] base = {"--migrations", copy.toString(), "--database-url", url};
         assertEquals(0, CliRun.of(env, concat(new String[] {"apply"}, base)).exitCode());
 
         CliRun rollback = CliRun.of(env, concat(new String[] {"rollback"}, base));
@@ -114,6 +110,17 @@ class ConvexCliTest {
         assertEquals("001", json.get("convex").get("finalVersion").asText());
         assertFalse(json.get("supabase").get("success").asBoolean());
         assertEquals("bad_input", json.get("supabase").get("error").get("failure").asText(), json.toString());
+    }
+
+    /** A folder of its own with the example migrations whose names {@code which} accepts, to edit freely. */
+    private Path examples(String folder, java.util.function.Predicate<String> which) throws java.io.IOException {
+        Path copy = Files.createDirectories(dir.resolve(folder));
+        try (var files = Files.list(EXAMPLES)) {
+            for (Path f : files.filter(f -> which.test(f.getFileName().toString())).toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        return copy;
     }
 
     private static String[] concat(String[] a, String[] b) {
@@ -225,13 +232,7 @@ class ConvexCliTest {
 
     @Test
     void universalUndoesTheRunOnBothConvexFirstWhenConvexFails() throws Exception {
-        Path copy = dir.resolve("migrations");
-        Files.createDirectories(copy);
-        try (var files = Files.list(EXAMPLES)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, copy.resolve(f.getFileName()));
-            }
-        }
+        Path copy = examples("migrations", name -> true);
         Files.writeString(copy.resolve("004_audit.sql"), "CREATE TABLE audit (id int);\n");
         Files.writeString(copy.resolve("004_audit.down.sql"), "DROP TABLE audit;\n");
         Files.writeString(copy.resolve("004_audit.json"), "{\"version\": \"004\", \"schema\": {\"migration_locks\":"
@@ -266,13 +267,7 @@ class ConvexCliTest {
     /** Convex holds a changed file: the universal run refuses before Supabase applies anything, not after. */
     @Test
     void universalRefusesBeforeSupabaseWhenConvexWouldRefuse() throws Exception {
-        Path copy = dir.resolve("migrations");
-        Files.createDirectories(copy);
-        try (var files = Files.list(EXAMPLES)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, copy.resolve(f.getFileName()));
-            }
-        }
+        Path copy = examples("migrations", name -> true);
         assertEquals(0, CliRun.of(env, "apply", "--target", "002", "--migrations", copy.toString(), "--database-url", url)
                 .exitCode());
         Path teams = copy.resolve("002_add_teams.json");
