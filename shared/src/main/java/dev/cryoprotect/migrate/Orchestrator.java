@@ -259,7 +259,8 @@ public final class Orchestrator {
         if (supabaseResult.success() && (convexResult == null || convexResult.success())) {
             return result(plan, supabaseResult, convexResult, List.of(), true, convex.isEmpty()
                     ? "Supabase only (Convex disabled): " + supabaseResult.message()
-                    : "applied to Supabase and Convex" + (dryRun ? " (dry run: nothing changed)" : ""), null);
+                    : dryRun ? "dry run on Supabase and Convex: nothing failed, nothing changed (each database's"
+                    + " steps say what would apply or could not be tried)" : "applied to Supabase and Convex", null);
         }
         RunResult failed = supabaseResult.success() ? convexResult : supabaseResult;
         String what = (failed == supabaseResult ? "Supabase" : "Convex") + " failed"

@@ -19,7 +19,33 @@ public final class Main {
         warmUpAside(args);
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        System.exit(run(args, System.getenv(), out, err));
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        sayWhenInterrupted(args, err, finished);
+        int code = run(args, System.getenv(), out, err);
+        finished.set(true);
+        System.exit(code);
+    }
+
+    /**
+     * Ctrl-C or a kill (not -9) ends a changing command part way: the state it leaves is correct, but a silent exit
+     * leaves the user guessing, so the shutdown says what became of the work in flight and where to look.
+     */
+    static void sayWhenInterrupted(String[] args, PrintWriter err, java.util.concurrent.atomic.AtomicBoolean finished) {
+        if (args.length == 0 || !java.util.Set.of("apply", "rollback", "universal", "repair", "baseline", "sync")
+                .contains(args[0])) {
+            return;
+        }
+        String what = args[0].equals("sync")
+                ? "batches already written stay, and the next sync continues from its kept progress"
+                : "a migration in flight is rolled back by PostgreSQL or lands whole in Convex; a no-transaction file or"
+                + " a batched Convex migration stopped part way shows PARTIAL ('--resume' ends it). Run 'migrate"
+                + " status' to see where each database stands";
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (!finished.get()) {
+                err.println(System.lineSeparator() + "interrupted: " + args[0] + " stopped here; " + what);
+                err.flush();
+            }
+        }, "interrupted-notice"));
     }
 
     /**
