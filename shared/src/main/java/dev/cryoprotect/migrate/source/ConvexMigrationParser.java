@@ -33,6 +33,7 @@ import java.util.Set;
  * the op's table exist in the cumulative schema?) are done by {@link MigrationLoader}.
  */
 final class ConvexMigrationParser {
+    private static final int MAX_DOCUMENT_BYTES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
     private static final Set<String> TOP_LEVEL = Set.of("version", "name", "description", "schema", "data", "indexes",
@@ -241,6 +242,14 @@ final class ConvexMigrationParser {
             ObjectNode original = objectOrNull(op, "originalData", pointer, path);
             if (type == OpType.INSERT && fields == null) {
                 add(pointer, path + ": an insert needs a \"data\" object (the new document)");
+            }
+            if (type == OpType.INSERT && fields != null) {
+                // Convex stores at most 1 MiB per document; the local backend would take more and production refuse it
+                long bytes = fields.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                if (bytes > MAX_DOCUMENT_BYTES) {
+                    add(pointer + "/data", path + ".data: the document is " + bytes / 1024 + " KiB; Convex stores at"
+                            + " most 1 MiB per document");
+                }
             }
             if (type == OpType.UPDATE && (fields == null || filter == null)) {
                 add(pointer, path + ": an update needs a \"filter\" object and a \"data\" object (the fields to set)");

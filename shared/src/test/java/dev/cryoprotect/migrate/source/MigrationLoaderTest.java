@@ -212,6 +212,17 @@ class MigrationLoaderTest {
         assertTrue(p.message().contains("data[0].type: unknown op type 'upsert'"), p.message());
     }
 
+    /** Convex refuses a document over 1 MiB; the local backend would take it, so the loader says so first. */
+    @Test
+    void anInsertOfADocumentOverConvexsLimitIsRefusedWithItsPath() {
+        String big = "x".repeat((1 << 20) + 10);
+        file("001_initial_schema.json", USERS_JSON.replace("\"name\": \"Admin\"", "\"name\": \"" + big + "\""));
+        Problem p = onlyProblem();
+        assertEquals(6, p.line());
+        assertTrue(p.message().contains("data[0].data: the document is 1024 KiB; Convex stores at most 1 MiB per"
+                + " document"), p.message());
+    }
+
     @Test
     void anOpOnAnUndeclaredTableIsRefused() {
         file("001_initial_schema.json", USERS_JSON)
