@@ -139,7 +139,7 @@ public final class Orchestrator {
 
     /** With {@code resume}, each database first finishes what an interrupted run left (see {@link Migrator}). */
     public List<RunResult> apply(Version target, boolean dryRun, boolean resume) {
-        return each("apply", dryRun, targets, m -> m.apply(target, dryRun, resume));
+        return each("apply", dryRun, targets, m -> m.apply(target, dryRun, resume), m -> m.checkApply(target));
     }
 
     public List<RunResult> rollback(Version target, boolean dryRun) {
@@ -150,7 +150,8 @@ public final class Orchestrator {
     public List<RunResult> rollback(Version target, boolean dryRun, boolean resume) {
         List<DatabaseTarget> newestLayerFirst = new ArrayList<>(targets);
         Collections.reverse(newestLayerFirst);
-        return each("rollback", dryRun, newestLayerFirst, m -> m.rollback(target, dryRun, resume));
+        return each("rollback", dryRun, newestLayerFirst, m -> m.rollback(target, dryRun, resume),
+                m -> m.describeRollback(target, resume));
     }
 
     /**
@@ -169,15 +170,15 @@ public final class Orchestrator {
 
 
     public List<RunResult> repair() {
-        return each("repair", false, targets, Migrator::repair);
+        return each("repair", false, targets, Migrator::repair, null);
     }
 
     public List<RunResult> adoptForeignHistory() {
-        return each("baseline", false, targets, Migrator::adoptForeignHistory);
+        return each("baseline", false, targets, Migrator::adoptForeignHistory, null);
     }
 
     public List<RunResult> baseline(Version version) {
-        return each("baseline", false, targets, m -> m.baseline(version));
+        return each("baseline", false, targets, m -> m.baseline(version), null);
     }
 
     /**
@@ -186,14 +187,28 @@ public final class Orchestrator {
      * refusal becomes its failed result beside the earlier ones, so what the earlier database did is still reported.
      */
     private List<RunResult> each(String operation, boolean dryRun, List<DatabaseTarget> ordered,
-                                 Function<Migrator, RunResult> action) {
+                                 Function<Migrator, RunResult> action, Consumer<Migrator> check) {
         List<RunResult> results = new ArrayList<>();
         Supplier<MigrationSet> files = readOnce();
-        for (DatabaseTarget later : ordered.subList(Math.min(1, ordered.size()), ordered.size())) {
-            // The databases after the first get ready while the first works (Convex's client starts in ~0.1 s).
-            Thread warming = new Thread(later::warmUp, "warm-up " + later.database());
-            warming.setDaemon(true);
-            warming.start();
+        List<DatabaseTarget> later = ordered.subList(Math.min(1, ordered.size()), ordered.size());
+        for (DatabaseTarget t : later) {
+            if (check == null) {
+                // The databases after the first get ready while the first works (Convex's client starts in ~0.1 s).
+                Thread warming = new Thread(t::warmUp, "warm-up " + t.database());
+                warming.setDaemon(true);
+                warming.start();
+                continue;
+            }
+            // What a later database would refuse before running anything (unreachable, a changed file, a missing down
+            // file) refuses the run now, before the first database changes: found after it, the two would be apart.
+            // A lock busy there still can only be found by trying; each() then reports what the first one did.
+            try {
+                check.accept(migrator(t, settings.runId(), files));
+            } catch (MigrateException refused) {
+                throw new MigrateException(refused.failure(), operation + " did not start, nothing ran on any database: "
+                        + t.database().id() + " would refuse: " + refused.getMessage(), refused.file(), refused.line(),
+                        refused);
+            }
         }
         for (DatabaseTarget target : ordered) {
             Supplier<RunResult> run = () -> action.apply(migrator(target, settings.runId(), files));

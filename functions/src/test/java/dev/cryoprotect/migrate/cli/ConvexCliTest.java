@@ -86,30 +86,39 @@ class ConvexCliTest {
     }
 
     /**
-     * Convex is rolled back first; when Supabase then refuses (here: no down file), what Convex did is still reported
-     * beside the refusal, not lost behind an error that says nothing ran.
+     * Convex is rolled back first. What Supabase would refuse before running (here: no down file) stops the run before
+     * Convex changes; what can only be found by trying (Supabase's lock held by another run) is reported beside what
+     * Convex did, not lost behind an error that says nothing ran.
      */
     @Test
-    void whenTheSecondDatabaseRefusesWhatTheFirstDidIsStillReported() throws Exception {
+    void whenTheSecondDatabaseWouldRefuseNothingRunsAndWhenItRefusesLateTheFirstIsStillReported() throws Exception {
         Path copy = examples("migrations", name -> name.matches("00[12]_.*"));
-        java.nio.file.Files.delete(copy.resolve("002_add_teams.down.sql"));
+        Path down = copy.resolve("002_add_teams.down.sql");
+        String downSql = Files.readString(down);
+        Files.delete(down);
         String[] base = {"--migrations", copy.toString(), "--database-url", url};
         assertEquals(0, CliRun.of(env, concat(new String[] {"apply"}, base)).exitCode());
 
-        CliRun rollback = CliRun.of(env, concat(new String[] {"rollback"}, base));
-        assertEquals(2, rollback.exitCode(), rollback.toString());
-        assertTrue(rollback.out().contains("convex: rolled back 1 migration"), rollback.out());
-        assertTrue(rollback.out().contains("supabase: cannot roll back supabase"), rollback.out());
-        assertTrue(rollback.out().indexOf("convex:") < rollback.out().indexOf("supabase:"), rollback.out());
-        assertTrue(rollback.err().contains("002_add_teams.sql has no down file"), rollback.err());
-        assertEquals(0, TestConvex.documents("teams").size(), "convex's 002 was undone");
-        assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+        CliRun refused = CliRun.of(env, concat(new String[] {"rollback"}, base));
+        assertEquals(2, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("rollback did not start, nothing ran on any database: supabase would refuse:"
+                + " cannot roll back supabase"), refused.err());
+        assertEquals(1, TestConvex.documents("teams").size(), "convex's 002 stays: nothing ran");
 
-        assertEquals(0, CliRun.of(env, concat(new String[] {"apply"}, base)).exitCode());
-        JsonNode json = JSON.readTree(CliRun.of(env, concat(new String[] {"rollback", "--format", "json"}, base)).out());
-        assertEquals("001", json.get("convex").get("finalVersion").asText());
-        assertFalse(json.get("supabase").get("success").asBoolean());
-        assertEquals("bad_input", json.get("supabase").get("error").get("failure").asText(), json.toString());
+        Files.writeString(down, downSql);
+        try (var holder = new dev.cryoprotect.migrate.database.postgres.PostgresTarget(TestPostgres.config(url));
+             var held = holder.lock(java.time.Duration.ofSeconds(5))) {
+            CliRun busy = CliRun.of(env, concat(new String[] {"rollback", "--lock-timeout", "0", "--format", "json"},
+                    base));
+            assertEquals(3, busy.exitCode(), busy.toString());
+            JsonNode json = JSON.readTree(busy.out());
+            assertEquals("001", json.get("convex").get("finalVersion").asText(), "convex was rolled back first");
+            assertFalse(json.get("supabase").get("success").asBoolean());
+            assertEquals("lock_busy", json.get("supabase").get("error").get("failure").asText(), json.toString());
+            assertEquals("unknown", json.get("supabase").get("finalVersion").asText());
+        }
+        assertEquals(0, TestConvex.documents("teams").size());
+        assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
     }
 
     /** A folder of its own with the example migrations whose names {@code which} accepts, to edit freely. */
@@ -145,6 +154,12 @@ class ConvexCliTest {
         assertEquals("002", json.get("databases").get("supabase").get("currentVersion").asText());
         assertEquals("unreachable", json.get("errors").get("convex").get("failure").asText(), json.toString());
         assertFalse(json.get("ok").asBoolean());
+
+        CliRun apply = run(down, "apply");
+        assertEquals(4, apply.exitCode(), apply.toString());
+        assertTrue(apply.err().contains("apply did not start, nothing ran on any database: convex would refuse"),
+                apply.err());
+        assertEquals(List.of("002"), TestPostgres.query(url, "SELECT max(version) FROM migrations"), "003 not applied");
 
         down.put("SUPABASE_DB_URL", "postgresql://postgres@127.0.0.1:1/postgres");
         CliRun neither = CliRun.of(down, "status", "--migrations", EXAMPLES.toString());
