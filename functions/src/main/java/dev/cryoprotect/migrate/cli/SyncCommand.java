@@ -18,8 +18,9 @@ final class SyncCommand extends DatabaseCommand {
     @Parameters(paramLabel = "TABLE", arity = "0..*",
             description = "Tables to sync (default: every base table of --schema except migrations).")
     List<String> tables = new ArrayList<>();
-    @Option(names = "--dry-run", description = "Read and convert everything, write nothing; show counts and a sample"
-            + " document per table.")
+    @Option(names = "--dry-run", description = "Read and convert everything, write nothing; show a sample document per"
+            + " table and what the sync would insert, update, leave unchanged and (with --prune) delete, compared with"
+            + " what Convex holds.")
     boolean dryRun;
     @Option(names = "--limit", paramLabel = "N", description = "At most N rows per table.")
     Integer limit;
