@@ -168,7 +168,6 @@ public final class Orchestrator {
         return lines;
     }
 
-
     public List<RunResult> repair() {
         return each("repair", false, targets, Migrator::repair, null);
     }
@@ -179,6 +178,21 @@ public final class Orchestrator {
 
     public List<RunResult> baseline(Version version) {
         return each("baseline", false, targets, m -> m.baseline(version), null);
+    }
+
+    /**
+     * A later database that would refuse before running anything (unreachable, a changed or missing file, a blank
+     * template, a missing down file) refuses the whole run now, before the first database changes: found after it,
+     * the two would be left apart.
+     */
+    private static void refuseBeforeStart(String run, DatabaseTarget later, String refusing, Runnable check) {
+        try {
+            check.run();
+        } catch (MigrateException refused) {
+            throw new MigrateException(refused.failure(), run + " did not start, nothing ran on any database: "
+                    + later.database().id() + " would " + refusing + ": " + refused.getMessage(), refused.file(),
+                    refused.line(), refused);
+        }
     }
 
     /**
@@ -199,16 +213,8 @@ public final class Orchestrator {
                 warming.start();
                 continue;
             }
-            // What a later database would refuse before running anything (unreachable, a changed file, a missing down
-            // file) refuses the run now, before the first database changes: found after it, the two would be apart.
-            // A lock busy there still can only be found by trying; each() then reports what the first one did.
-            try {
-                check.accept(migrator(t, settings.runId(), files));
-            } catch (MigrateException refused) {
-                throw new MigrateException(refused.failure(), operation + " did not start, nothing ran on any database: "
-                        + t.database().id() + " would refuse: " + refused.getMessage(), refused.file(), refused.line(),
-                        refused);
-            }
+            // A lock busy there still can only be found by trying; the loop below then reports what the first did.
+            refuseBeforeStart(operation, t, "refuse", () -> check.accept(migrator(t, settings.runId(), files)));
         }
         for (DatabaseTarget target : ordered) {
             Supplier<RunResult> run = () -> action.apply(migrator(target, settings.runId(), files));
@@ -229,24 +235,18 @@ public final class Orchestrator {
      * each database is now (informational: the versions that count are read under each database's lock).
      */
     public UniversalPlan plan(Version target) {
-        MigrationSet set = migrator(targets.get(0)).migrations();
+        Supplier<MigrationSet> files = readOnce(); // one read of the folder for every database's status and check
+        MigrationSet set = files.get();
         Version pinned = target != null ? target : set.latest().orElse(null);
         Map<String, UniversalPlan.DatabasePlan> databases = new LinkedHashMap<>();
         for (DatabaseTarget t : targets) {
-            StatusReport report = migrator(t).status();
+            StatusReport report = migrator(t, settings.runId(), files).status();
             databases.put(report.database(), new UniversalPlan.DatabasePlan(report.currentVersion(), report.pending(),
                     report.ok()));
         }
-        // A later database that would refuse its apply (a changed or missing file, a blank template) refuses the run
-        // now, before the first database changes: found after Supabase applied, it would leave the two apart.
         for (DatabaseTarget t : targets.stream().filter(t -> t.database() != Database.SUPABASE).toList()) {
-            try {
-                migrator(t).checkApply(pinned);
-            } catch (MigrateException refused) {
-                throw new MigrateException(refused.failure(), "the universal run did not start, nothing ran on any"
-                        + " database: " + t.database().id() + " would refuse to apply: " + refused.getMessage(),
-                        refused.file(), refused.line(), refused);
-            }
+            refuseBeforeStart("the universal run", t, "refuse to apply",
+                    () -> migrator(t, settings.runId(), files).checkApply(pinned));
         }
         return new UniversalPlan(pinned == null ? null : pinned.text(), databases.containsKey(Database.CONVEX.id()),
                 databases);
