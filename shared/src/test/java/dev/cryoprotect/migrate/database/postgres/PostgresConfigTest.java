@@ -4,6 +4,7 @@ import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,7 +37,8 @@ class PostgresConfigTest {
         assertEquals(SECRET + "#@?/+", PostgresConfig.fromUrl("postgresql://postgres:" + SECRET
                 + "%23%40%3F%2F+@db.example.com:5432/postgres", "public").password());
         // an '@' in a parameter, encoded, is not taken for a password's
-        PostgresConfig.fromUrl("postgresql://db.example.com:5432/postgres?user=admin%40server", "public");
+        assertEquals("jdbc:postgresql://db.example.com:5432/postgres?user=admin%40server",
+                PostgresConfig.fromUrl("postgresql://db.example.com:5432/postgres?user=admin%40server", "public").jdbcUrl());
     }
 
     @Test
@@ -45,7 +47,9 @@ class PostgresConfigTest {
                 "postgresql://postgres:p@db.example.com:5432/postgres?sslmode=bogus", "public"));
         assertEquals(Failure.BAD_INPUT, e.failure());
         assertTrue(e.getMessage().contains("sslmode 'bogus' is not one of disable"), e.getMessage());
-        PostgresConfig.fromUrl("postgresql://postgres:p@db.example.com:5432/postgres?sslmode=verify-full", "public");
-        PostgresConfig.fromUrl("postgresql://postgres:p@db.example.com:5432/postgres?sslmode=REQUIRE", "public");
+        for (String mode : List.of("verify-full", "REQUIRE")) { // the driver reads modes in any case
+            assertTrue(PostgresConfig.fromUrl("postgresql://postgres:p@db.example.com:5432/postgres?sslmode=" + mode,
+                    "public").jdbcUrl().endsWith("?sslmode=" + mode));
+        }
     }
 }
