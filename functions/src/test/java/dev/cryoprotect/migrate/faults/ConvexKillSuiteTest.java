@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * kill -9 on the Convex side, 20 rounds per kind of run: a batched apply, a rollback that takes dozens of mutations,
+ * kill -9 on the Convex side, {@link #ROUNDS} rounds per kind of run (12; {@code -Dkill.rounds=N} for a longer run):
+ * a batched apply, a rollback that takes dozens of mutations,
  * and an unbatched apply that inserts, patches and deletes. After each kill, {@code status} must say what the tables
  * hold (documents compared with the history and its recorded progress), and the one command status names must bring
  * Convex to a version boundary with exact document counts and no duplicates.
@@ -36,6 +37,8 @@ class ConvexKillSuiteTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BULK = 3000;
     private static final Pattern COMMAND = Pattern.compile("'migrate ([^']+)'");
+    /** Rounds per kind of run; each is a real apply into a reset backend, so they set most of the suite's time. */
+    static final int ROUNDS = Integer.getInteger("kill.rounds", 12);
 
     @TempDir
     Path dir;
@@ -54,7 +57,7 @@ class ConvexKillSuiteTest {
     void killedBatchedApplyIsPartialWithItsBatchesAndEndsWhereTheNamedCommandTakesIt() throws Exception {
         seedAndBulk(true);
         int partial = 0;
-        for (int round = 0; round < 20; round++) {
+        for (int round = 0; round < ROUNDS; round++) {
             TestConvex.reset();
             cli(0, "apply", "--target", "001");
             int killAfterBatches = random.nextInt(29); // of 30
@@ -93,14 +96,14 @@ class ConvexKillSuiteTest {
             }
             assertSeedIntact(round);
         }
-        assertTrue(partial >= 10, "most kills landed between batches: " + partial + " of 20");
+        assertTrue(partial >= ROUNDS / 2, "most kills landed between batches: " + partial + " of " + ROUNDS);
     }
 
     @Test
     void killedMultiCallRollbackIsRollingBackAndTheNamedCommandFinishesIt() throws Exception {
         seedAndBulk(true);
         int rollingBack = 0;
-        for (int round = 0; round < 20; round++) {
+        for (int round = 0; round < ROUNDS; round++) {
             TestConvex.reset();
             cli(0, "apply");
             assertBulkExactlyOnce(round);
@@ -135,7 +138,7 @@ class ConvexKillSuiteTest {
             }
             assertSeedIntact(round);
         }
-        assertTrue(rollingBack >= 10, "most kills landed inside the rollback: " + rollingBack + " of 20");
+        assertTrue(rollingBack >= ROUNDS / 2, "most kills landed inside the rollback: " + rollingBack + " of " + ROUNDS);
     }
 
     @Test
@@ -159,7 +162,7 @@ class ConvexKillSuiteTest {
         Map<String, Long> before = null;
         Map<String, Long> after = null;
         int applied = 0;
-        for (int round = 0; round < 20; round++) {
+        for (int round = 0; round < ROUNDS; round++) {
             TestConvex.reset();
             cli(0, "apply", "--target", "001");
             if (before == null) {
@@ -188,7 +191,7 @@ class ConvexKillSuiteTest {
         }
         cli(0, "rollback", "--target", "001");
         assertEquals(before, itemsShape(), "the rollback restores the seed exactly");
-        System.out.println("unbatched kills: " + applied + " of 20 after the mutation committed");
+        System.out.println("unbatched kills: " + applied + " of " + ROUNDS + " after the mutation committed");
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ class FaultSuiteTest {
     }
 
     /**
-     * 40 rounds: start an apply of 50 migrations in its own JVM, wait until the database shows a random number of
+     * Twice {@code kill.rounds} rounds (24 by default), alternating the databases: start an apply of 50 migrations in its own JVM, wait until the database shows a random number of
      * them applied (0: kill at a random moment of the start-up), SIGKILL it, check the database, finish the apply.
      * Kills are timed by observed progress, so they land mid-run however fast this machine is.
      */
@@ -194,7 +194,7 @@ class FaultSuiteTest {
         Random random = new Random(20261125);
         int midRun = 0;
         int killedAfterProgress = 0;
-        for (int round = 0; round < 40; round++) {
+        for (int round = 0; round < 2 * ConvexKillSuiteTest.ROUNDS; round++) {
             String database = round % 2 == 0 ? "supabase" : "convex";
             url = TestPostgres.newDatabase();
             TestConvex.reset();

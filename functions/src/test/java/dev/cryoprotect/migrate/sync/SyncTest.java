@@ -214,19 +214,45 @@ class SyncTest {
         assertEquals(List.of(1, 3, 1187, 10), List.of(real.get("inserted").asInt(), real.get("updated").asInt(),
                 real.get("unchanged").asInt(), real.get("deleted").asInt()), "the sync did what its dry run said");
 
-        Map<String, String> unreachable = new java.util.HashMap<>(env);
-        unreachable.put("CONVEX_URL", "http://127.0.0.1:1");
+        // Convex answering no one: a socket that takes each connection and drops it, counting them. The dry run of two
+        // tables finds it unreachable once, says so for each table, and does not wait out the retries a second time.
         TestPostgres.execute(url, "CREATE TABLE events (id int PRIMARY KEY, updated_at timestamptz);"
                 + " INSERT INTO events SELECT g, now() FROM generate_series(1, 5) g");
-        for (String table : List.of("teams", "events")) {
+        try (java.net.ServerSocket dropping = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                while (!dropping.isClosed()) {
+                    try (java.net.Socket ignored = dropping.accept()) {
+                        connections.incrementAndGet();
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Map<String, String> unreachable = new java.util.HashMap<>(env);
+            unreachable.put("CONVEX_URL", "http://127.0.0.1:" + dropping.getLocalPort());
             java.io.StringWriter json = new java.io.StringWriter();
-            int exit = dev.cryoprotect.migrate.cli.CliAccess.run(new String[] {"sync", table, "--dry-run", "--format",
-                    "json", "--database-url", url, "--migrations", migrations.toString()}, unreachable, json,
+            int exit = dev.cryoprotect.migrate.cli.CliAccess.run(new String[] {"sync", "teams", "events", "--dry-run",
+                    "--format", "json", "--database-url", url, "--migrations", migrations.toString()}, unreachable, json,
                     new java.io.StringWriter());
-            JsonNode result = table(JSON.readTree(json.toString()), table);
             assertEquals(0, exit, json.toString());
-            assertTrue(result.get("notes").get(0).asText().startsWith("could not "), result.toString());
-            assertTrue(result.get("error").isNull(), "a dry run needs no Convex: " + result);
+            for (String table : List.of("teams", "events")) {
+                JsonNode result = table(JSON.readTree(json.toString()), table);
+                String note = result.get("notes").get(0).asText();
+                assertTrue(note.startsWith("could not ") && note.contains("(cannot reach Convex at http://127.0.0.1:")
+                        && !note.contains("Deploy convex/ again"), result.toString());
+                assertTrue(result.get("error").isNull(), "a dry run needs no Convex: " + result);
+            }
+            int firstQuestion = connections.get();
+            assertTrue(firstQuestion > 1, "the client retried the first question: " + firstQuestion);
+            java.io.StringWriter again = new java.io.StringWriter();
+            dev.cryoprotect.migrate.cli.CliAccess.run(new String[] {"sync", "teams", "--dry-run", "--format", "json",
+                    "--database-url", url, "--migrations", migrations.toString()}, unreachable, again,
+                    new java.io.StringWriter());
+            assertEquals(2 * firstQuestion, connections.get(), "two tables cost the retries of one question, as one"
+                    + " table does");
         }
 
         Map<String, String> noConvex = new java.util.HashMap<>(env);

@@ -1,5 +1,6 @@
 package dev.cryoprotect.migrate.sync;
 
+import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.TableSchema;
@@ -38,6 +39,11 @@ public final class SyncEngine {
 
     private final TableReader reader;
     private final SyncSink sink;
+    /**
+     * A dry run's first failure to reach Convex: later questions fail at once with it, instead of each waiting out the
+     * client's retries again (seconds per table, for an answer that will not change within the run).
+     */
+    private volatile MigrateException convexUnreachable;
     private final MigrationSet declared;
     private final SyncOptions options;
     private final Progress progress;
@@ -270,7 +276,8 @@ public final class SyncEngine {
             return null;
         }
         try {
-            return sink.mark(table.name()).filter(m -> m.size() == 1 + table.primaryKey().size()).orElse(null);
+            return askConvex(() -> sink.mark(table.name())).filter(m -> m.size() == 1 + table.primaryKey().size())
+                    .orElse(null);
         } catch (MigrateException e) {
             if (!options.dryRun()) {
                 throw e;
@@ -278,6 +285,22 @@ public final class SyncEngine {
             run.notes.add("could not read the high-water mark from Convex (" + e.getMessage() + "); the dry run read"
                     + " every row");
             return null;
+        }
+    }
+
+    /** A question to Convex; in a dry run, one that cannot reach it is not asked again (see convexUnreachable). */
+    private <T> T askConvex(java.util.function.Supplier<T> question) {
+        MigrateException known = convexUnreachable;
+        if (known != null) {
+            throw new MigrateException(known.failure(), known.getMessage(), known);
+        }
+        try {
+            return question.get();
+        } catch (MigrateException e) {
+            if (options.dryRun() && e.failure() == Failure.UNREACHABLE) {
+                convexUnreachable = e;
+            }
+            throw e;
         }
     }
 
@@ -300,7 +323,8 @@ public final class SyncEngine {
             long count = 0;
             String after = "";
             while (true) {
-                List<SyncSink.Rejection> page = sink.rejections(table, after, REJECTIONS_PAGE);
+                String from = after;
+                List<SyncSink.Rejection> page = askConvex(() -> sink.rejections(table, from, REJECTIONS_PAGE));
                 if (page.isEmpty()) {
                     return count;
                 }
@@ -395,7 +419,8 @@ public final class SyncEngine {
         long count = 0;
         String after = "";
         while (true) {
-            List<String> keys = sink.keys(table.name(), after, PRUNE_PAGE);
+            String from = after;
+            List<String> keys = askConvex(() -> sink.keys(table.name(), from, PRUNE_PAGE));
             if (keys.isEmpty()) {
                 return count;
             }
@@ -497,7 +522,8 @@ public final class SyncEngine {
                 return;
             }
             try {
-                sink.compare(sourceTable, List.copyOf(comparing)).ifPresent(would -> {
+                List<SyncSink.Row> rows = List.copyOf(comparing);
+                askConvex(() -> sink.compare(sourceTable, rows)).ifPresent(would -> {
                     inserted += would.inserted();
                     updated += would.updated();
                     unchanged += would.unchanged();
@@ -505,8 +531,9 @@ public final class SyncEngine {
             } catch (MigrateException e) {
                 cannotCompare = e.getMessage();
                 notes.add("could not compare with Convex (" + cannotCompare + "); the rows were read and converted,"
-                        + " and inserted, updated and unchanged count only the rows compared before that. Deploy"
-                        + " convex/ again if its functions predate migrations/sync:compareBatch");
+                        + " and inserted, updated and unchanged count only the rows compared before that"
+                        + (e.failure() == Failure.UNREACHABLE ? "" : ". Deploy convex/ again if its functions predate"
+                        + " migrations/sync:compareBatch"));
             }
             comparing.clear();
             comparingBytes = 0;
