@@ -31,9 +31,11 @@ public abstract class MigrationHandler implements RequestStreamHandler {
 
     /**
      * The Lambda runtime's constructor: a container shared by every invoke, built on the first one, so a
-     * configuration mistake is that invoke's BAD_INPUT answer rather than a failed cold start with a stack trace.
+     * configuration mistake is that invoke's BAD_INPUT answer rather than a failed cold start with a stack trace. The
+     * runtime calls it during init, before a SnapStart snapshot is taken: the priming hook must be registered here.
      */
     protected MigrationHandler() {
+        Priming.register();
         this.containers = Container::shared;
     }
 
@@ -52,13 +54,20 @@ public abstract class MigrationHandler implements RequestStreamHandler {
         Outcome<?> outcome;
         Container container = null;
         try {
-            container = containers.get();
-            container.log().invocation(runId, COLD.getAndSet(false));
+            // The event first: a failure to set up (a bad setting, Secrets Manager unreachable) is still answered
+            // the way the caller asked, an API Gateway response rather than a thrown error.
             JsonNode event = readEvent(input);
             source = LambdaEvent.sourceOf(event);
+            container = containers.get();
+            container.log().invocation(runId, COLD.getAndSet(false));
             outcome = handle(MigrationRequest.from(LambdaEvent.parse(event).input()), container);
         } catch (MigrateException e) {
             outcome = Outcome.failure(e);
+        } catch (RuntimeException e) {
+            // A bug, or an I/O failure the core did not expect: answered and logged like any failure (HTTP 500, a
+            // thrown error on a direct invoke), never a bare stack trace without a report.
+            outcome = Outcome.failure(new MigrateException(dev.cryoprotect.migrate.Failure.MIGRATION_FAILED,
+                    "internal error (a bug: please report it): " + e, e));
         }
         if (container != null) {
             outcome = outcome.inEnvironment(container.wiring().settings().environment());

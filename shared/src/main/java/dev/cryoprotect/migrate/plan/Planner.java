@@ -159,7 +159,8 @@ public final class Planner {
      * The migrations rollback undoes, newest first: the latest applied one, or every one above {@code target}.
      * Refuses, before anything runs, when one of them cannot be undone (no file, or no down file for Supabase).
      *
-     * @param target keep this version and everything below it; 0 rolls back everything; null rolls back one
+     * @param target keep this version and everything below it; 0 rolls back everything (a version 0000 too); null
+     *               rolls back one
      */
     public static List<Migration> toRollback(MigrationSet set, Database database, List<AppliedMigration> history,
                                              Version target) {
@@ -171,8 +172,9 @@ public final class Planner {
         }
         List<AppliedMigration> newestFirst = history.stream()
                 .sorted(Comparator.comparing(AppliedMigration::version).reversed()).toList();
-        List<AppliedMigration> undo = target == null
-                ? newestFirst.stream().limit(1).toList()
+        // 0 (000, 0000...) is "before everything", even where a project numbers its first migration 0000.
+        List<AppliedMigration> undo = target == null ? newestFirst.stream().limit(1).toList()
+                : target.number().signum() == 0 ? newestFirst
                 : newestFirst.stream().filter(a -> a.version().compareTo(target) > 0).toList();
         List<String> problems = new ArrayList<>();
         List<Migration> plan = new ArrayList<>();

@@ -4,7 +4,6 @@ import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.LinkOption;
@@ -38,7 +37,8 @@ public final class DirectorySource implements MigrationSource {
             home = directory.toRealPath();
             listing.forEach(entries::add);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read migrations directory " + directory, e);
+            throw new MigrateException(Failure.BAD_INPUT, "cannot read migrations directory " + directory + ": "
+                    + why(e), e);
         }
         // Each file is a stat and a read: done in parallel for a large folder, as its parsing is.
         return (entries.size() >= 32 ? entries.parallelStream() : entries.stream())
@@ -66,7 +66,7 @@ public final class DirectorySource implements MigrationSource {
         } catch (java.nio.file.NoSuchFileException e) {
             return null; // a broken link not named like a migration (checkLink let it pass), or deleted meanwhile
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name + " in the migrations directory", e);
+            throw new MigrateException(Failure.BAD_INPUT, "cannot read " + entry + ": " + why(e), name, null, e);
         }
     }
 
@@ -102,8 +102,21 @@ public final class DirectorySource implements MigrationSource {
             throw new MigrateException(Failure.BAD_INPUT, name + " already exists in " + directory
                     + "; refusing to overwrite it", name, null, e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + directory.resolve(name), e);
+            throw new MigrateException(Failure.BAD_INPUT, "cannot write " + directory.resolve(name) + ": " + why(e)
+                    + (why(e).equals("Read-only file system") ? " (under `sam local invoke`, add --mount-with WRITE)"
+                    : ""), name, null, e);
         }
+    }
+
+    /** What went wrong with a file, as the system says it, without the path the message already names. */
+    private static String why(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     @Override

@@ -220,6 +220,25 @@ public abstract class TargetContractTest {
         assertEquals(Set.of(), things());
     }
 
+    /** Projects that number their first migration 0000: "000" still means before everything; a run's undo keeps it. */
+    @Test
+    void aFirstVersionNumberedZeroIsRolledBackByTargetZeroAndKeptByAnUndoAboveIt() {
+        writeCreating("0000", "alpha");
+        writeCreating("0001", "beta");
+        migratorForRun("run-a").apply(Version.parse("0000"), false);
+        migratorForRun("run-b").apply(null, false);
+        RunResult undone = migratorForRun("compensation").undoRun("run-b");
+        assertEquals(List.of("0001"), undone.steps().stream().map(StepResult::version).toList(), undone.message());
+        assertEquals(Set.of("alpha"), things(), "the undo keeps 0000, applied by another run");
+
+        migrator().apply(null, false);
+        RunResult all = migrator().rollback(Version.parse("000"), false);
+        assertTrue(all.success(), all.message());
+        assertEquals(List.of("0001", "0000"), all.steps().stream().map(StepResult::version).toList());
+        assertEquals("", all.finalVersion());
+        assertEquals(Set.of(), things());
+    }
+
     @Test
     void dryRunApplyLeavesNoTrace() {
         threeVersions();
