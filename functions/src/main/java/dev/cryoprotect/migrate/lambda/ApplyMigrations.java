@@ -14,6 +14,11 @@ public final class ApplyMigrations extends MigrationHandler {
         super(container);
     }
 
+    /** A container made per invoke, as {@link Container#shared()} is: its set-up may fail like a cold start's. */
+    public ApplyMigrations(java.util.function.Supplier<Container> containers) {
+        super(containers);
+    }
+
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
         Outcome<List<RunResult>> outcome = container.wiring().apply(request.database(), request.target(),

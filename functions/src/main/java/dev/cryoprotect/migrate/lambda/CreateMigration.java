@@ -12,6 +12,11 @@ public final class CreateMigration extends MigrationHandler {
         super(container);
     }
 
+    /** A container made per invoke, as {@link Container#shared()} is: its set-up may fail like a cold start's. */
+    public CreateMigration(java.util.function.Supplier<Container> containers) {
+        super(containers);
+    }
+
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
         return container.wiring().create(request.name(), MigrationScaffold.Kind.parse(request.kind()));

@@ -1,9 +1,7 @@
 package dev.cryoprotect.migrate.lambda;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.wiring.LocalFunctions;
-import dev.cryoprotect.migrate.wiring.Outcome;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Runs a handler here as Lambda would: a fresh container with the given environment, the event as the input stream,
@@ -23,7 +22,7 @@ import java.util.function.Function;
  */
 public final class LocalInvoke implements LocalFunctions {
     /** Every function in template.yaml, by its name there. */
-    private static final Map<String, Function<Container, MigrationHandler>> FUNCTIONS = new LinkedHashMap<>();
+    private static final Map<String, Function<Supplier<Container>, MigrationHandler>> FUNCTIONS = new LinkedHashMap<>();
 
     static {
         FUNCTIONS.put("MigrationStatus", MigrationStatus::new);
@@ -41,7 +40,7 @@ public final class LocalInvoke implements LocalFunctions {
 
     @Override
     public Response invoke(String function, byte[] event, Map<String, String> environment, Consumer<String> log) {
-        Function<Container, MigrationHandler> handler = FUNCTIONS.get(function);
+        Function<Supplier<Container>, MigrationHandler> handler = FUNCTIONS.get(function);
         if (handler == null) {
             throw new IllegalArgumentException("unknown function " + function);
         }
@@ -49,13 +48,9 @@ public final class LocalInvoke implements LocalFunctions {
         env.put("AWS_LAMBDA_FUNCTION_NAME", function);
         ByteArrayOutputStream response = new ByteArrayOutputStream();
         try {
-            Container container;
-            try {
-                container = new Container(env, log);
-            } catch (MigrateException e) { // a configuration mistake: answered as the deployed function answers it
-                throw MigrationHandler.failure(Outcome.failure(e));
-            }
-            handler.apply(container).handleRequest(new ByteArrayInputStream(event), response, null);
+            // Set up inside the handler, as a deployed function's first invoke is: a configuration mistake is answered
+            // the same way (an API Gateway response, or the error a direct invoke throws).
+            handler.apply(() -> new Container(env, log)).handleRequest(new ByteArrayInputStream(event), response, null);
             return new Response(response.toString(StandardCharsets.UTF_8), 0);
         } catch (HandlerException e) {
             return new Response(errorPayload(e), e.failure().exitCode());

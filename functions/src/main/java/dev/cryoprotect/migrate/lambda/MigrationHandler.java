@@ -40,7 +40,11 @@ public abstract class MigrationHandler implements RequestStreamHandler {
     }
 
     protected MigrationHandler(Container container) {
-        this.containers = () -> container;
+        this(() -> container);
+    }
+
+    protected MigrationHandler(Supplier<Container> containers) {
+        this.containers = containers;
     }
 
     /** What this function does with one request. */

@@ -11,6 +11,11 @@ public final class MigrationStatus extends MigrationHandler {
         super(container);
     }
 
+    /** A container made per invoke, as {@link Container#shared()} is: its set-up may fail like a cold start's. */
+    public MigrationStatus(java.util.function.Supplier<Container> containers) {
+        super(containers);
+    }
+
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
         return request.plan() ? container.wiring().plan(request.database(), request.target())

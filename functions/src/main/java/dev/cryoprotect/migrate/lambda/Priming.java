@@ -31,6 +31,10 @@ final class Priming implements Resource {
     private Priming() {
     }
 
+    static boolean registered() {
+        return registered;
+    }
+
     static void register() {
         if (!registered) {
             registered = true;

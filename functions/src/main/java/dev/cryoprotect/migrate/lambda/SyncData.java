@@ -26,6 +26,11 @@ public final class SyncData extends MigrationHandler {
         super(container);
     }
 
+    /** A container made per invoke, as {@link Container#shared()} is: its set-up may fail like a cold start's. */
+    public SyncData(java.util.function.Supplier<Container> containers) {
+        super(containers);
+    }
+
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
         MigrationRequest.SyncWork work = request.work();

@@ -15,6 +15,11 @@ public final class UniversalRunsApi extends MigrationHandler {
         super(container);
     }
 
+    /** A container made per invoke, as {@link Container#shared()} is: its set-up may fail like a cold start's. */
+    public UniversalRunsApi(java.util.function.Supplier<Container> containers) {
+        super(containers);
+    }
+
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
         if (request.runId() != null) {

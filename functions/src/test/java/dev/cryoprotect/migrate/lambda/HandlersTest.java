@@ -200,6 +200,34 @@ class HandlersTest {
         assertEquals(List.of(), appTables());
     }
 
+    /** A deployed function sets up on its first invoke: a failure there is answered as the caller asked. */
+    @Test
+    void aSetUpFailureOrAnUnexpectedErrorIsAnsweredAsTheCallerAsked() throws IOException {
+        env.put("LOCK_TIMEOUT_SECONDS", "abc");
+        java.util.function.Supplier<Container> badSetting = this::container;
+        JsonNode api = invokeFile(new ApplyMigrations(badSetting), "apply-apigw.json");
+        assertEquals(400, api.get("statusCode").asInt(), api.toString());
+        assertTrue(JSON.readTree(api.get("body").asText()).at("/error/message").asText().contains("LOCK_TIMEOUT_SECONDS"),
+                api.toString());
+        assertThrows(BadInputException.class, () -> invoke(new ApplyMigrations(badSetting), "{}"));
+
+        java.util.function.Supplier<Container> broken = () -> {
+            throw new IllegalStateException("a bug");
+        };
+        JsonNode internal = invokeFile(new MigrationStatus(broken), "status-apigw.json");
+        assertEquals(500, internal.get("statusCode").asInt(), internal.toString());
+        assertTrue(internal.get("body").asText().contains("internal error (a bug: please report it):"
+                + " java.lang.IllegalStateException: a bug"), internal.toString());
+        assertThrows(MigrationFailedException.class, () -> invoke(new MigrationStatus(broken), "{}"));
+    }
+
+    /** The runtime builds the handler during init, before a SnapStart snapshot: priming must be registered by then. */
+    @Test
+    void theRuntimesConstructorRegistersTheSnapStartPriming() {
+        new MigrationStatus();
+        assertTrue(Priming.registered());
+    }
+
     @Test
     void aBusyLockIs409OverApiGatewayAndALockBusyErrorOnADirectInvoke() throws Exception {
         try (var holder = new PostgresTarget(TestPostgres.config(url));
