@@ -64,7 +64,7 @@ const machine = new StateMachine(definition, { validationOptions: { checkArn: fa
 const tasks = {
   Plan: "MigrationStatus", ApplySupabase: "ApplyMigrations", ApplyConvex: "ApplyMigrations",
   Compensate: "RollbackMigrations", Sync: "SyncData",
-  SyncMore: "SyncData", SyncTables: "SyncData", PlanRanges: "SyncData", SyncRange: "SyncData", FinishRanges: "SyncData",
+  SyncMore: "SyncData", SyncTables: "SyncData", PlanRanges: "SyncData", SyncRange: "SyncRangeWorker", FinishRanges: "SyncData",
 };
 // The SNS notifications are kept and printed, as a subscriber of the topics would receive them.
 const notifications = [];

@@ -30,6 +30,7 @@ public final class LocalInvoke implements LocalFunctions {
         FUNCTIONS.put("RollbackMigrations", RollbackMigrations::new);
         FUNCTIONS.put("CreateMigration", CreateMigration::new);
         FUNCTIONS.put("SyncData", SyncData::new);
+        FUNCTIONS.put("SyncRangeWorker", SyncData::new);
         FUNCTIONS.put("UniversalRunsApi", UniversalRunsApi::new);
     }
 

@@ -1,5 +1,6 @@
 package dev.cryoprotect.migrate.lambda;
 
+import dev.cryoprotect.migrate.report.SyncSummary;
 import dev.cryoprotect.migrate.sync.SyncEngine;
 import dev.cryoprotect.migrate.sync.SyncOptions;
 import dev.cryoprotect.migrate.wiring.Outcome;
@@ -58,6 +59,17 @@ public final class SyncData extends MigrationHandler {
                         + " written, batch " + batch);
             }
         };
-        return container.wiring().sync(options, progress);
+        return continuing(container.wiring().sync(options, progress), work.range() != null);
+    }
+
+    /**
+     * A call that leaves work for the next (stopped at its time limit, or one key range of a fan-out) answers its
+     * summary even with rows still rejected, so the state machine's loop goes on: later calls retry them, and the call
+     * that finishes decides (a table's error still fails the call at once).
+     */
+    private static Outcome<?> continuing(Outcome<SyncSummary> outcome, boolean range) {
+        SyncSummary summary = outcome.result();
+        boolean tableFailed = summary.results().stream().anyMatch(r -> r.error() != null);
+        return outcome.ok() || tableFailed || summary.done() && !range ? outcome : Outcome.ok(summary);
     }
 }

@@ -67,7 +67,15 @@ class StateMachineTest {
                 .roleArn("arn:aws:iam::000000000000:role/universal-run").definition(definition)).stateMachineArn();
         JsonNode stored = JSON.readTree(sfn.describeStateMachine(b -> b.stateMachineArn(arn)).definition());
         assertEquals("Plan", stored.get("StartAt").asText());
-        assertEquals(25, stored.get("States").size());
+        assertEquals(27, stored.get("States").size());
+
+        String sync = Files.readString(STATEMACHINE.resolve("sync.asl.json"))
+                .replaceAll("\\$\\{(\\w+)Arn}", "arn:aws:lambda:us-east-1:000000000000:function:$1:live");
+        String syncArn = sfn.createStateMachine(b -> b.name("sync-" + UUID.randomUUID())
+                .roleArn("arn:aws:iam::000000000000:role/sync-run").definition(sync)).stateMachineArn();
+        JsonNode storedSync = JSON.readTree(sfn.describeStateMachine(b -> b.stateMachineArn(syncArn)).definition());
+        assertEquals("Defaults", storedSync.get("StartAt").asText());
+        assertEquals(11, storedSync.get("States").size());
     }
 
     @Test

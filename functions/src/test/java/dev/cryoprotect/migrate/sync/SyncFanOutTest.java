@@ -130,6 +130,36 @@ class SyncFanOutTest {
                 singleSeconds, total / singleSeconds);
     }
 
+    /** A dry run keeps no progress: one call per table, never a fan-out (whose workers write), never a loop. */
+    @Test
+    void aDryRunOfTheSyncStateMachineIsOneCallThatWritesNothing() throws Exception {
+        rows("big", 3000, true);
+        for (String input : List.of("{\"tables\": [\"big\"], \"dryRun\": true, \"ranges\": 8}",
+                "{\"tables\": [\"big\"], \"dryRun\": true, \"maxSeconds\": 0}")) {
+            JsonNode run = execute(input);
+            assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
+            assertEquals(List.of("SyncTables"), JSON.convertValue(run.get("states"), List.class), input);
+            assertEquals(0, TestConvex.documents("big").size(), "a dry run wrote nothing: " + input);
+        }
+    }
+
+    /**
+     * The input as README gives it (no dryRun). A row rejected in a table an early call finished does not stop the loop
+     * over the others; the execution fails at its end, naming why.
+     */
+    @Test
+    void rowsRejectedEarlyDoNotStopTheLoopAndFailTheExecutionAtItsEnd() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE early (id int PRIMARY KEY, big int8); INSERT INTO early SELECT g,"
+                + " CASE WHEN g = 7 THEN 1152921504606846976 ELSE g END FROM generate_series(1, 10) g");
+        rows("late", 1300, true);
+        JsonNode run = execute("{\"tables\": [\"early\", \"late\"], \"maxSeconds\": 0}");
+        assertEquals("FAILED", run.get("status").asText(), run.toString());
+        assertEquals("SyncRejectedRows", run.get("error").asText(), run.toString());
+        assertTrue(JSON.convertValue(run.get("states"), List.class).size() >= 3, "the loop went on: " + run);
+        assertEquals(1300, content("late").size(), "the other table synced to the end");
+        assertEquals(9, TestConvex.documents("early").size(), "all but the rejected row");
+    }
+
     /** Runs statemachine/sync.asl.json locally, its Task states calling the real SyncData through `migrate invoke`. */
     private JsonNode execute(String input) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("node", "run-local.mjs", input).directory(STATEMACHINE.toFile());

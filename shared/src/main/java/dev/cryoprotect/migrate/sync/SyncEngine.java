@@ -79,9 +79,11 @@ public final class SyncEngine {
             pool.shutdownNow();
         }
         long total = results.stream().mapToLong(SyncSummary.TableResult::read).sum();
-        // A real run fails while any row is left rejected (retried by every run); a dry run counts what it rejected.
-        long failed = results.stream().mapToLong(r -> (options.dryRun() ? r.rejected() : r.pendingRejected())
-                + (r.error() == null ? 0 : 1)).sum();
+        // A real run fails while any row is left rejected (retried by every run); a dry run counts what it rejected. A
+        // table a time-limited call did not finish counts in the call that finishes it, which retries its rejections
+        // once more first: so a loop of calls counts each table's rows once, as they stand at its end.
+        long failed = results.stream().mapToLong(r -> (options.dryRun() ? r.rejected() : r.done() ? r.pendingRejected()
+                : 0) + (r.error() == null ? 0 : 1)).sum();
         long ok = results.stream().mapToLong(r -> options.dryRun() ? r.read() - r.rejected()
                 : r.inserted() + r.updated() + r.unchanged()).sum();
         List<String> remaining = results.stream().filter(r -> !r.done()).map(SyncSummary.TableResult::table).toList();
@@ -395,6 +397,11 @@ public final class SyncEngine {
         }
         if (stopped[0]) {
             run.done = false;
+            if (options.dryRun() && run.notes.stream().noneMatch(n -> n.startsWith("the dry run stopped"))) {
+                // A dry run keeps no progress: a next call would start the table over, so its counts are all it has.
+                run.notes.add("the dry run stopped at its time limit after " + run.read + " rows; its counts cover"
+                        + " those rows only");
+            }
         }
     }
 
