@@ -1,5 +1,7 @@
 package dev.cryoprotect.migrate.lambda;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cryoprotect.migrate.report.SyncSummary;
 import dev.cryoprotect.migrate.sync.SyncEngine;
 import dev.cryoprotect.migrate.sync.SyncOptions;
@@ -19,6 +21,8 @@ public final class SyncData extends MigrationHandler {
      * 15 minutes and the function's timeout; the sync state machine calls again until done.
      */
     private static final int DEFAULT_MAX_SECONDS = 420;
+    /** Over API Gateway, which gives up on an answer after 30 s: a call reads for at most this long. */
+    static final int API_MAX_SECONDS = 20;
 
     public SyncData() {
     }
@@ -30,6 +34,20 @@ public final class SyncData extends MigrationHandler {
     /** A container made per invoke, as {@link Container#shared()} is: its set-up may fail like a cold start's. */
     public SyncData(java.util.function.Supplier<Container> containers) {
         super(containers);
+    }
+
+    /** A call over the API reads for at most {@link #API_MAX_SECONDS} and answers what is left; call it again. */
+    @Override
+    protected JsonNode overApi(JsonNode input) {
+        if (input != null && !input.isNull() && !input.isObject()) {
+            return input; // refused as it is, with the usual message
+        }
+        ObjectNode bounded = input == null || input.isNull() ? JSON.createObjectNode() : ((ObjectNode) input).deepCopy();
+        String given = bounded.path("maxSeconds").asText("");
+        if (given.isEmpty() || given.matches("[0-9]{1,9}") && Integer.parseInt(given) > API_MAX_SECONDS) {
+            bounded.put("maxSeconds", API_MAX_SECONDS); // anything else is left to be refused as usual
+        }
+        return bounded;
     }
 
     @Override

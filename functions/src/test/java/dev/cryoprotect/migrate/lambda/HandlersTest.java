@@ -295,6 +295,25 @@ class HandlersTest {
                 "users is past its high-water mark now: nothing changed, nothing to read");
     }
 
+    /** API Gateway answers after 30 s whatever the function does: a sync over it reads for 20 s at most a call. */
+    @Test
+    void aSyncOverTheApiIsBoundedToAnswerInTimeAndADirectOneIsNot() {
+        SyncData sync = new SyncData(container());
+        for (String[] given : new String[][] {{"{}", "20"}, {"{\"maxSeconds\": 5}", "5"},
+                {"{\"maxSeconds\": 600}", "20"}, {"{\"maxSeconds\": null}", "20"}, {"{\"maxSeconds\": \"x\"}", "x"}}) {
+            assertEquals(given[1], sync.overApi(readJson(given[0])).get("maxSeconds").asText(), given[0]);
+        }
+        assertEquals("{}", new ApplyMigrations(container()).overApi(readJson("{}")).toString(), "apply is not cut");
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void aSyncWithRejectedRowsIsAMigrationFailedErrorWithTheSummary() throws IOException {
         TestPostgres.execute(url, "CREATE TABLE big_numbers (id int PRIMARY KEY, n bigint)");
