@@ -69,6 +69,9 @@ export const migrationTables = {
   sync_state: defineTable({
     source_table: v.string(),
     cursor_column: v.string(),
+    // The PostgreSQL schema the table was read from (absent: written before it was kept). Two tables of one name in
+    // two schemas would otherwise share one Convex table's documents and mark.
+    source_schema: v.optional(v.string()),
     mark: v.any(),
     updated_at: v.number(),
   }).index("by_table", ["source_table"]),

@@ -163,19 +163,22 @@ export const getMark = internalQuery({
   args: { table: v.string() },
   handler: async (ctx, { table }) => {
     const state = await ctx.db.query("sync_state").withIndex("by_table", (q) => q.eq("source_table", table)).unique();
-    return state === null ? null : { cursorColumn: state.cursor_column, mark: state.mark };
+    return state === null ? null
+      : { cursorColumn: state.cursor_column, sourceSchema: state.source_schema ?? null, mark: state.mark };
   },
 });
 
 /** Stores a table's high-water mark; the caller does so only after every batch up to it committed. */
 export const setMark = internalMutation({
-  args: { table: v.string(), cursorColumn: v.string(), mark: v.any() },
-  handler: async (ctx, { table, cursorColumn, mark }) => {
+  args: { table: v.string(), cursorColumn: v.string(), mark: v.any(), sourceSchema: v.optional(v.string()) },
+  handler: async (ctx, { table, cursorColumn, mark, sourceSchema }) => {
     const state = await ctx.db.query("sync_state").withIndex("by_table", (q) => q.eq("source_table", table)).unique();
+    const fields = { cursor_column: cursorColumn, mark, updated_at: Date.now(),
+      ...(sourceSchema === undefined ? {} : { source_schema: sourceSchema }) };
     if (state === null) {
-      await ctx.db.insert("sync_state", { source_table: table, cursor_column: cursorColumn, mark, updated_at: Date.now() });
+      await ctx.db.insert("sync_state", { source_table: table, ...fields });
     } else {
-      await ctx.db.patch(state._id, { cursor_column: cursorColumn, mark, updated_at: Date.now() });
+      await ctx.db.patch(state._id, fields);
     }
     return null;
   },

@@ -165,12 +165,12 @@ final class SyncBenchmark {
         }
 
         @Override
-        public Optional<List<String>> mark(String sourceTable) {
+        public Optional<Mark> mark(String sourceTable) {
             return Optional.empty();
         }
 
         @Override
-        public void setMark(String sourceTable, String cursorColumn, List<String> mark) {
+        public void setMark(String sourceTable, String cursorColumn, String sourceSchema, List<String> mark) {
         }
 
         @Override

@@ -38,8 +38,8 @@ final class SyncCommand extends DatabaseCommand {
     @Option(names = "--in-flight", paramLabel = "N", defaultValue = "4",
             description = "Batches in flight at once (default: ${DEFAULT-VALUE}).")
     int inFlight;
-    @Option(names = "--max-seconds", paramLabel = "N", description = "Stop reading after N seconds (each table still"
-            + " gets a batch), keep the progress, and say which tables are left: the next sync continues them.")
+    @Option(names = "--max-seconds", paramLabel = "N", description = "Stop reading after N seconds (after a batch at"
+            + " least), keep the progress, and say which tables are left: the next sync continues them.")
     Integer maxSeconds;
     @Option(names = {"-y", "--yes"}, description = "Confirm --prune without asking (needed in a production environment"
             + " when there is no terminal).")

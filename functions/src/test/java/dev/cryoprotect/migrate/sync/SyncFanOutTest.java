@@ -134,13 +134,23 @@ class SyncFanOutTest {
     @Test
     void aDryRunOfTheSyncStateMachineIsOneCallThatWritesNothing() throws Exception {
         rows("big", 3000, true);
-        for (String input : List.of("{\"tables\": [\"big\"], \"dryRun\": true, \"ranges\": 8}",
-                "{\"tables\": [\"big\"], \"dryRun\": true, \"maxSeconds\": 0}")) {
-            JsonNode run = execute(input);
-            assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
-            assertEquals(List.of("SyncTables"), JSON.convertValue(run.get("states"), List.class), input);
-            assertEquals(0, TestConvex.documents("big").size(), "a dry run wrote nothing: " + input);
-        }
+        rows("other", 10, false);
+        JsonNode run = execute("{\"tables\": [\"big\"], \"dryRun\": true, \"ranges\": 8}");
+        assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
+        assertEquals(List.of("SyncTables"), JSON.convertValue(run.get("states"), List.class), "not fanned out");
+        assertEquals(0, TestConvex.documents("big").size(), "a dry run wrote nothing");
+
+        // Each call stops at once: the table it started is counted as far as it got; the other waits for the next call.
+        run = execute("{\"tables\": [\"big\", \"other\"], \"dryRun\": true, \"maxSeconds\": 0}");
+        assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
+        assertEquals(List.of("SyncTables", "SyncTables"), JSON.convertValue(run.get("states"), List.class),
+                "big ended in the first call, not started over: " + run);
+        JsonNode direct = syncData("{\"tables\": [\"big\", \"other\"], \"dryRun\": true, \"maxSeconds\": 0}");
+        assertEquals(List.of("other"), JSON.convertValue(direct.get("remaining"), List.class), direct.toString());
+        assertTrue(direct.get("results").get(0).get("notes").toString().contains("the dry run stopped at its time limit"
+                + " after 500 rows"), direct.toString());
+        assertTrue(direct.get("results").get(1).get("notes").toString().contains("not started"), direct.toString());
+        assertEquals(0, TestConvex.documents("big").size() + TestConvex.documents("other").size(), "nothing written");
     }
 
     /**

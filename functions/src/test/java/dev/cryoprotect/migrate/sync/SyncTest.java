@@ -265,6 +265,35 @@ class SyncTest {
         assertTrue(out.toString().contains("note: no Convex deployment to compare with"), out.toString());
     }
 
+    /**
+     * public.people and app.people both map to Convex's people: the second is refused, not mixed in. A cursor moved to
+     * another column does not reuse the old column's mark (its values say nothing about the new column's).
+     */
+    @Test
+    void oneNameInTwoSchemasIsRefusedAndANewCursorColumnReadsEveryRowOnce() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE people (id int PRIMARY KEY, name text, updated_at timestamptz,"
+                + " modified_at timestamptz); INSERT INTO people VALUES (1, 'public one', '2030-01-01', '2025-01-01');"
+                + " CREATE SCHEMA app; CREATE TABLE app.people (id int PRIMARY KEY, name text, updated_at timestamptz);"
+                + " INSERT INTO app.people VALUES (1, 'app one', '2024-01-01'), (3, 'app three', '2024-01-01')");
+        assertEquals(1, table(sync("people"), "people").get("inserted").asInt());
+        JsonNode other = sync("people", "--schema", "app", "--prune");
+        assertEquals(1, other.get("exitCode").asInt(), other.toString());
+        assertTrue(table(other, "people").get("error").asText().startsWith("Convex table 'people' holds the rows of"
+                + " public.people; syncing app.people into it would overwrite them"), other.toString());
+        assertEquals(List.of("public one"), docs("people", "id").stream().map(d -> d.get("name")).toList());
+
+        // Row 2's updated_at is below the stored mark (2030); its modified_at is the newest.
+        TestPostgres.execute(url, "INSERT INTO people VALUES (2, 'two', '2020-01-01', '2026-01-01')");
+        JsonNode switched = table(sync("people", "--cursor", "people=modified_at"), "people");
+        assertEquals(List.of(1, 1), List.of(switched.get("inserted").asInt(), switched.get("unchanged").asInt()),
+                switched.toString());
+        assertTrue(switched.get("notes").toString().contains("the cursor is now modified_at, the stored mark was taken"
+                + " on updated_at"), switched.toString());
+        assertEquals(0, table(sync("people", "--cursor", "people=modified_at"), "people").get("read").asInt(),
+                "the new column's mark holds from then on");
+        assertEquals(List.of("public one", "two"), docs("people", "id").stream().map(d -> d.get("name")).toList());
+    }
+
     @Test
     void compositeKeysLimitAndDryRun() throws Exception {
         TestPostgres.execute(url, "CREATE TABLE memberships (team text, member int, role text, PRIMARY KEY (team, member));"

@@ -81,18 +81,19 @@ public final class ConvexSyncSink implements SyncSink {
     }
 
     @Override
-    public Optional<List<String>> mark(String sourceTable) {
+    public Optional<Mark> mark(String sourceTable) {
         Object result = call(() -> client.query(SYNC + "getMark", Map.of("table", sourceTable)));
         if (!(result instanceof Map<?, ?> state) || !(state.get("mark") instanceof List<?> mark)) {
             return Optional.empty();
         }
-        return Optional.of(mark.stream().map(String::valueOf).toList());
+        return Optional.of(new Mark(String.valueOf(state.get("cursorColumn")), state.get("sourceSchema") instanceof
+                String schema ? schema : null, mark.stream().map(String::valueOf).toList()));
     }
 
     @Override
-    public void setMark(String sourceTable, String cursorColumn, List<String> mark) {
+    public void setMark(String sourceTable, String cursorColumn, String sourceSchema, List<String> mark) {
         call(() -> client.mutation(SYNC + "setMark", Map.of("table", sourceTable, "cursorColumn", cursorColumn,
-                "mark", mark)));
+                "sourceSchema", sourceSchema, "mark", mark)));
     }
 
     @Override

@@ -147,7 +147,7 @@ final class OrderedBatchWriter {
 
     private void storeMark(List<String> reached) {
         if (reached != null && markKey != null) {
-            sink.setMark(markKey, markLabel, reached);
+            sink.setMark(markKey, markLabel, options.schema(), reached);
         }
     }
 

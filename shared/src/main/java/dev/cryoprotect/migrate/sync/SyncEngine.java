@@ -73,7 +73,11 @@ public final class SyncEngine {
         });
         try {
             for (String name : names) {
-                results.add(syncTable(name, pool));
+                if (timeIsUp() && !results.isEmpty()) {
+                    results.add(notStarted(name)); // the next call starts with it, so a call ends near its limit
+                } else {
+                    results.add(syncTable(name, pool));
+                }
             }
         } finally {
             pool.shutdownNow();
@@ -88,6 +92,17 @@ public final class SyncEngine {
                 : r.inserted() + r.updated() + r.unchanged()).sum();
         List<String> remaining = results.stream().filter(r -> !r.done()).map(SyncSummary.TableResult::table).toList();
         return new SyncSummary(names, total, ok, failed, options.dryRun(), remaining.isEmpty(), remaining, results);
+    }
+
+    private boolean timeIsUp() {
+        return options.maxDuration() != null && System.nanoTime() - started >= options.maxDuration().toNanos();
+    }
+
+    private SyncSummary.TableResult notStarted(String name) {
+        TableRun run = new TableRun(name);
+        run.done = false;
+        run.notes.add("not started: the call's time limit had passed; the next call starts with it");
+        return run.result();
     }
 
     /**
@@ -122,7 +137,7 @@ public final class SyncEngine {
     public SyncSummary finishRanges(String table, List<String> mark) {
         SourceTable source = reader.describe(options.schema(), table, options.cursorColumns());
         if (source.cursor().isPresent() && mark != null && !options.dryRun()) {
-            sink.setMark(table, source.cursor().get().name(), mark);
+            sink.setMark(table, source.cursor().get().name(), options.schema(), mark);
             return run();
         }
         TableRun run = new TableRun(table);
@@ -179,6 +194,7 @@ public final class SyncEngine {
         try {
             SourceTable table = reader.describe(options.schema(), name, options.cursorColumns());
             checkNames(table);
+            checkSameSource(name);
             run.cursor = table.cursor().map(SourceTable.Column::name).orElse(null);
             RowConverter converter = new RowConverter(table, Optional.ofNullable(declared.declaredSchema().get(name)));
             run.skipped = converter.skippedColumns();
@@ -203,7 +219,7 @@ public final class SyncEngine {
                 read(table, Pass.BY_CURSOR, mark, null, converter, writer, run, true);
             } else {
                 List<String> progress = sink == null || options.dryRun() ? null : sink.mark(markKey)
-                        .filter(m -> !m.isEmpty()).orElse(null);
+                        .map(SyncSink.Mark::values).filter(m -> !m.isEmpty()).orElse(null);
                 if (progress != null && progress.equals(PASS_DONE)) {
                     run.done = true; // this range was finished by an earlier call
                 } else {
@@ -215,7 +231,7 @@ public final class SyncEngine {
                 writer.finish();
                 if (!byCursor && run.done) {
                     // A whole table's pass starts over next time; a finished range says so, for a rerun of its worker.
-                    sink.setMark(markKey, "", range == null ? List.of() : PASS_DONE);
+                    sink.setMark(markKey, "", options.schema(), range == null ? List.of() : PASS_DONE);
                 }
             }
             run.flushRejections();
@@ -272,13 +288,23 @@ public final class SyncEngine {
         }
     }
 
-    /** The table's stored high-water mark, or null; a dry run that cannot read it reads every row, and says so. */
+    /**
+     * The table's stored high-water mark, or null; a dry run that cannot read it reads every row, and says so. A mark
+     * taken on another cursor column says nothing about this one's values: every row is read once (unchanged ones are
+     * not written again), and the next mark is this column's.
+     */
     private List<String> markOf(SourceTable table, TableRun run) {
         if (sink == null) {
             return null;
         }
         try {
-            return askConvex(() -> sink.mark(table.name())).filter(m -> m.size() == 1 + table.primaryKey().size())
+            Optional<SyncSink.Mark> stored = askConvex(() -> sink.mark(table.name()));
+            if (stored.isPresent() && !stored.get().cursorColumn().equals(run.cursor)) {
+                run.notes.add("the cursor is now " + run.cursor + ", the stored mark was taken on "
+                        + stored.get().cursorColumn() + ": every row was read once");
+                return null;
+            }
+            return stored.map(SyncSink.Mark::values).filter(m -> m.size() == 1 + table.primaryKey().size())
                     .orElse(null);
         } catch (MigrateException e) {
             if (!options.dryRun()) {
@@ -338,6 +364,34 @@ public final class SyncEngine {
         }
     }
 
+    /**
+     * Refuses a table whose Convex documents were synced from a table of the same name in another PostgreSQL schema
+     * (public.users and auth.users both map to Convex's users): its rows would overwrite theirs, and a prune would
+     * delete them. Marks stored before the schema was kept say nothing, and pass.
+     */
+    private void checkSameSource(String name) {
+        if (sink == null) {
+            return;
+        }
+        for (String key : List.of(name, name + "#pass")) {
+            Optional<SyncSink.Mark> stored;
+            try {
+                stored = askConvex(() -> sink.mark(key));
+            } catch (MigrateException e) {
+                if (options.dryRun()) {
+                    return; // markOf says why the dry run could not compare
+                }
+                throw e;
+            }
+            String from = stored.map(SyncSink.Mark::sourceSchema).orElse(null);
+            if (from != null && !from.equals(options.schema())) {
+                throw MigrateException.badInput("Convex table '" + name + "' holds the rows of " + from + "." + name
+                        + "; syncing " + options.schema() + "." + name + " into it would overwrite them (and --prune"
+                        + " would delete them). Sync only one of the two into this deployment");
+            }
+        }
+    }
+
     private static void checkNames(SourceTable table) {
         if (!TableSchema.isValidTableName(table.name())) {
             throw MigrateException.badInput("table '" + table.name() + "' cannot be a Convex table name (a letter,"
@@ -363,8 +417,7 @@ public final class SyncEngine {
             if (options.limit() != null && run.read >= options.limit()) {
                 return false;
             }
-            if (options.maxDuration() != null && run.read >= options.batchRows()
-                    && System.nanoTime() - started >= options.maxDuration().toNanos()) {
+            if (run.read >= options.batchRows() && timeIsUp()) {
                 stopped[0] = true;
                 return false;
             }
@@ -395,13 +448,12 @@ public final class SyncEngine {
         if (writer == null) {
             run.compared(table.name());
         }
-        if (stopped[0]) {
+        if (stopped[0] && !options.dryRun()) {
             run.done = false;
-            if (options.dryRun() && run.notes.stream().noneMatch(n -> n.startsWith("the dry run stopped"))) {
-                // A dry run keeps no progress: a next call would start the table over, so its counts are all it has.
-                run.notes.add("the dry run stopped at its time limit after " + run.read + " rows; its counts cover"
-                        + " those rows only");
-            }
+        } else if (stopped[0] && run.notes.stream().noneMatch(n -> n.startsWith("the dry run stopped"))) {
+            // A dry run keeps no progress: a next call would start the table over, so the table ends here, and says so.
+            run.notes.add("the dry run stopped at its time limit after " + run.read + " rows; its counts cover those"
+                    + " rows only");
         }
     }
 

@@ -14,8 +14,8 @@ import java.util.Map;
  * @param batchBytes    encoded bytes per Convex mutation, at most
  * @param inFlight      batches sent at once
  * @param pageRows      rows per keyset page read from PostgreSQL (each page one COPY)
- * @param maxDuration   stop reading new rows after this long (each table still gets one batch a call), commit what was
- *                      read, and report the tables left to do; null for no limit (a Lambda sets it well inside its 15
+ * @param maxDuration   stop reading new rows after this long (the first table still gets a batch; tables not started
+ *                      by then are left), commit what was read, and report the tables left to do; null for no limit (a Lambda sets it well inside its 15
  *                      minutes, and calls again)
  * @param range         sync only this key range of the one table given, with its own durable progress (one worker of
  *                      a fan-out); null for whole tables

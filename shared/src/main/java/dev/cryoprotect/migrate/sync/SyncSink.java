@@ -46,9 +46,16 @@ public interface SyncSink {
     }
 
     /** The stored high-water mark (cursor value and primary key values, as text), if any. */
-    Optional<List<String>> mark(String sourceTable);
+    Optional<Mark> mark(String sourceTable);
 
-    void setMark(String sourceTable, String cursorColumn, List<String> mark);
+    /**
+     * A stored mark: the cursor column it was taken on ("" for a pass by primary key), the PostgreSQL schema the table
+     * was read from (null when stored before that was kept), and the position.
+     */
+    record Mark(String cursorColumn, String sourceSchema, List<String> values) {
+    }
+
+    void setMark(String sourceTable, String cursorColumn, String sourceSchema, List<String> mark);
 
     /** Mapped source keys after {@code after}, in order, at most {@code limit}. */
     List<String> keys(String sourceTable, String after, int limit);
