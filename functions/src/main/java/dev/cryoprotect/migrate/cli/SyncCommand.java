@@ -32,6 +32,11 @@ final class SyncCommand extends DatabaseCommand {
     @Option(names = "--cursor", paramLabel = "TABLE=COLUMN",
             description = "Cursor column of a table (TABLE= for a full pass every time).")
     Map<String, String> cursors = new LinkedHashMap<>();
+    @Option(names = "--lookback-seconds", paramLabel = "N", defaultValue = "300",
+            description = "Keep a time cursor's mark N seconds behind the database's clock, so rows stamped by a"
+                    + " transaction that commits late (or stamped in the future) are still found by the next sync;"
+                    + " rows this recent are read again, and unchanged ones not written (default: ${DEFAULT-VALUE}).")
+    int lookbackSeconds;
     @Option(names = "--batch-rows", paramLabel = "N", defaultValue = "500",
             description = "Rows per Convex mutation (default: ${DEFAULT-VALUE}).")
     int batchRows;
@@ -63,10 +68,14 @@ final class SyncCommand extends DatabaseCommand {
         if (batchRows <= 0 || inFlight <= 0) {
             throw MigrateException.badInput("--batch-rows and --in-flight must be positive");
         }
+        if (lookbackSeconds < 0) {
+            throw MigrateException.badInput("--lookback-seconds must be 0 or more");
+        }
         SyncOptions options = SyncOptions.defaults().withSchema(schema).withTables(tables).withDryRun(dryRun)
                 .withLimit(limit).withPrune(prune).withCursors(cursors)
                 .withBatching(batchRows, SyncOptions.defaults().batchBytes(), inFlight)
-                .withMaxDuration(maxSeconds == null ? null : java.time.Duration.ofSeconds(maxSeconds));
+                .withMaxDuration(maxSeconds == null ? null : java.time.Duration.ofSeconds(maxSeconds))
+                .withLookback(java.time.Duration.ofSeconds(lookbackSeconds));
         if (prune && !dryRun) {
             confirmInProduction(yes, "sync --prune", () -> wiring().prunePlan(options).entrySet().stream()
                     .map(e -> "delete " + e.getValue() + " Convex document(s) of " + e.getKey() + " whose rows are gone"

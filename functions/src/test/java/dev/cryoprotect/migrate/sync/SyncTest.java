@@ -294,6 +294,39 @@ class SyncTest {
         assertEquals(List.of("public one", "two"), docs("people", "id").stream().map(d -> d.get("name")).toList());
     }
 
+    /**
+     * A transaction stamps its row, then commits after a sync read past it: the mark stayed behind the clock, so the
+     * next sync finds it. A row stamped 'infinity' does not hold the mark at infinity. Without the margin, the row
+     * is lost (the behaviour before it).
+     */
+    @Test
+    void aRowCommittedLateIsFoundByTheNextSyncAndInfinityDoesNotFreezeTheMark() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE late (id int PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now());"
+                + " INSERT INTO late VALUES (1, now() - interval '1 hour')");
+        try (java.sql.Connection open = java.sql.DriverManager.getConnection(url)) {
+            open.setAutoCommit(false);
+            open.createStatement().execute("INSERT INTO late (id) VALUES (2)"); // stamped now, committed later
+            TestPostgres.execute(url, "INSERT INTO late (id) VALUES (3); INSERT INTO late VALUES (4, 'infinity')");
+            assertEquals(3, table(sync("late"), "late").get("inserted").asInt());
+            open.commit();
+        }
+        TestPostgres.execute(url, "INSERT INTO late (id) VALUES (5)");
+        JsonNode next = table(sync("late"), "late");
+        assertEquals(List.of(2, 2), List.of(next.get("inserted").asInt(), next.get("unchanged").asInt()),
+                "2 (committed late) and 5 (after infinity) inserted; 3 and 4, read again, unchanged: " + next);
+        assertEquals(5, TestConvex.documents("late").size());
+
+        TestPostgres.execute(url, "CREATE TABLE lost (id int PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now())");
+        try (java.sql.Connection open = java.sql.DriverManager.getConnection(url)) {
+            open.setAutoCommit(false);
+            open.createStatement().execute("INSERT INTO lost (id) VALUES (1)");
+            TestPostgres.execute(url, "INSERT INTO lost (id) VALUES (2)");
+            sync("lost", "--lookback-seconds", "0");
+            open.commit();
+        }
+        assertEquals(0, table(sync("lost", "--lookback-seconds", "0"), "lost").get("read").asInt(), "no margin: lost");
+    }
+
     @Test
     void compositeKeysLimitAndDryRun() throws Exception {
         TestPostgres.execute(url, "CREATE TABLE memberships (team text, member int, role text, PRIMARY KEY (team, member));"

@@ -207,17 +207,18 @@ public final class PostgresTableReader implements TableReader {
     }
 
     @Override
-    public List<String> lastPosition(SourceTable table) {
+    public List<String> lastPosition(SourceTable table, java.time.Duration lookback) {
         if (table.cursor().isEmpty()) {
             return null;
         }
+        String bound = settledBound(table, lookback);
         List<SourceTable.Column> order = new ArrayList<>(List.of(table.cursor().get()));
         order.addAll(table.primaryKey());
         String text = order.stream().map(c -> SourceTable.quote(c.name()) + "::text").collect(Collectors.joining(", "));
         String desc = order.stream().map(c -> SourceTable.quote(c.name()) + " DESC").collect(Collectors.joining(", "));
         try (PreparedStatement ps = connection().prepareStatement("SELECT " + text + " FROM " + table.qualified()
-                + " WHERE " + SourceTable.quote(table.cursor().get().name()) + " IS NOT NULL ORDER BY " + desc
-                + " LIMIT 1")) {
+                + " WHERE " + SourceTable.quote(table.cursor().get().name()) + (bound == null ? " IS NOT NULL"
+                : " < " + bound) + " ORDER BY " + desc + " LIMIT 1")) {
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return null;
@@ -231,6 +232,39 @@ public final class PostgresTableReader implements TableReader {
         } catch (SQLException e) {
             throw failed("reading the last position of " + table.name(), e);
         }
+    }
+
+    @Override
+    public Object settledBelow(SourceTable table, java.time.Duration lookback) {
+        String bound = settledBound(table, lookback);
+        if (bound == null) {
+            return null;
+        }
+        try (PreparedStatement ps = connection().prepareStatement("SELECT " + bound);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return switch (table.cursor().orElseThrow().udtName()) {
+                case "timestamptz" -> rs.getObject(1, java.time.OffsetDateTime.class).toInstant();
+                case "timestamp" -> rs.getObject(1, java.time.LocalDateTime.class);
+                default -> rs.getObject(1, java.time.LocalDate.class);
+            };
+        } catch (SQLException e) {
+            throw failed("reading the database's clock", e);
+        }
+    }
+
+    /** The SQL of {@link #settledBelow}'s bound, in the cursor's type; null when there is none. */
+    private static String settledBound(SourceTable table, java.time.Duration lookback) {
+        if (table.cursor().isEmpty() || lookback == null || lookback.isZero()) {
+            return null;
+        }
+        String back = "make_interval(secs => " + lookback.toMillis() / 1000.0 + ")";
+        return switch (table.cursor().get().udtName()) {
+            case "timestamptz" -> "(now() - " + back + ")";
+            case "timestamp" -> "(LOCALTIMESTAMP - " + back + ")";
+            case "date" -> "CAST(LOCALTIMESTAMP - " + back + " AS date)";
+            default -> null;
+        };
     }
 
     @Override

@@ -123,7 +123,7 @@ public final class SyncEngine {
             ranges.add(new SyncOptions.KeyRange(idPrefix + "-" + (i + 1), i == 0 ? null : cuts.get(i - 1),
                     i == cuts.size() ? null : cuts.get(i)));
         }
-        return new RangePlan(table, ranges, reader.lastPosition(source));
+        return new RangePlan(table, ranges, reader.lastPosition(source, options.lookback()));
     }
 
     /** A fan-out's plan: the key ranges, and the cursor position the table had when it was cut (null: no cursor). */
@@ -194,8 +194,8 @@ public final class SyncEngine {
         try {
             SourceTable table = reader.describe(options.schema(), name, options.cursorColumns());
             checkNames(table);
-            checkSameSource(name);
             run.cursor = table.cursor().map(SourceTable.Column::name).orElse(null);
+            checkSameSource(name, options.range() == null && run.cursor != null ? run.cursor : "");
             RowConverter converter = new RowConverter(table, Optional.ofNullable(declared.declaredSchema().get(name)));
             run.skipped = converter.skippedColumns();
             // Where this table's progress is kept: the cursor's high-water mark, or, for a pass by primary key (a table
@@ -215,6 +215,7 @@ public final class SyncEngine {
                     run.notes.add(slow);
                 }
                 read(table, Pass.NULL_CURSOR, null, null, converter, writer, run, false);
+                run.settledBelow(table, reader.settledBelow(table, options.lookback()));
                 List<String> mark = markOf(table, run);
                 read(table, Pass.BY_CURSOR, mark, null, converter, writer, run, true);
             } else {
@@ -299,7 +300,8 @@ public final class SyncEngine {
         }
         try {
             Optional<SyncSink.Mark> stored = askConvex(() -> sink.mark(table.name()));
-            if (stored.isPresent() && !stored.get().cursorColumn().equals(run.cursor)) {
+            if (stored.isPresent() && !stored.get().cursorColumn().isEmpty()
+                    && !stored.get().cursorColumn().equals(run.cursor)) {
                 run.notes.add("the cursor is now " + run.cursor + ", the stored mark was taken on "
                         + stored.get().cursorColumn() + ": every row was read once");
                 return null;
@@ -367,28 +369,30 @@ public final class SyncEngine {
     /**
      * Refuses a table whose Convex documents were synced from a table of the same name in another PostgreSQL schema
      * (public.users and auth.users both map to Convex's users): its rows would overwrite theirs, and a prune would
-     * delete them. Marks stored before the schema was kept say nothing, and pass.
+     * delete them. A first sync of the table claims it for its schema before writing a document (an empty mark, which
+     * reads every row); marks stored before the schema was kept say nothing, and pass.
      */
-    private void checkSameSource(String name) {
+    private void checkSameSource(String name, String cursorLabel) {
         if (sink == null) {
             return;
         }
-        for (String key : List.of(name, name + "#pass")) {
-            Optional<SyncSink.Mark> stored;
-            try {
-                stored = askConvex(() -> sink.mark(key));
-            } catch (MigrateException e) {
-                if (options.dryRun()) {
-                    return; // markOf says why the dry run could not compare
-                }
-                throw e;
+        Optional<SyncSink.Mark> stored;
+        try {
+            stored = askConvex(() -> sink.mark(name));
+        } catch (MigrateException e) {
+            if (options.dryRun()) {
+                return; // markOf says why the dry run could not compare
             }
-            String from = stored.map(SyncSink.Mark::sourceSchema).orElse(null);
-            if (from != null && !from.equals(options.schema())) {
-                throw MigrateException.badInput("Convex table '" + name + "' holds the rows of " + from + "." + name
-                        + "; syncing " + options.schema() + "." + name + " into it would overwrite them (and --prune"
-                        + " would delete them). Sync only one of the two into this deployment");
-            }
+            throw e;
+        }
+        String from = stored.map(SyncSink.Mark::sourceSchema).orElse(null);
+        if (from != null && !from.equals(options.schema())) {
+            throw MigrateException.badInput("Convex table '" + name + "' holds the rows of " + from + "." + name
+                    + "; syncing " + options.schema() + "." + name + " into it would overwrite them (and --prune"
+                    + " would delete them). Sync only one of the two into this deployment");
+        }
+        if (stored.isEmpty() && !options.dryRun()) {
+            sink.setMark(name, cursorLabel, options.schema(), List.of());
         }
     }
 
@@ -436,11 +440,11 @@ public final class SyncEngine {
                     }
                     return true;
                 }
-                writer.add(encoded(row, converter), marks ? row.position() : null);
+                writer.add(encoded(row, converter), marks && run.settled(row) ? row.position() : null);
             } catch (RowConverter.Rejected e) {
                 run.rejected(row.key(), e.getMessage()); // kept in Convex and retried, so the mark may pass it
                 if (writer != null) {
-                    writer.advance(marks ? row.position() : null);
+                    writer.advance(marks && run.settled(row) ? row.position() : null);
                 }
             }
             return true;
@@ -519,6 +523,28 @@ public final class SyncEngine {
         private String cannotCompare;
         Map<String, Object> sample;
         String error;
+        /** See {@link TableReader#settledBelow}: rows from it on are synced, but the mark stays before them. */
+        private Object settledBelow;
+        private int cursorIndex = -1;
+
+        void settledBelow(SourceTable table, Object bound) {
+            settledBelow = bound;
+            cursorIndex = table.columns().indexOf(table.cursor().orElseThrow());
+        }
+
+        /** Whether the mark may move past this row: its cursor is below the bound (an infinity's is never). */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        boolean settled(TableReader.SourceRow row) {
+            if (settledBelow == null) {
+                return true;
+            }
+            Object value = row.values()[cursorIndex];
+            if (value instanceof Double infinity) {
+                return infinity < 0;
+            }
+            return !(value instanceof Comparable c) || value.getClass() != settledBelow.getClass()
+                    || c.compareTo(settledBelow) < 0;
+        }
 
         TableRun(String table) {
             this.table = table;

@@ -61,8 +61,19 @@ public interface TableReader extends AutoCloseable {
      */
     List<List<String>> boundaries(SourceTable table, int parts);
 
-    /** The position of the table's last row by cursor (cursor value, then primary key), or null when it has none. */
-    List<String> lastPosition(SourceTable table);
+    /**
+     * The position of the table's last row by cursor (cursor value, then primary key) below {@code settledBelow} (see
+     * {@link #settledBelow}; null: no bound), or null when it has none.
+     */
+    List<String> lastPosition(SourceTable table, java.time.Duration lookback);
+
+    /**
+     * For a time cursor (timestamptz, timestamp, date), the database's clock less {@code lookback}, as
+     * {@link #read} gives the cursor's values (Instant, LocalDateTime, LocalDate): a row whose cursor is not below it
+     * may still be joined by rows a transaction stamped earlier and has not committed, so a mark must not pass it. Null
+     * for another cursor type (a sequence gives no such bound), no cursor, or a zero lookback.
+     */
+    Object settledBelow(SourceTable table, java.time.Duration lookback);
 
     /** Which of these keys still have a source row. */
     Set<String> present(SourceTable table, List<String> keys);
