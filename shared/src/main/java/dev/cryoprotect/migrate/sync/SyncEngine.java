@@ -276,6 +276,8 @@ public final class SyncEngine {
             for (TableReader.SourceRow row : rows) {
                 found.add(row.key());
                 run.retried++;
+                run.read++;
+                run.retriedKeys.add(row.key()); // handled here: the pass that reads it again this run skips it
                 try {
                     writer.add(encoded(row, converter), null);
                 } catch (RowConverter.Rejected e) {
@@ -425,6 +427,10 @@ public final class SyncEngine {
                 stopped[0] = true;
                 return false;
             }
+            if (writer != null && run.retriedKeys.contains(row.key())) {
+                writer.advance(marks && run.settled(row) ? row.position() : null); // written or rejected by its retry
+                return true;
+            }
             run.read++;
             try {
                 if (writer == null) {
@@ -523,6 +529,8 @@ public final class SyncEngine {
         private String cannotCompare;
         Map<String, Object> sample;
         String error;
+        /** Rows this run retried from earlier rejections: each row is written (or rejected) and counted once a run. */
+        final Set<String> retriedKeys = new java.util.HashSet<>();
         /** See {@link TableReader#settledBelow}: rows from it on are synced, but the mark stays before them. */
         private Object settledBelow;
         private int cursorIndex = -1;
