@@ -350,6 +350,25 @@ class SyncTest {
                 fixed.get("failure_count").asInt()), fixed.toString());
     }
 
+    /** Convex takes only printable ASCII in field names: the dry run says so exactly as the sync does. */
+    @Test
+    void aNonAsciiFieldNameIsRefusedAlikeByTheDryRunAndTheSync() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE accented (id int PRIMARY KEY, \"prénom\" text);"
+                + " INSERT INTO accented VALUES (1, 'a'); CREATE TABLE keyed (id int PRIMARY KEY, doc jsonb);"
+                + " INSERT INTO keyed VALUES (1, '{\"ké\": 1}'), (2, '{\"k\": {\"é\\u0301\": 2}}'), (3, '{\"k\": 3}')");
+        for (String dryRun : List.of("--dry-run", "--batch-rows=500")) {
+            JsonNode summary = sync("accented", "keyed", dryRun);
+            assertEquals(1, summary.get("exitCode").asInt(), summary.toString());
+            assertTrue(table(summary, "accented").get("error").asText().contains("column field name 'prénom' has the"
+                    + " character 'é': Convex allows only printable ASCII in field names"), summary.toString());
+            JsonNode keyed = table(summary, "keyed");
+            assertEquals(2, keyed.get("rejected").asInt(), summary.toString());
+            assertTrue(keyed.get("rejections").get(0).get("reason").asText().contains("field 'doc.ké' has the"
+                    + " character 'é'"), summary.toString());
+        }
+        assertEquals(1, TestConvex.documents("keyed").size());
+    }
+
     @Test
     void compositeKeysLimitAndDryRun() throws Exception {
         TestPostgres.execute(url, "CREATE TABLE memberships (team text, member int, role text, PRIMARY KEY (team, member));"

@@ -189,8 +189,7 @@ public final class ConvexDocuments {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey();
-            String problem = key.startsWith("$") ? "starts with '$', which Convex reserves"
-                    : key.isEmpty() ? "is empty" : key.length() > 1024 ? "is longer than 1024 characters" : null;
+            String problem = TableSchema.objectFieldProblem(key);
             if (problem != null) {
                 throw new Mismatch("field '" + path + "." + (key.length() > 40 ? key.substring(0, 40) + "..." : key)
                         + "' " + problem);

@@ -29,25 +29,42 @@ public record TableSchema(String table, Map<String, Field> fields) {
         return name != null && name.length() <= 64 && TABLE_NAME.matcher(name).matches();
     }
 
-    /** Convex field names: no leading {@code $} or {@code _} (reserved), at most 1024 characters, printable. */
+    /** A document's field names: as {@link #objectFieldProblem}, and no leading {@code _} (system fields). */
     public static String fieldNameProblem(String name) {
+        String problem = objectFieldProblem(name);
+        if (problem != null) {
+            return "field name " + (name.isEmpty() ? "" : "'" + shown(name) + "' ") + problem;
+        }
+        return name.startsWith("_") ? "field name '" + name + "' starts with '_', which Convex reserves for system"
+                + " fields" : null;
+    }
+
+    /**
+     * What Convex refuses in the name of any object's field (convex/values: validateObjectField): a leading {@code $},
+     * more than 1024 characters, a character outside printable ASCII. Null when the name is fine.
+     */
+    public static String objectFieldProblem(String name) {
         if (name.isEmpty()) {
-            return "field name is empty";
+            return "is empty";
         }
         if (name.length() > 1024) {
-            return "field name is longer than 1024 characters";
+            return "is longer than 1024 characters";
         }
-        if (name.startsWith("$")) {
-            return "field name '" + name + "' starts with '$', which Convex reserves";
-        }
-        if (name.startsWith("_")) {
-            return "field name '" + name + "' starts with '_', which Convex reserves for system fields";
+        if (name.charAt(0) == '$') {
+            return "starts with '$', which Convex reserves";
         }
         for (int i = 0; i < name.length(); i++) {
-            if (Character.isISOControl(name.charAt(i))) {
-                return "field name contains a control character";
+            char c = name.charAt(i);
+            if (c < 32 || c >= 127) {
+                return "has the character " + (c < 32 || c == 127 ? String.format("U+%04X", (int) c) : "'"
+                        + name.substring(i, name.offsetByCodePoints(i, 1)) + "'") + ": Convex allows only printable"
+                        + " ASCII in field names";
             }
         }
         return null;
+    }
+
+    private static String shown(String name) {
+        return name.length() > 40 ? name.substring(0, 40) + "..." : name;
     }
 }

@@ -3,6 +3,7 @@ package dev.cryoprotect.migrate.sync;
 import dev.cryoprotect.migrate.convex.ConvexJsonWriter;
 import dev.cryoprotect.migrate.convex.ConvexValues;
 import dev.cryoprotect.migrate.model.ConvexDocuments;
+import dev.cryoprotect.migrate.model.TableSchema;
 
 import java.nio.charset.StandardCharsets;
 
@@ -209,11 +210,9 @@ final class JsonColumn {
             throw reject("an object of more than " + MAX_FIELDS + " fields at '" + path() + "'; Convex stores at"
                     + " most " + MAX_FIELDS);
         }
-        int bytes = decoded != null ? decoded.length() : end - nameStarts[level];
-        // A name of more than 1024 bytes may still have 1024 characters or fewer: only then is it decoded to count.
-        String problem = bytes == 0 ? "is empty" : (decoded != null ? decoded.charAt(0) : charAt(nameStarts[level]))
-                == '$' ? "starts with '$', which Convex reserves" : bytes > 1024 && name(level).length() > 1024
-                ? "is longer than 1024 characters" : null;
+        // Most names are short printable ASCII without escapes: those pass on a look at their bytes alone.
+        String problem = decoded == null && plainName(nameStarts[level], end) ? null
+                : TableSchema.objectFieldProblem(name(level));
         if (problem != null) {
             throw reject("field '" + path() + "' " + problem);
         }
@@ -226,6 +225,19 @@ final class JsonColumn {
         } else {
             out.utf8FieldName(text, nameStarts[level], end);
         }
+    }
+
+    /** Whether the raw bytes from..to are a name Convex takes: 1 to 1024 printable ASCII, not starting with '$'. */
+    private boolean plainName(int from, int to) {
+        if (to == from || to - from > 1024 || text[from] == '$') {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (text[i] < 32 || text[i] == 127) { // a byte of a multi-byte character is negative
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The current field name of an open object. */
