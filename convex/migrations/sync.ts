@@ -194,6 +194,23 @@ export const listKeys = internalQuery({
   },
 });
 
+/**
+ * Before a table's first sync: how many documents (up to 100) its Convex table holds that no sync wrote, such as a
+ * migration's seed data. The sync maps rows by primary key only, so a row that is the same record becomes a second
+ * document; the caller says so.
+ */
+export const unmappedDocuments = internalQuery({
+  args: { table: v.string() },
+  handler: async (ctx, { table }) => {
+    const synced = await ctx.db.query("sync_ids").withIndex("by_source", (q) => q.eq("source_table", table)).first();
+    if (synced !== null) {
+      return 0;
+    }
+    const app = ctx.db as unknown as GenericDatabaseReader<any>;
+    return (await app.query(table).take(100)).length;
+  },
+});
+
 /** Deletes the documents (and mappings) of source rows that no longer exist. */
 export const deleteKeys = internalMutation({
   args: { table: v.string(), keys: v.array(v.string()) },

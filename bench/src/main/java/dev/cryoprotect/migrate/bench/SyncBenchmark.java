@@ -179,6 +179,11 @@ final class SyncBenchmark {
         }
 
         @Override
+        public long unmappedDocuments(String sourceTable) {
+            return 0;
+        }
+
+        @Override
         public long delete(String sourceTable, List<String> keys) {
             return 0;
         }

@@ -104,6 +104,11 @@ public final class ConvexSyncSink implements SyncSink {
     }
 
     @Override
+    public long unmappedDocuments(String sourceTable) {
+        return ((Number) call(() -> client.query(SYNC + "unmappedDocuments", Map.of("table", sourceTable)))).longValue();
+    }
+
+    @Override
     public long delete(String sourceTable, List<String> keys) {
         return count((Map<?, ?>) call(() -> client.mutation(SYNC + "deleteKeys", Map.of("table", sourceTable,
                 "keys", keys))), "deleted");

@@ -195,7 +195,7 @@ public final class SyncEngine {
             SourceTable table = reader.describe(options.schema(), name, options.cursorColumns());
             checkNames(table);
             run.cursor = table.cursor().map(SourceTable.Column::name).orElse(null);
-            checkSameSource(name, options.range() == null && run.cursor != null ? run.cursor : "");
+            checkSameSource(name, options.range() == null && run.cursor != null ? run.cursor : "", run);
             RowConverter converter = new RowConverter(table, Optional.ofNullable(declared.declaredSchema().get(name)));
             run.skipped = converter.skippedColumns();
             // Where this table's progress is kept: the cursor's high-water mark, or, for a pass by primary key (a table
@@ -374,7 +374,7 @@ public final class SyncEngine {
      * delete them. A first sync of the table claims it for its schema before writing a document (an empty mark, which
      * reads every row); marks stored before the schema was kept say nothing, and pass.
      */
-    private void checkSameSource(String name, String cursorLabel) {
+    private void checkSameSource(String name, String cursorLabel, TableRun run) {
         if (sink == null) {
             return;
         }
@@ -393,8 +393,22 @@ public final class SyncEngine {
                     + "; syncing " + options.schema() + "." + name + " into it would overwrite them (and --prune"
                     + " would delete them). Sync only one of the two into this deployment");
         }
-        if (stored.isEmpty() && !options.dryRun()) {
-            sink.setMark(name, cursorLabel, options.schema(), List.of());
+        if (stored.isEmpty()) {
+            long others;
+            try {
+                others = askConvex(() -> sink.unmappedDocuments(name));
+            } catch (MigrateException e) {
+                others = 0; // advice only (and a deployment older than the query cannot give it)
+            }
+            if (others > 0) {
+                run.notes.add("Convex's " + name + " already held " + (others >= 100 ? "100 or more" : others)
+                        + " document(s) no sync wrote (a migration's data?): the sync matches rows by primary key"
+                        + " only, so a row that is one of those records becomes a second document. Delete those, or"
+                        + " leave such data to the sync");
+            }
+            if (!options.dryRun()) {
+                sink.setMark(name, cursorLabel, options.schema(), List.of());
+            }
         }
     }
 

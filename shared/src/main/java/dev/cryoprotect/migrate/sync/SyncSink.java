@@ -60,6 +60,12 @@ public interface SyncSink {
     /** Mapped source keys after {@code after}, in order, at most {@code limit}. */
     List<String> keys(String sourceTable, String after, int limit);
 
+    /**
+     * Before a table's first sync, how many documents (up to 100) its Convex table holds that no sync wrote (seed
+     * data of a migration, say); 0 once a sync wrote any.
+     */
+    long unmappedDocuments(String sourceTable);
+
     /** Deletes the documents of these source keys; returns how many documents were deleted. */
     long delete(String sourceTable, List<String> keys);
 
