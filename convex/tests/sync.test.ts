@@ -53,7 +53,12 @@ test("marks are stored per table; prune deletes documents and mappings of vanish
   await b.mutation("upsertBatch", { table: "users", target: "users", rows });
   assert.equal(await b.query("getMark", { table: "users" }), null);
   await b.mutation("setMark", { table: "users", cursorColumn: "updated_at", mark: [1700000000000, '["2"]'] });
-  assert.deepEqual(await b.query("getMark", { table: "users" }), { cursorColumn: "updated_at", mark: [1700000000000, '["2"]'] });
+  assert.deepEqual(await b.query("getMark", { table: "users" }),
+    { cursorColumn: "updated_at", sourceSchema: null, mark: [1700000000000, '["2"]'] });
+  await b.mutation("setMark", { table: "users", cursorColumn: "updated_at", sourceSchema: "auth", mark: [] });
+  assert.deepEqual(await b.query("getMark", { table: "users" }), { cursorColumn: "updated_at", sourceSchema: "auth", mark: [] });
+  await b.mutation("setMark", { table: "users", cursorColumn: "updated_at", mark: [1700000000000, '["2"]'] });
+  assert.equal((await b.query("getMark", { table: "users" })).sourceSchema, "auth", "kept when not given");
   assert.deepEqual(await b.query("listKeys", { table: "users", after: "", limit: 10 }), ['["1"]', '["2"]']);
   assert.deepEqual(await b.query("listKeys", { table: "users", after: '["1"]', limit: 10 }), ['["2"]']);
   assert.deepEqual(await b.mutation("deleteKeys", { table: "users", keys: ['["1"]', '["9"]'] }), { deleted: 1 });
