@@ -19,6 +19,19 @@ public final class RollbackMigrations extends MigrationHandler {
         super(containers);
     }
 
+    /**
+     * undoRun is the universal state machine's compensation, which invokes this function directly; over the API it
+     * would skip the production confirmation a rollback asks for, so it is refused there.
+     */
+    @Override
+    protected com.fasterxml.jackson.databind.JsonNode overApi(com.fasterxml.jackson.databind.JsonNode input) {
+        if (input != null && input.hasNonNull("undoRun")) {
+            throw dev.cryoprotect.migrate.MigrateException.badInput("undoRun is the universal run's compensation and is"
+                    + " not taken over the API: roll back with target (and \"yes\": true in production)");
+        }
+        return input;
+    }
+
     @Override
     protected Outcome<?> handle(MigrationRequest request, Container container) {
         if (request.undoRun() != null) {

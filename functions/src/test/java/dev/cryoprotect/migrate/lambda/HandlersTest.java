@@ -295,15 +295,19 @@ class HandlersTest {
                 "users is past its high-water mark now: nothing changed, nothing to read");
     }
 
-    /** API Gateway answers after 30 s whatever the function does: a sync over it reads for 20 s at most a call. */
+    /** API Gateway answers after 30 s: a sync over it reads for 20 s at most a call; undoRun (compensation) is not taken. */
     @Test
-    void aSyncOverTheApiIsBoundedToAnswerInTimeAndADirectOneIsNot() {
+    void overTheApiASyncIsBoundedToAnswerInTimeAndUndoRunIsRefused() throws IOException {
         SyncData sync = new SyncData(container());
         for (String[] given : new String[][] {{"{}", "20"}, {"{\"maxSeconds\": 5}", "5"},
                 {"{\"maxSeconds\": 600}", "20"}, {"{\"maxSeconds\": null}", "20"}, {"{\"maxSeconds\": \"x\"}", "x"}}) {
             assertEquals(given[1], sync.overApi(readJson(given[0])).get("maxSeconds").asText(), given[0]);
         }
         assertEquals("{}", new ApplyMigrations(container()).overApi(readJson("{}")).toString(), "apply is not cut");
+        JsonNode undo = invoke(new RollbackMigrations(container()), apiEvent("rollback-apigw.json",
+                "{\"undoRun\": \"some-run\"}"));
+        assertEquals(400, undo.get("statusCode").asInt(), undo.toString());
+        assertTrue(undo.get("body").asText().contains("undoRun is the universal run's compensation"), undo.toString());
     }
 
     private static JsonNode readJson(String text) {
