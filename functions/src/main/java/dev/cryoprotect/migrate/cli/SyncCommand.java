@@ -22,7 +22,8 @@ final class SyncCommand extends DatabaseCommand {
             + " table and what the sync would insert, update, leave unchanged and (with --prune) delete, compared with"
             + " what Convex holds.")
     boolean dryRun;
-    @Option(names = "--limit", paramLabel = "N", description = "At most N rows per table.")
+    @Option(names = "--limit", paramLabel = "N", description = "At most N rows per table; the next sync continues a"
+            + " table with rows left.")
     Integer limit;
     @Option(names = "--prune", description = "Delete Convex documents whose source row no longer exists.")
     boolean prune;

@@ -398,10 +398,15 @@ class SyncTest {
 
         JsonNode limited = sync("memberships", "--limit", "20");
         assertEquals(20, table(limited, "memberships").get("inserted").asInt());
+        assertEquals(List.of("memberships"), JSON.convertValue(limited.get("remaining"), List.class),
+                "rows are left: " + limited);
         JsonNode rest = sync("memberships");
-        assertEquals(30, table(rest, "memberships").get("inserted").asInt());
-        assertEquals(20, table(rest, "memberships").get("unchanged").asInt());
+        assertEquals(List.of(30, 30, 0), List.of(table(rest, "memberships").get("read").asInt(),
+                table(rest, "memberships").get("inserted").asInt(), table(rest, "memberships").get("unchanged").asInt()),
+                "the next sync continued where the limit stopped: " + rest);
+        assertTrue(rest.get("done").asBoolean(), rest.toString());
         assertEquals(50, TestConvex.documents("memberships").size());
+        assertEquals(50, table(sync("memberships"), "memberships").get("unchanged").asInt(), "then a whole pass again");
     }
 
     @Test

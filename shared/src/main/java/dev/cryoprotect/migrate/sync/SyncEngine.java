@@ -433,8 +433,10 @@ public final class SyncEngine {
     private void read(SourceTable table, Pass pass, List<String> after, List<String> until, RowConverter converter,
                       OrderedBatchWriter writer, TableRun run, boolean marks) {
         boolean[] stopped = {false};
+        boolean[] limited = {false};
         reader.read(table, pass, after, until, row -> {
             if (options.limit() != null && run.read >= options.limit()) {
+                limited[0] = !options.dryRun(); // rows are left: the kept progress continues them next time
                 return false;
             }
             if (run.read >= options.batchRows() && timeIsUp()) {
@@ -472,7 +474,7 @@ public final class SyncEngine {
         if (writer == null) {
             run.compared(table.name());
         }
-        if (stopped[0] && !options.dryRun()) {
+        if (stopped[0] && !options.dryRun() || limited[0]) {
             run.done = false;
         } else if (stopped[0] && run.notes.stream().noneMatch(n -> n.startsWith("the dry run stopped"))) {
             // A dry run keeps no progress: a next call would start the table over, so the table ends here, and says so.
