@@ -90,7 +90,7 @@ final class PostgresErrors {
                     + " (postgresql://postgres:postgres@127.0.0.1:54322/postgres) or a Supabase branch"
                     : "Install extension \"" + extension + "\" on that server (on Supabase: Database >"
                     + " Extensions), or run against a database that has it");
-        } else if (sqlState.equals("55P04") && script.transactional()) {
+        } else if (sqlState.equals("55P04") && script.transactional() && PostgresTarget.addsEnumValue(script)) {
             message.append(". The file runs in one transaction (its own BEGIN/COMMIT blocks are merged into it), so a"
                     + " value added to an enum cannot be used in the same file: put '").append(SqlScript.NO_TRANSACTION_MARKER)
                     .append("' on the first line to run its own transactions as written, or move the use to the next file");

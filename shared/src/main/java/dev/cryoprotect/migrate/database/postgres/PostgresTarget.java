@@ -302,7 +302,8 @@ public final class PostgresTarget implements DatabaseTarget {
     private static final java.util.regex.Pattern ADD_VALUE = java.util.regex.Pattern.compile(
             "(?is)^ALTER\\s+TYPE\\s.*\\bADD\\s+VALUE\\b.*");
 
-    private static boolean addsEnumValue(SqlScript script) {
+    /** Whether the file adds a value to an enum (ALTER TYPE ... ADD VALUE). */
+    static boolean addsEnumValue(SqlScript script) {
         return script.statements().stream().anyMatch(s -> ADD_VALUE.matcher(s.sql()).matches());
     }
 

@@ -386,6 +386,8 @@ class SupabaseConformanceTest {
                 + " added to an enum"), dry.steps().get(1).message());
         assertTrue(dry.steps().get(1).message().contains("PostgreSQL said: 003_use_high.sql:1: ERROR: unsafe use of"
                 + " new value \"high\""), dry.steps().get(1).message());
+        assertFalse(dry.steps().get(1).message().contains("move the use to the next file"), "the use is in the next"
+                + " file already: " + dry.steps().get(1).message());
         assertEquals("comes after 003_use_high.sql, which the dry run could not try; not tried",
                 dry.steps().get(2).message());
         assertEquals("dry run: 1 migration(s) would apply cleanly, 2 not tried (each says why); nothing was changed",
