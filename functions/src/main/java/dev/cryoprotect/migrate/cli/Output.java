@@ -212,8 +212,10 @@ final class Output {
         String newline = System.lineSeparator();
         StringBuilder text = new StringBuilder(result.dryRun() ? "[dry run] " : "").append(result.database())
                 .append(": ").append(result.message()).append(versions).append(newline);
+        // As wide as the longest version, so 10- and 14-digit versions line up.
+        int width = Math.max(8, result.steps().stream().mapToInt(step -> step.version().length()).max().orElse(0));
         for (StepResult step : result.steps()) { // padded by hand: a format string parsed per line shows at 500 steps
-            padded(text.append("  "), step.version(), 8).append(' ');
+            padded(text.append("  "), step.version(), width).append(' ');
             padded(text, step.outcome().toString(), 14).append(' ').append(step.file())
                     .append(step.durationMs() > 0 ? " (" + step.durationMs() + " ms)" : "").append(newline);
             if (step.message() != null && step.outcome() != StepOutcome.FAILED) {
