@@ -184,6 +184,28 @@ export const setMark = internalMutation({
   },
 });
 
+/**
+ * Claims a Convex table for the PostgreSQL schema its rows come from, in one transaction with the check, so two first
+ * syncs of same-named tables cannot both write into it. Returns the schema that owns it (a state kept before owners
+ * were, is claimed now).
+ */
+export const claimTable = internalMutation({
+  args: { table: v.string(), sourceSchema: v.string(), cursorColumn: v.string() },
+  handler: async (ctx, { table, sourceSchema, cursorColumn }) => {
+    const state = await ctx.db.query("sync_state").withIndex("by_table", (q) => q.eq("source_table", table)).unique();
+    if (state === null) {
+      await ctx.db.insert("sync_state", { source_table: table, cursor_column: cursorColumn, source_schema: sourceSchema,
+        mark: [], updated_at: Date.now() });
+      return sourceSchema;
+    }
+    if (state.source_schema === undefined) {
+      await ctx.db.patch(state._id, { source_schema: sourceSchema });
+      return sourceSchema;
+    }
+    return state.source_schema;
+  },
+});
+
 /** One page of a table's mapped keys, for pruning. */
 export const listKeys = internalQuery({
   args: { table: v.string(), after: v.string(), limit: v.number() },

@@ -318,13 +318,12 @@ public final class Migrator {
                         + target.database().id() + ": version(s) " + String.join(", ", onTop) + " were applied on top of"
                         + " it by another run; nothing was rolled back");
             }
-            // Everything from the run's lowest version up (all of it the run's, checked above); a target of 0 over that
-            // part of the history, so a version below it is kept even when it is numbered 0000.
+            // Everything from the run's lowest version up (all of it the run's, checked above): a version below it is
+            // kept, even one numbered 0000.
             List<AppliedMigration> fromLowest = history.stream().filter(r -> r.version().compareTo(lowest) >= 0)
                     .toList();
             target.prepare();
-            return rollBack(Planner.toRollback(set, target.database(), fromLowest, Version.parse("0")), run, initial,
-                    steps);
+            return rollBack(Planner.toRollbackAll(set, target.database(), fromLowest), run, initial, steps);
         }
     }
 

@@ -174,6 +174,11 @@ final class SyncBenchmark {
         }
 
         @Override
+        public String claim(String sourceTable, String sourceSchema, String cursorColumn) {
+            return sourceSchema;
+        }
+
+        @Override
         public List<String> keys(String sourceTable, String after, int limit) {
             return List.of();
         }

@@ -78,10 +78,15 @@ public abstract class MigrationHandler implements RequestStreamHandler {
         } catch (MigrateException e) {
             outcome = Outcome.failure(e);
         } catch (RuntimeException e) {
-            // A bug, or an I/O failure the core did not expect: answered and logged like any failure (HTTP 500, a
-            // thrown error on a direct invoke), never a bare stack trace without a report.
+            // A bug, or an I/O failure the core did not expect: answered like any failure (HTTP 500, a thrown error
+            // on a direct invoke) with the request id; its text, which nothing vetted for secrets, goes to the log only.
+            String where = e.getStackTrace().length == 0 ? "" : " at " + e.getStackTrace()[0];
+            (container != null ? container.log() : new JsonLog(System.out::println, System.getenv()
+                    .getOrDefault("AWS_LAMBDA_FUNCTION_NAME", "unconfigured"))).event("internal_error", "ERROR",
+                    e + where);
             outcome = Outcome.failure(new MigrateException(dev.cryoprotect.migrate.Failure.MIGRATION_FAILED,
-                    "internal error (a bug: please report it): " + e, e));
+                    "internal error (a bug: please report it); request " + runId + ", details in the function's log",
+                    e));
         }
         if (container != null) {
             outcome = outcome.inEnvironment(container.wiring().settings().environment());

@@ -21,6 +21,8 @@ public final class SyncData extends MigrationHandler {
      * 15 minutes and the function's timeout; the sync state machine calls again until done.
      */
     private static final int DEFAULT_MAX_SECONDS = 420;
+    /** The most a call may ask for: the function's timeout is 600 s, and a call commits after its last batch. */
+    static final int MOST_SECONDS = 540;
     /** Over API Gateway, which gives up on an answer after 30 s: a call reads for at most this long. */
     static final int API_MAX_SECONDS = 20;
 
@@ -55,7 +57,8 @@ public final class SyncData extends MigrationHandler {
         MigrationRequest.SyncWork work = request.work();
         SyncOptions options = SyncOptions.defaults().withTables(request.tables()).withDryRun(request.dryRun())
                 .withLimit(request.limit()).withPrune(request.prune())
-                .withMaxDuration(Duration.ofSeconds(work.maxSeconds() == null ? DEFAULT_MAX_SECONDS : work.maxSeconds()))
+                .withMaxDuration(Duration.ofSeconds(work.maxSeconds() == null ? DEFAULT_MAX_SECONDS
+                        : Math.min(work.maxSeconds(), MOST_SECONDS)))
                 .withRange(work.range());
         if (work.ranges() != null) {
             return container.wiring().planSyncRanges(options, work.ranges(), request.runId() == null ? "fanout"

@@ -76,11 +76,13 @@ class OutputTest {
         StringWriter written = new StringWriter();
         new Output(new PrintWriter(written), Output.Format.text).run(result);
 
-        StringWriter expected = new StringWriter(); // the oracle: the format strings the lines were printed with before
+        // The oracle: format strings, the version column as wide as the longest version (14 here), so versions of
+        // different lengths line up.
+        StringWriter expected = new StringWriter();
         PrintWriter out = new PrintWriter(expected);
         out.printf("%s%s: %s%s%n", "[dry run] ", "supabase", "it stopped", " (none -> 003)");
         for (StepResult step : steps) {
-            out.printf("  %-8s %-14s %s%s%n", step.version(), step.outcome(), step.file(),
+            out.printf("  %-14s %-14s %s%s%n", step.version(), step.outcome(), step.file(),
                     step.durationMs() > 0 ? " (" + step.durationMs() + " ms)" : "");
             if (step.message() != null && step.outcome() != StepOutcome.FAILED) {
                 out.printf("           %s%n", step.message());

@@ -66,8 +66,8 @@ class StateMachineTest {
         String arn = sfn.createStateMachine(b -> b.name("universal-" + UUID.randomUUID())
                 .roleArn("arn:aws:iam::000000000000:role/universal-run").definition(definition)).stateMachineArn();
         JsonNode stored = JSON.readTree(sfn.describeStateMachine(b -> b.stateMachineArn(arn)).definition());
-        assertEquals("Plan", stored.get("StartAt").asText());
-        assertEquals(27, stored.get("States").size());
+        assertEquals("Defaults", stored.get("StartAt").asText());
+        assertEquals(29, stored.get("States").size());
 
         String sync = Files.readString(STATEMACHINE.resolve("sync.asl.json"))
                 .replaceAll("\\$\\{(\\w+)Arn}", "arn:aws:lambda:us-east-1:000000000000:function:$1:live");
@@ -75,7 +75,7 @@ class StateMachineTest {
                 .roleArn("arn:aws:iam::000000000000:role/sync-run").definition(sync)).stateMachineArn();
         JsonNode storedSync = JSON.readTree(sfn.describeStateMachine(b -> b.stateMachineArn(syncArn)).definition());
         assertEquals("Defaults", storedSync.get("StartAt").asText());
-        assertEquals(11, storedSync.get("States").size());
+        assertEquals(12, storedSync.get("States").size());
     }
 
     @Test
@@ -186,7 +186,7 @@ class StateMachineTest {
             files.write(v + "_step.json", "{\"version\": \"" + v + "\", \"schema\": {\"steps\": {\"n\": \"number\"}},"
                     + " \"data\": [{\"type\": \"insert\", \"table\": \"steps\", \"data\": {\"n\": " + i + "}}]}");
         }
-        JsonNode run = execute("{\"target\": null, \"dryRun\": false, \"sync\": false, \"tables\": []}", Map.of());
+        JsonNode run = execute("{}", Map.of()); // as a console user starts it: every field has a default
         assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
         assertEquals(1000, run.get("output").get("convex").get("steps").get("applied").asInt());
         int largest = run.get("largestState").asInt();

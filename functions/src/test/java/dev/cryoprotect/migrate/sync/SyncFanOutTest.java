@@ -48,10 +48,15 @@ class SyncFanOutTest {
         env.put("AWS_LAMBDA_FUNCTION_NAME", "SyncData");
     }
 
+    /** The summary SyncData answers, or the one its failure carries (rows still rejected at the end). */
     private JsonNode syncData(String event) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new SyncData(ContainerAccess.container(env, line -> { })).handleRequest(
-                new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out, null);
+        try {
+            new SyncData(ContainerAccess.container(env, line -> { })).handleRequest(
+                    new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out, null);
+        } catch (dev.cryoprotect.migrate.lambda.MigrationFailedException e) {
+            return JSON.readTree(e.getMessage());
+        }
         return JSON.readTree(out.toByteArray());
     }
 
@@ -95,6 +100,34 @@ class SyncFanOutTest {
         assertEquals(1300, again.get("results").get(0).get("unchanged").asInt(), "a new full pass of the table without"
                 + " cursor, nothing to write: " + again);
         assertEquals(0, again.get("results").get(1).get("read").asInt(), "nothing new past the cursor's mark");
+    }
+
+    /**
+     * Calls of no time at all still end: rows retried from earlier rejections do not use up a call's first batch, and
+     * rows newer than the lookback (read again by every sync anyway) do not keep a table unfinished.
+     */
+    @Test
+    void retriedRejectionsAndRecentRowsDoNotKeepATimeLimitedLoopGoing() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE half (id int PRIMARY KEY, n int8); INSERT INTO half SELECT g, CASE WHEN"
+                + " g <= 600 THEN 1152921504606846976 ELSE g END FROM generate_series(1, 1300) g;"
+                + " CREATE TABLE fresh (id int PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now());"
+                + " INSERT INTO fresh SELECT g FROM generate_series(1, 1300) g");
+        syncData("{\"tables\": [\"half\"]}"); // records the 600 rejections
+        for (String table : List.of("half", "fresh")) {
+            List<String> remaining = List.of(table);
+            int calls = 0;
+            while (!remaining.isEmpty()) {
+                assertTrue(++calls <= 6, table + " makes progress");
+                JsonNode summary = syncData("{\"tables\": [\"" + table + "\"], \"maxSeconds\": 0}");
+                remaining = JSON.convertValue(summary.get("remaining"), List.class);
+            }
+        }
+        assertEquals(700, TestConvex.documents("half").size());
+        JsonNode fresh = syncData("{\"tables\": [\"fresh\"], \"maxSeconds\": 0}");
+        assertTrue(fresh.get("results").get(0).get("notes").toString().contains("stopped at its time limit among"
+                + " rows newer than the lookback"), fresh.toString());
+        assertTrue(syncData("{\"tables\": [\"fresh\"]}").get("done").asBoolean());
+        assertEquals(1300, TestConvex.documents("fresh").size(), "a call with time for them syncs them all");
     }
 
     /**

@@ -325,6 +325,16 @@ class SyncTest {
             open.commit();
         }
         assertEquals(0, table(sync("lost", "--lookback-seconds", "0"), "lost").get("read").asInt(), "no margin: lost");
+
+        // A mark stored past the clock (at infinity, with no margin) is not kept: the next sync reads every row once.
+        TestPostgres.execute(url, "CREATE TABLE frozen (id int PRIMARY KEY, updated_at timestamptz NOT NULL);"
+                + " INSERT INTO frozen VALUES (1, 'infinity')");
+        sync("frozen", "--lookback-seconds", "0");
+        TestPostgres.execute(url, "INSERT INTO frozen VALUES (2, now() - interval '1 hour')");
+        JsonNode thawed = table(sync("frozen"), "frozen");
+        assertEquals(1, thawed.get("inserted").asInt(), thawed.toString());
+        assertTrue(thawed.get("notes").toString().contains("the stored mark (updated_at infinity) is past the"
+                + " database's clock"), thawed.toString());
     }
 
     /** A rejected row retried by key and read again by the pass is written (or rejected) and counted once a run. */

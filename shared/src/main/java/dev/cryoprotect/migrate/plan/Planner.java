@@ -159,22 +159,36 @@ public final class Planner {
      * The migrations rollback undoes, newest first: the latest applied one, or every one above {@code target}.
      * Refuses, before anything runs, when one of them cannot be undone (no file, or no down file for Supabase).
      *
-     * @param target keep this version and everything below it; 0 rolls back everything (a version 0000 too); null
+     * @param target keep this version and everything below it; 0 (000, ...) rolls back everything, a first version
+     *               numbered 0 too, unless the target is spelled as that version's own name (0000 keeps 0000); null
      *               rolls back one
      */
     public static List<Migration> toRollback(MigrationSet set, Database database, List<AppliedMigration> history,
                                              Version target) {
+        boolean everything = target != null && target.number().signum() == 0
+                && set.migrations().stream().noneMatch(m -> m.version().text().equals(target.text()));
+        if (everything) {
+            return toRollbackAll(set, database, history);
+        }
         if (target != null && target.number().signum() != 0) {
             checkTarget(set, target);
         }
+        return plan(set, database, history, target, false);
+    }
+
+    /** Every applied migration of {@code history}, newest first, as {@link #toRollback} refuses or plans them. */
+    public static List<Migration> toRollbackAll(MigrationSet set, Database database, List<AppliedMigration> history) {
+        return plan(set, database, history, null, true);
+    }
+
+    private static List<Migration> plan(MigrationSet set, Database database, List<AppliedMigration> history,
+                                        Version target, boolean everything) {
         if (!unfinished(history).isEmpty()) {
             throw unfinishedConflict(set, database, "roll back", unfinished(history));
         }
         List<AppliedMigration> newestFirst = history.stream()
                 .sorted(Comparator.comparing(AppliedMigration::version).reversed()).toList();
-        // 0 (000, 0000...) is "before everything", even where a project numbers its first migration 0000.
-        List<AppliedMigration> undo = target == null ? newestFirst.stream().limit(1).toList()
-                : target.number().signum() == 0 ? newestFirst
+        List<AppliedMigration> undo = everything ? newestFirst : target == null ? newestFirst.stream().limit(1).toList()
                 : newestFirst.stream().filter(a -> a.version().compareTo(target) > 0).toList();
         List<String> problems = new ArrayList<>();
         List<Migration> plan = new ArrayList<>();

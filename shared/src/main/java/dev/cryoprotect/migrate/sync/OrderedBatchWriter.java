@@ -21,6 +21,12 @@ final class OrderedBatchWriter {
     /** Told of each batch as it is accounted, in order. */
     interface Committed {
         void batch(SyncSink.Written written);
+
+        /**
+         * Called before a mark is stored: the rows it passes that were rejected must be recorded first, or a run killed
+         * in between would leave them behind the mark and in no list.
+         */
+        void beforeMark();
     }
 
     private record Pending(Future<SyncSink.Written> result, List<String> mark) {
@@ -38,6 +44,7 @@ final class OrderedBatchWriter {
     private List<SyncSink.Row> rows = new ArrayList<>();
     private long bytes;
     private List<String> lastMark;
+    private List<String> storedMark;
 
     /**
      * @param markKey   where progress is kept (the table for its cursor mark, or a pass's or key range's own key)
@@ -78,6 +85,9 @@ final class OrderedBatchWriter {
     void finish() {
         flush();
         account(true);
+        if (lastMark != null && lastMark != storedMark) {
+            storeMark(lastMark); // past rows rejected after the last batch (all of them, at times)
+        }
     }
 
     private void flush() {
@@ -147,7 +157,9 @@ final class OrderedBatchWriter {
 
     private void storeMark(List<String> reached) {
         if (reached != null && markKey != null) {
+            committed.beforeMark();
             sink.setMark(markKey, markLabel, options.schema(), reached);
+            storedMark = reached;
         }
     }
 

@@ -253,6 +253,26 @@ public final class PostgresTableReader implements TableReader {
         }
     }
 
+    @Override
+    public boolean settled(SourceTable table, String cursorValue, java.time.Duration lookback) {
+        String bound = settledBound(table, lookback);
+        if (bound == null) {
+            return true;
+        }
+        try (PreparedStatement ps = connection().prepareStatement("SELECT CAST(? AS " + table.cursor().orElseThrow()
+                .sqlType() + ") < " + bound); ResultSet rs = setText(ps, cursorValue).executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw failed("reading the database's clock", e);
+        }
+    }
+
+    private static PreparedStatement setText(PreparedStatement ps, String value) throws SQLException {
+        ps.setString(1, value);
+        return ps;
+    }
+
     /** The SQL of {@link #settledBelow}'s bound, in the cursor's type; null when there is none. */
     private static String settledBound(SourceTable table, java.time.Duration lookback) {
         if (table.cursor().isEmpty() || lookback == null || lookback.isZero()) {

@@ -145,7 +145,7 @@ public final class SyncEngine {
         try {
             RowConverter converter = new RowConverter(source, Optional.ofNullable(declared.declaredSchema().get(table)));
             if (!options.dryRun()) {
-                OrderedBatchWriter writer = new OrderedBatchWriter(sink, table, null, "", options, pool, run::committed);
+                OrderedBatchWriter writer = new OrderedBatchWriter(sink, table, null, "", options, pool, run);
                 retryRejected(source, converter, writer, run);
                 writer.finish();
                 run.flushRejections();
@@ -205,7 +205,7 @@ public final class SyncEngine {
             String markKey = byCursor ? name : range != null ? name + "#range-" + range.id() : name + "#pass";
             String markLabel = byCursor ? run.cursor : "";
             OrderedBatchWriter writer = options.dryRun() ? null
-                    : new OrderedBatchWriter(sink, name, markKey, markLabel, options, pool, run::committed);
+                    : new OrderedBatchWriter(sink, name, markKey, markLabel, options, pool, run);
             if (writer != null && range == null) {
                 retryRejected(table, converter, writer, run); // a fan-out retries them once, in its finishing call
             }
@@ -236,7 +236,7 @@ public final class SyncEngine {
                 }
             }
             run.flushRejections();
-            if (options.prune() && !options.dryRun()) {
+            if (options.prune() && !options.dryRun() && run.done) { // a table left for the next call prunes then
                 run.deleted = prune(table);
             } else if (options.prune() && sink != null && run.cannotCompare == null) {
                 try {
@@ -264,7 +264,7 @@ public final class SyncEngine {
      */
     private void retryRejected(SourceTable table, RowConverter converter, OrderedBatchWriter writer, TableRun run) {
         String after = "";
-        while (true) {
+        while (!timeIsUp()) { // a time-limited call leaves the rest to the next; its pass still gets a batch
             List<SyncSink.Rejection> page = sink.rejections(table.name(), after, REJECTIONS_PAGE);
             if (page.isEmpty()) {
                 return;
@@ -308,8 +308,14 @@ public final class SyncEngine {
                         + stored.get().cursorColumn() + ": every row was read once");
                 return null;
             }
-            return stored.map(SyncSink.Mark::values).filter(m -> m.size() == 1 + table.primaryKey().size())
+            List<String> mark = stored.map(SyncSink.Mark::values).filter(m -> m.size() == 1 + table.primaryKey().size())
                     .orElse(null);
+            if (mark != null && !reader.settled(table, mark.get(0), options.lookback())) {
+                run.notes.add("the stored mark (" + run.cursor + " " + mark.get(0) + ") is past the database's clock"
+                        + " less the lookback: every row was read once, and the mark moved back");
+                return null;
+            }
+            return mark;
         } catch (MigrateException e) {
             if (!options.dryRun()) {
                 throw e;
@@ -371,8 +377,8 @@ public final class SyncEngine {
     /**
      * Refuses a table whose Convex documents were synced from a table of the same name in another PostgreSQL schema
      * (public.users and auth.users both map to Convex's users): its rows would overwrite theirs, and a prune would
-     * delete them. A first sync of the table claims it for its schema before writing a document (an empty mark, which
-     * reads every row); marks stored before the schema was kept say nothing, and pass.
+     * delete them. A first sync of the table claims it for its schema before writing a document, in one Convex
+     * transaction with the check (a state kept before owners were is claimed by the next real sync).
      */
     private void checkSameSource(String name, String cursorLabel, TableRun run) {
         if (sink == null) {
@@ -388,6 +394,9 @@ public final class SyncEngine {
             throw e;
         }
         String from = stored.map(SyncSink.Mark::sourceSchema).orElse(null);
+        if (from == null && !options.dryRun()) {
+            from = sink.claim(name, options.schema(), cursorLabel); // atomic: of two first syncs, one owns the table
+        }
         if (from != null && !from.equals(options.schema())) {
             throw MigrateException.badInput("Convex table '" + name + "' holds the rows of " + from + "." + name
                     + "; syncing " + options.schema() + "." + name + " into it would overwrite them (and --prune"
@@ -405,9 +414,6 @@ public final class SyncEngine {
                         + " document(s) no sync wrote (a migration's data?): the sync matches rows by primary key"
                         + " only, so a row that is one of those records becomes a second document. Delete those, or"
                         + " leave such data to the sync");
-            }
-            if (!options.dryRun()) {
-                sink.setMark(name, cursorLabel, options.schema(), List.of());
             }
         }
     }
@@ -434,15 +440,18 @@ public final class SyncEngine {
                       OrderedBatchWriter writer, TableRun run, boolean marks) {
         boolean[] stopped = {false};
         boolean[] limited = {false};
+        boolean[] recent = {false}; // reached rows newer than the lookback bound, which every sync reads again
         reader.read(table, pass, after, until, row -> {
-            if (options.limit() != null && run.read >= options.limit()) {
+            long passRead = run.read - run.retried; // retried rows do not use up the pass's limit or its first batch
+            if (options.limit() != null && passRead >= options.limit()) {
                 limited[0] = !options.dryRun(); // rows are left: the kept progress continues them next time
                 return false;
             }
-            if (run.read >= options.batchRows() && timeIsUp()) {
+            if (passRead >= options.batchRows() && timeIsUp()) {
                 stopped[0] = true;
                 return false;
             }
+            recent[0] = marks && !run.settled(row);
             if (writer != null && run.retriedKeys.contains(row.key())) {
                 writer.advance(marks && run.settled(row) ? row.position() : null); // written or rejected by its retry
                 return true;
@@ -474,7 +483,11 @@ public final class SyncEngine {
         if (writer == null) {
             run.compared(table.name());
         }
-        if (stopped[0] && !options.dryRun() || limited[0]) {
+        if ((stopped[0] || limited[0]) && recent[0] && !options.dryRun()) {
+            // Every sync reads these again from the mark, so a next call would not get further: the table ends here.
+            run.notes.add("stopped at its " + (limited[0] ? "row" : "time") + " limit among rows newer than the lookback ("
+                    + run.read + " read): the next sync reads them again from the mark");
+        } else if (stopped[0] && !options.dryRun() || limited[0]) {
             run.done = false;
         } else if (stopped[0] && run.notes.stream().noneMatch(n -> n.startsWith("the dry run stopped"))) {
             // A dry run keeps no progress: a next call would start the table over, so the table ends here, and says so.
@@ -519,7 +532,7 @@ public final class SyncEngine {
     }
 
     /** Counters and findings of one table. */
-    private final class TableRun {
+    private final class TableRun implements OrderedBatchWriter.Committed {
         final String table;
         String cursor;
         long read;
@@ -566,8 +579,9 @@ public final class SyncEngine {
             if (value instanceof Double infinity) {
                 return infinity < 0;
             }
-            return !(value instanceof Comparable c) || value.getClass() != settledBelow.getClass()
-                    || c.compareTo(settledBelow) < 0;
+            // A value of another type than the bound cannot be placed: kept unsettled, so the mark never passes it.
+            return value instanceof Comparable c && value.getClass() == settledBelow.getClass()
+                    && c.compareTo(settledBelow) < 0;
         }
 
         TableRun(String table) {
@@ -602,7 +616,13 @@ public final class SyncEngine {
             }
         }
 
-        void committed(SyncSink.Written w) {
+        @Override
+        public void beforeMark() {
+            flushRejections();
+        }
+
+        @Override
+        public void batch(SyncSink.Written w) {
             inserted += w.inserted();
             updated += w.updated();
             unchanged += w.unchanged();

@@ -57,6 +57,12 @@ public interface SyncSink {
 
     void setMark(String sourceTable, String cursorColumn, String sourceSchema, List<String> mark);
 
+    /**
+     * Claims the Convex table of {@code sourceTable} for {@code sourceSchema} if no schema owns it yet, atomically;
+     * returns the owning schema.
+     */
+    String claim(String sourceTable, String sourceSchema, String cursorColumn);
+
     /** Mapped source keys after {@code after}, in order, at most {@code limit}. */
     List<String> keys(String sourceTable, String after, int limit);
 

@@ -75,6 +75,13 @@ public interface TableReader extends AutoCloseable {
      */
     Object settledBelow(SourceTable table, java.time.Duration lookback);
 
+    /**
+     * Whether a cursor value (as text, from a stored mark) is below {@link #settledBelow}'s bound: a mark stored past
+     * it (by a version without the bound, or with a zero lookback: at 'infinity', say) would hide the rows after it.
+     * True when there is no bound.
+     */
+    boolean settled(SourceTable table, String cursorValue, java.time.Duration lookback);
+
     /** Which of these keys still have a source row. */
     Set<String> present(SourceTable table, List<String> keys);
 

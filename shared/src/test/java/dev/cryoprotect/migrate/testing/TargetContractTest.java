@@ -220,7 +220,10 @@ public abstract class TargetContractTest {
         assertEquals(Set.of(), things());
     }
 
-    /** Projects that number their first migration 0000: "000" still means before everything; a run's undo keeps it. */
+    /**
+     * Projects that number their first migration 0000: "000" still means before everything, "0000" names that version
+     * and keeps it, and a run's undo keeps it when another run applied it.
+     */
     @Test
     void aFirstVersionNumberedZeroIsRolledBackByTargetZeroAndKeptByAnUndoAboveIt() {
         writeCreating("0000", "alpha");
@@ -231,6 +234,9 @@ public abstract class TargetContractTest {
         assertEquals(List.of("0001"), undone.steps().stream().map(StepResult::version).toList(), undone.message());
         assertEquals(Set.of("alpha"), things(), "the undo keeps 0000, applied by another run");
 
+        migrator().apply(null, false);
+        RunResult kept = migrator().rollback(Version.parse("0000"), false);
+        assertEquals(List.of("0001"), kept.steps().stream().map(StepResult::version).toList(), "0000 names that version");
         migrator().apply(null, false);
         RunResult all = migrator().rollback(Version.parse("000"), false);
         assertTrue(all.success(), all.message());
