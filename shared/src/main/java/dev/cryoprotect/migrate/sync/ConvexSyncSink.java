@@ -123,7 +123,8 @@ public final class ConvexSyncSink implements SyncSink {
      */
     private static boolean olderDeployment(MigrateException e) {
         String message = String.valueOf(e.getMessage());
-        return message.contains("Could not find") || message.contains("extra field");
+        return message.contains("Could not find") || message.contains("extra field") // Convex
+                || message.contains("Unexpected field"); // convex-test, behind the local backend
     }
 
     @Override
