@@ -21,13 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A CLI upgraded before its convex/ was deployed again: the sync goes on against the older functions (here the
- * project's own migrations/sync.ts and schema.ts of before the schema claim, kept as test resources), without what
- * they lack, instead of failing every table.
+ * A CLI upgraded before its convex/ was deployed again: the sync goes on against the older functions (the project's
+ * own migrations/sync.ts and schema.ts as they were before the schema claim, read from this repository's history),
+ * without what they lack, instead of failing every table.
  */
 class OlderConvexDeploymentTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path OLDER = Path.of("src/test/resources/convex-before-owners").toAbsolutePath();
+    /** The last commit before convex/ kept each table's source schema. */
+    private static final String BEFORE_OWNERS = "db0fac3";
 
     @TempDir
     Path work;
@@ -36,10 +37,9 @@ class OlderConvexDeploymentTest {
     void aSyncAgainstConvexFunctionsOfThePreviousVersionStillSyncs() throws Exception {
         Path project = work.resolve("convex");
         copy(TestConvex.convexDir(), project);
-        Files.copy(OLDER.resolve("migrations/sync.ts"), project.resolve("migrations/sync.ts"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(OLDER.resolve("migrations/schema.ts"), project.resolve("migrations/schema.ts"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        for (String file : new String[] {"migrations/sync.ts", "migrations/schema.ts"}) {
+            Files.writeString(project.resolve(file), fromHistory("convex/" + file));
+        }
         LocalConvexBackend backend = new LocalConvexBackend(project, work.resolve("state"), "tests/test-backend.ts");
         try {
             LocalConvexBackend.Running older = backend.ensureRunning(Map.of());
@@ -60,6 +60,16 @@ class OlderConvexDeploymentTest {
         } finally {
             backend.stop();
         }
+    }
+
+    /** A file as it was at {@link #BEFORE_OWNERS}; the test is skipped where the clone has no such history. */
+    private static String fromHistory(String file) throws IOException, InterruptedException {
+        Process git = new ProcessBuilder("git", "show", BEFORE_OWNERS + ":" + file)
+                .directory(TestConvex.convexDir().toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String text = new String(git.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assumptions.assumeTrue(git.waitFor() == 0, "no commit " + BEFORE_OWNERS + " here (a"
+                + " shallow clone?): the older deployment cannot be rebuilt");
+        return text;
     }
 
     /** The project without its node_modules, which is linked instead (installed once, by the build). */
