@@ -10,7 +10,7 @@ $(LAMBDA_JAR): $(SOURCES)
 	./mvnw -q -B -DskipTests package -pl functions -am
 
 build-MigrationStatus build-ApplyMigrations build-RollbackMigrations build-CreateMigration build-SyncData \
-build-UniversalRunsApi: $(LAMBDA_JAR)
+build-UniversalRunsApi build-SyncRangeWorker: $(LAMBDA_JAR)
 	mkdir -p "$(ARTIFACTS_DIR)/lib"
 	cp $(LAMBDA_JAR) "$(ARTIFACTS_DIR)/lib/"
 	# For `sam local invoke` only (MIGRATIONS_DIR=/var/task/migrations in events/env-vars.json); deployed functions
@@ -18,4 +18,4 @@ build-UniversalRunsApi: $(LAMBDA_JAR)
 	if [ -d migrations ]; then cp -r migrations "$(ARTIFACTS_DIR)/"; fi
 
 .PHONY: build-MigrationStatus build-ApplyMigrations build-RollbackMigrations build-CreateMigration build-SyncData \
-	build-UniversalRunsApi
+	build-UniversalRunsApi build-SyncRangeWorker

@@ -28,7 +28,7 @@ class DeployedTemplateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DB = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db";
     private static final List<String> FUNCTIONS = List.of("MigrationStatus", "ApplyMigrations", "RollbackMigrations",
-            "CreateMigration", "SyncData", "UniversalRunsApi");
+            "CreateMigration", "SyncData", "UniversalRunsApi", "SyncRangeWorker");
 
     private static JsonNode deploy(Map<String, String> parameters, String codeKey) {
         Map<String, String> all = new HashMap<>(Map.of("DatabaseSecretArn", DB));
@@ -145,7 +145,29 @@ class DeployedTemplateTest {
                 alarms.add(r.getValue().path("Properties").path("MetricName").asText());
             }
         });
-        assertEquals(new TreeSet<>(List.of("Errors", "ExecutionsFailed", "MigrationStepsFailed")), new TreeSet<>(alarms));
+        assertEquals(List.of("Errors", "ExecutionsFailed", "ExecutionsFailed", "MigrationStepsFailed"),
+                alarms.stream().sorted().toList(), "a failed universal run and a failed sync run each have one");
+    }
+
+    /** `sam build` runs make's build-NAME for each function: a function without its target fails the build. */
+    @Test
+    void everyFunctionIsBuiltByTheMakefileAndRunsLocally() throws IOException {
+        JsonNode cfn = deploy(Map.of(), "code-a");
+        Set<String> deployed = new TreeSet<>();
+        cfn.path("Resources").fields().forEachRemaining(r -> {
+            if (r.getValue().path("Type").asText().equals("AWS::Lambda::Function")) {
+                deployed.add(r.getKey());
+            }
+        });
+        assertEquals(new TreeSet<>(FUNCTIONS), deployed);
+        String makefile = java.nio.file.Files.readString(java.nio.file.Path.of("..", "Makefile"));
+        for (String function : FUNCTIONS) {
+            assertTrue(java.util.regex.Pattern.compile("(?m)^[^#\\n]*\\bbuild-" + function + "\\b[^\\n]*:").matcher(
+                    makefile.replace("\\\n", " ")).find(), "the Makefile has no build-" + function + " target");
+        }
+        assertEquals(new TreeSet<>(FUNCTIONS), new TreeSet<>(new LocalInvoke().names()), "migrate invoke knows each");
+        String rule = cfn.path("Resources").path("SyncDataSchedule").toString();
+        assertTrue(rule.contains("SyncFailuresQueue"), "undeliverable scheduled events go to the failures queue: " + rule);
     }
 
     @Test
