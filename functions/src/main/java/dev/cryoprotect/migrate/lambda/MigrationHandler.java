@@ -81,9 +81,7 @@ public abstract class MigrationHandler implements RequestStreamHandler {
             // A bug, or an I/O failure the core did not expect: answered like any failure (HTTP 500, a thrown error
             // on a direct invoke) with the request id; its text, which nothing vetted for secrets, goes to the log only.
             String where = e.getStackTrace().length == 0 ? "" : " at " + e.getStackTrace()[0];
-            (container != null ? container.log() : new JsonLog(System.out::println, System.getenv()
-                    .getOrDefault("AWS_LAMBDA_FUNCTION_NAME", "unconfigured"))).event("internal_error", "ERROR",
-                    e + where);
+            log(container).event("internal_error", "ERROR", e + where);
             outcome = Outcome.failure(new MigrateException(dev.cryoprotect.migrate.Failure.MIGRATION_FAILED,
                     "internal error (a bug: please report it); request " + runId + ", details in the function's log",
                     e));
@@ -92,8 +90,7 @@ public abstract class MigrationHandler implements RequestStreamHandler {
             outcome = outcome.inEnvironment(container.wiring().settings().environment());
         }
         String report = container == null ? null : container.reports().write(runId, outcome.body());
-        JsonLog log = container != null ? container.log() : new JsonLog(System.out::println,
-                System.getenv().getOrDefault("AWS_LAMBDA_FUNCTION_NAME", "unconfigured"));
+        JsonLog log = log(container);
         log.event(outcome.ok() ? "invoke_succeeded" : "invoke_failed", outcome.ok() ? "INFO" : "ERROR",
                 getClass().getSimpleName() + (outcome.ok() ? " succeeded" : " failed: " + outcome.error().message())
                         + (report == null ? "" : "; report " + report));
@@ -107,6 +104,12 @@ public abstract class MigrationHandler implements RequestStreamHandler {
             throw failure(outcome);
         }
         JSON.writeValue(output, outcome.body());
+    }
+
+    /** The container's log, or, when set-up failed before there was one, a log of its own to stdout (CloudWatch). */
+    private static JsonLog log(Container container) {
+        return container != null ? container.log() : new JsonLog(System.out::println,
+                System.getenv().getOrDefault("AWS_LAMBDA_FUNCTION_NAME", "unconfigured"));
     }
 
     /**

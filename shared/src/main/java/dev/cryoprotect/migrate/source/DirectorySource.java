@@ -102,9 +102,10 @@ public final class DirectorySource implements MigrationSource {
             throw new MigrateException(Failure.BAD_INPUT, name + " already exists in " + directory
                     + "; refusing to overwrite it", name, null, e);
         } catch (IOException e) {
-            throw new MigrateException(Failure.BAD_INPUT, "cannot write " + directory.resolve(name) + ": " + why(e)
-                    + (why(e).equals("Read-only file system") ? " (under `sam local invoke`, add --mount-with WRITE)"
-                    : ""), name, null, e);
+            String why = why(e);
+            throw new MigrateException(Failure.BAD_INPUT, "cannot write " + directory.resolve(name) + ": " + why
+                    + (why.equals("Read-only file system") ? " (under `sam local invoke`, add --mount-with WRITE)" : ""),
+                    name, null, e);
         }
     }
 

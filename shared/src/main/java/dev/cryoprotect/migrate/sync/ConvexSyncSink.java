@@ -22,6 +22,8 @@ public final class ConvexSyncSink implements SyncSink {
     private static final byte[] HASH = ConvexJsonWriter.fieldNameBytes("hash");
     private static final byte[] DOC = ConvexJsonWriter.fieldNameBytes("doc");
     private final ConvexClient client;
+    /** This deployment of convex/ predates the current functions (see orOnOlderDeployment). */
+    private volatile boolean olderDeployment;
 
     public ConvexSyncSink(ConvexClient client) {
         this.client = client;
@@ -92,39 +94,39 @@ public final class ConvexSyncSink implements SyncSink {
 
     @Override
     public void setMark(String sourceTable, String cursorColumn, String sourceSchema, List<String> mark) {
-        try {
-            call(() -> client.mutation(SYNC + "setMark", Map.of("table", sourceTable, "cursorColumn", cursorColumn,
-                    "sourceSchema", sourceSchema, "mark", mark)));
-        } catch (MigrateException e) {
-            if (!olderDeployment(e)) {
-                throw e;
-            }
-            call(() -> client.mutation(SYNC + "setMark", Map.of("table", sourceTable, "cursorColumn", cursorColumn,
-                    "mark", mark)));
-        }
+        orOnOlderDeployment(() -> call(() -> client.mutation(SYNC + "setMark", Map.of("table", sourceTable,
+                        "cursorColumn", cursorColumn, "sourceSchema", sourceSchema, "mark", mark))),
+                () -> call(() -> client.mutation(SYNC + "setMark", Map.of("table", sourceTable, "cursorColumn",
+                        cursorColumn, "mark", mark))));
     }
 
     @Override
     public String claim(String sourceTable, String sourceSchema, String cursorColumn) {
-        try {
-            return String.valueOf(call(() -> client.mutation(SYNC + "claimTable", Map.of("table", sourceTable,
-                    "sourceSchema", sourceSchema, "cursorColumn", cursorColumn))));
-        } catch (MigrateException e) {
-            if (!olderDeployment(e)) {
-                throw e;
-            }
-            return sourceSchema; // convex/ deployed before owners were kept: nothing to check against
-        }
+        // A deployment from before owners were kept has nothing to check against.
+        return String.valueOf(orOnOlderDeployment(() -> call(() -> client.mutation(SYNC + "claimTable", Map.of("table",
+                sourceTable, "sourceSchema", sourceSchema, "cursorColumn", cursorColumn))), () -> sourceSchema));
     }
 
     /**
-     * A refusal by a deployment of convex/ older than this CLI (a function it lacks, an argument it does not take):
-     * the sync goes on without what is new, rather than failing every table until convex/ is deployed again.
+     * A call as this version makes it, or, against a deployment of convex/ older than this CLI (a function it lacks,
+     * an argument it does not take), as the older one takes it: the sync goes on without what is new rather than
+     * failing every table until convex/ is deployed again. Found once, the older form is used from then on.
      */
-    private static boolean olderDeployment(MigrateException e) {
-        String message = String.valueOf(e.getMessage());
-        return message.contains("Could not find") || message.contains("extra field") // Convex
-                || message.contains("Unexpected field"); // convex-test, behind the local backend
+    private <T> T orOnOlderDeployment(Supplier<T> current, Supplier<T> older) {
+        if (olderDeployment) {
+            return older.get();
+        }
+        try {
+            return current.get();
+        } catch (MigrateException e) {
+            String message = String.valueOf(e.getMessage());
+            if (!message.contains("Could not find") && !message.contains("extra field") // Convex
+                    && !message.contains("Unexpected field")) { // convex-test, behind the local backend
+                throw e;
+            }
+            olderDeployment = true;
+            return older.get();
+        }
     }
 
     @Override

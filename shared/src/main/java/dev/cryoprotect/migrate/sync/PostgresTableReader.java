@@ -260,17 +260,15 @@ public final class PostgresTableReader implements TableReader {
             return true;
         }
         try (PreparedStatement ps = connection().prepareStatement("SELECT CAST(? AS " + table.cursor().orElseThrow()
-                .sqlType() + ") < " + bound); ResultSet rs = setText(ps, cursorValue).executeQuery()) {
-            rs.next();
-            return rs.getBoolean(1);
+                .sqlType() + ") < " + bound)) {
+            ps.setString(1, cursorValue);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         } catch (SQLException e) {
             throw failed("reading the database's clock", e);
         }
-    }
-
-    private static PreparedStatement setText(PreparedStatement ps, String value) throws SQLException {
-        ps.setString(1, value);
-        return ps;
     }
 
     /** The SQL of {@link #settledBelow}'s bound, in the cursor's type; null when there is none. */

@@ -301,7 +301,7 @@ public final class SyncEngine {
             return null;
         }
         try {
-            Optional<SyncSink.Mark> stored = askConvex(() -> sink.mark(table.name()));
+            Optional<SyncSink.Mark> stored = run.storedMark();
             if (stored.isPresent() && !stored.get().cursorColumn().isEmpty()
                     && !stored.get().cursorColumn().equals(run.cursor)) {
                 run.notes.add("the cursor is now " + run.cursor + ", the stored mark was taken on "
@@ -386,7 +386,7 @@ public final class SyncEngine {
         }
         Optional<SyncSink.Mark> stored;
         try {
-            stored = askConvex(() -> sink.mark(name));
+            stored = run.storedMark();
         } catch (MigrateException e) {
             if (options.dryRun()) {
                 return; // markOf says why the dry run could not compare
@@ -451,9 +451,12 @@ public final class SyncEngine {
                 stopped[0] = true;
                 return false;
             }
-            recent[0] = marks && !run.settled(row);
-            if (writer != null && run.retriedKeys.contains(row.key())) {
-                writer.advance(marks && run.settled(row) ? row.position() : null); // written or rejected by its retry
+            // The position the mark may move to with this row: none for a pass without marks, or a row too recent.
+            boolean settled = run.settled(row);
+            List<String> position = marks && settled ? row.position() : null;
+            recent[0] = marks && !settled;
+            if (writer != null && !run.retriedKeys.isEmpty() && run.retriedKeys.contains(row.key())) {
+                writer.advance(position); // written or rejected by its retry
                 return true;
             }
             run.read++;
@@ -471,11 +474,11 @@ public final class SyncEngine {
                     }
                     return true;
                 }
-                writer.add(encoded(row, converter), marks && run.settled(row) ? row.position() : null);
+                writer.add(encoded(row, converter), position);
             } catch (RowConverter.Rejected e) {
                 run.rejected(row.key(), e.getMessage()); // kept in Convex and retried, so the mark may pass it
                 if (writer != null) {
-                    writer.advance(marks && run.settled(row) ? row.position() : null);
+                    writer.advance(position);
                 }
             }
             return true;
@@ -558,6 +561,16 @@ public final class SyncEngine {
         private String cannotCompare;
         Map<String, Object> sample;
         String error;
+        /** The table's stored mark as this run found it (the claim, if it makes one, leaves it empty still). */
+        private Optional<SyncSink.Mark> storedMark;
+
+        Optional<SyncSink.Mark> storedMark() {
+            if (storedMark == null) {
+                storedMark = askConvex(() -> sink.mark(table)); // read once: both the claim and the cursor ask
+            }
+            return storedMark;
+        }
+
         /** Rows this run retried from earlier rejections: each row is written (or rejected) and counted once a run. */
         final Set<String> retriedKeys = new java.util.HashSet<>();
         /** See {@link TableReader#settledBelow}: rows from it on are synced, but the mark stays before them. */
