@@ -379,6 +379,28 @@ class SyncTest {
         assertEquals(1, TestConvex.documents("keyed").size());
     }
 
+    /**
+     * Convex's limits by Convex's measure: 900 KB of bytea (1.2 MB as base64) is stored; a jsonb nested 16 levels
+     * (17 with the document) is not, and the dry run says so as the sync does. The local backend checks neither.
+     */
+    @Test
+    void documentLimitsAreConvexsOwnMeasureInTheDryRunAndTheSync() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE blobs (id int PRIMARY KEY, data bytea, doc jsonb);"
+                + " INSERT INTO blobs VALUES (1, decode(repeat('ab', 900000), 'hex'), '{}'),"
+                + " (2, NULL, '" + "[".repeat(14) + "{\"k\": 1}" + "]".repeat(14) + "'),"
+                + " (3, NULL, '" + "[".repeat(15) + "{\"k\": 1}" + "]".repeat(15) + "')");
+        for (String run : List.of("--dry-run", "--batch-rows=500")) {
+            JsonNode blobs = table(sync("blobs", run), "blobs");
+            assertEquals(1, blobs.get("rejected").asInt(), blobs.toString());
+            assertEquals("[\"3\"]", blobs.get("rejections").get(0).get("key").asText(), blobs.toString());
+            assertTrue(blobs.get("rejections").get(0).get("reason").asText().contains("the document nests 17 levels"
+                    + " deep; Convex stores at most 16"), blobs.toString());
+        }
+        List<Map<String, Object>> docs = docs("blobs", "id");
+        assertEquals(2, docs.size());
+        assertEquals(900_000, ((byte[]) docs.get(0).get("data")).length);
+    }
+
     /** Documents a migration put in a table before its first sync cannot be matched to rows: the sync says so. */
     @Test
     void aFirstSyncIntoATableThatAlreadyHoldsDocumentsSaysTheyMayBeDuplicated() throws Exception {

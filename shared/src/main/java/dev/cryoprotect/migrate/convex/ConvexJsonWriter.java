@@ -28,6 +28,11 @@ public final class ConvexJsonWriter {
     private int length;
     /** Whether the next value or field name needs a comma before it: a value was written at this level. */
     private boolean comma;
+    /** Objects and arrays open now, and the most open at once since {@link #reset()}: Convex limits nesting. */
+    private int depth;
+    private int maxDepth;
+    /** Whether a value was passed to {@link #raw} since {@link #reset()}: its nesting is not known here. */
+    private boolean opaque;
 
     public ConvexJsonWriter() {
         this(256);
@@ -41,7 +46,19 @@ public final class ConvexJsonWriter {
     public ConvexJsonWriter reset() {
         length = 0;
         comma = false;
+        depth = 0;
+        maxDepth = 0;
+        opaque = false;
         return this;
+    }
+
+    /**
+     * How deeply the objects and arrays written since {@link #reset()} nested, as Convex counts it: a document of
+     * plain fields is 1, an array in it 2. The {@code $integer}, {@code $float} and {@code $bytes} wrappers are values,
+     * not objects, and do not count. -1 when a value passed to {@link #raw} was written: its insides were not counted.
+     */
+    public int nesting() {
+        return opaque ? -1 : maxDepth;
     }
 
     public int length() {
@@ -305,12 +322,14 @@ public final class ConvexJsonWriter {
         separate();
         put((byte) '{');
         comma = false;
+        opened();
         return this;
     }
 
     public ConvexJsonWriter endObject() {
         put((byte) '}');
         comma = true;
+        depth--;
         return this;
     }
 
@@ -318,17 +337,26 @@ public final class ConvexJsonWriter {
         separate();
         put((byte) '[');
         comma = false;
+        opened();
         return this;
     }
 
     public ConvexJsonWriter endArray() {
         put((byte) ']');
         comma = true;
+        depth--;
         return this;
+    }
+
+    private void opened() {
+        if (++depth > maxDepth) {
+            maxDepth = depth;
+        }
     }
 
     /** A value already encoded, as its UTF-8 bytes. */
     public ConvexJsonWriter raw(byte[] json) {
+        opaque = true;
         separate();
         append(json);
         comma = true;
@@ -346,7 +374,8 @@ public final class ConvexJsonWriter {
     }
 
     private ConvexJsonWriter special(String tag, byte[] bytes) {
-        startObject();
+        separate();
+        put((byte) '{'); // not startObject(): to Convex this is a value, which does not nest
         quoted(tag, 0, tag.length()); // a tag's '$' is what marks it
         put((byte) ':');
         byte[] encoded = Base64.getEncoder().encode(bytes);
@@ -355,8 +384,9 @@ public final class ConvexJsonWriter {
         System.arraycopy(encoded, 0, buffer, length, encoded.length);
         length += encoded.length;
         buffer[length++] = '"';
+        put((byte) '}');
         comma = true;
-        return endObject();
+        return this;
     }
 
     private void separate() {

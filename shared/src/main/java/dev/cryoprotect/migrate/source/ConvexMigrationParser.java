@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cryoprotect.migrate.convex.DocumentLimits;
 import dev.cryoprotect.migrate.model.Checksums;
 import dev.cryoprotect.migrate.model.ConvexMigration.DataOp;
 import dev.cryoprotect.migrate.model.ConvexMigration.IndexDef;
@@ -33,7 +34,6 @@ import java.util.Set;
  * the op's table exist in the cumulative schema?) are done by {@link MigrationLoader}.
  */
 final class ConvexMigrationParser {
-    private static final int MAX_DOCUMENT_BYTES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
     private static final Set<String> TOP_LEVEL = Set.of("version", "name", "description", "schema", "data", "indexes",
@@ -244,11 +244,11 @@ final class ConvexMigrationParser {
                 add(pointer, path + ": an insert needs a \"data\" object (the new document)");
             }
             if (type == OpType.INSERT && fields != null) {
-                // Convex stores at most 1 MiB per document; the local backend would take more and production refuse it
-                long bytes = fields.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-                if (bytes > MAX_DOCUMENT_BYTES) {
-                    add(pointer + "/data", path + ".data: the document is " + bytes / 1024 + " KiB; Convex stores at"
-                            + " most 1 MiB per document");
+                // The local backend would store what production refuses: too large or too nested a document.
+                byte[] json = fields.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                String problem = DocumentLimits.problem(json, json.length, -1);
+                if (problem != null) {
+                    add(pointer + "/data", path + ".data: " + problem);
                 }
             }
             if (type == OpType.UPDATE && (fields == null || filter == null)) {

@@ -94,6 +94,11 @@ final class RowConverter {
         return out.endObject().toByteArray();
     }
 
+    /** How deeply the document {@link #encode} wrote last nests, as Convex counts it. */
+    int nesting() {
+        return out.nesting();
+    }
+
     /** How {@link #encode} takes a row's fields: into {@link #out}. */
     private final Fields intoWriter = new Fields() {
         @Override

@@ -2,6 +2,7 @@ package dev.cryoprotect.migrate.sync;
 
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.convex.DocumentLimits;
 import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.TableSchema;
 import dev.cryoprotect.migrate.report.SyncSummary;
@@ -25,7 +26,6 @@ public final class SyncEngine {
     private static final int MAX_REJECTIONS_LISTED = 50;
     private static final int PRUNE_PAGE = 1000;
     private static final int REJECTIONS_PAGE = 500;
-    private static final int MAX_DOCUMENT_BYTES = 1 << 20;
     /** The progress of a key range that was read to its end (PostgreSQL text never holds a NUL). */
     private static final List<String> PASS_DONE = List.of("\u0000done");
     private final long started = System.nanoTime();
@@ -342,14 +342,14 @@ public final class SyncEngine {
         }
     }
 
-    /** A row converted, encoded and hashed for the sink; a document over Convex's 1 MiB is rejected. */
+    /** A row converted and encoded for the sink; a document Convex would not store (too large, too nested) is rejected. */
     private SyncSink.Row encoded(TableReader.SourceRow row, RowConverter converter) throws RowConverter.Rejected {
-        SyncSink.Row encoded = sink.row(row.key(), converter.encode(row.values()));
-        if (encoded.bytes() > MAX_DOCUMENT_BYTES) {
-            throw new RowConverter.Rejected("the document is " + encoded.bytes() / 1024 + " KiB encoded; Convex stores"
-                    + " at most 1 MiB per document");
+        byte[] document = converter.encode(row.values());
+        String problem = DocumentLimits.problem(document, document.length, converter.nesting());
+        if (problem != null) {
+            throw new RowConverter.Rejected(problem);
         }
-        return encoded;
+        return sink.row(row.key(), document);
     }
 
     /** Rejections still stored for a table (0 without a sink). */

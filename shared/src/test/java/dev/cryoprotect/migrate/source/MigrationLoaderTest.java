@@ -219,7 +219,7 @@ class MigrationLoaderTest {
         file("001_initial_schema.json", USERS_JSON.replace("\"name\": \"Admin\"", "\"name\": \"" + big + "\""));
         Problem p = onlyProblem();
         assertEquals(6, p.line());
-        assertTrue(p.message().contains("data[0].data: the document is 1024 KiB; Convex stores at most 1 MiB per"
+        assertTrue(p.message().contains("data[0].data: the document is 1024 KiB as Convex measures it; Convex stores at most 1 MiB per"
                 + " document"), p.message());
     }
 
