@@ -38,6 +38,23 @@ final class ConfigValues {
         return value;
     }
 
+    /**
+     * A Convex deploy key: a {@link #token} of printable ASCII, which is all an HTTP header can carry (a curly quote
+     * pasted from a document would otherwise fail deep in the HTTP client).
+     */
+    static String deployKey(String name, String value) {
+        String key = token(name, value, DEPLOY_KEY_FORM, true);
+        for (int i = 0; key != null && i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                throw MigrateException.badInput(name + " has " + describe(c) + " at character " + (i + 1)
+                        + (c == '\u201c' || c == '\u201d' || c == '\u2018' || c == '\u2019' ? " (a curly quote, pasted"
+                        + " from a document?)" : "") + "; expected " + DEPLOY_KEY_FORM);
+            }
+        }
+        return key;
+    }
+
     /** A PostgreSQL URL in one of the forms {@link dev.cryoprotect.migrate.database.postgres.PostgresConfig} reads. */
     static String databaseUrl(String name, String value) {
         String url = token(name, value, DATABASE_URL_FORM, true);
@@ -51,7 +68,7 @@ final class ConfigValues {
 
     /** A Convex deployment URL: http(s), a host, no credentials, no path; the trailing slash dropped. */
     static String convexUrl(String name, String value) {
-        String url = token(name, value, CONVEX_URL_FORM, false);
+        String url = token(name, value, CONVEX_URL_FORM, true); // a key pasted here by mistake must not be shown
         if (url == null) {
             return null;
         }
@@ -59,16 +76,16 @@ final class ConfigValues {
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw badConvexUrl(name, url);
+            throw badConvexUrl(name, url, null);
         }
         if (uri.getRawUserInfo() != null) {
-            throw MigrateException.badInput(name + " must not carry credentials ('" + masked(url) + "'); put the deploy"
-                    + " key in CONVEX_DEPLOY_KEY");
+            throw MigrateException.badInput(name + " must not carry credentials; put the deploy key in"
+                    + " CONVEX_DEPLOY_KEY");
         }
         if ((!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme()))
                 || uri.getHost() == null || (uri.getRawPath() != null && !uri.getRawPath().matches("/?"))
                 || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw badConvexUrl(name, url);
+            throw badConvexUrl(name, url, uri);
         }
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
@@ -92,9 +109,27 @@ final class ConfigValues {
         return url;
     }
 
-    private static MigrateException badConvexUrl(String name, String url) {
-        return MigrateException.badInput(name + " must be the deployment's URL, " + CONVEX_URL_FORM + ", not '"
-                + masked(url) + "'");
+    /**
+     * What is wrong with a Convex URL, said without quoting it: what users paste there by mistake is often the deploy
+     * key (the two variables swapped), or a URL with the key in its path or query.
+     */
+    private static MigrateException badConvexUrl(String name, String url, URI uri) {
+        String why;
+        if (url.matches("(?i)(prod|dev|preview|project):.*") || url.contains("|")) {
+            why = "it looks like a deploy key (are CONVEX_URL and CONVEX_DEPLOY_KEY swapped?)";
+        } else if (uri == null || uri.getScheme() == null) {
+            why = "it is not a URL starting with https://";
+        } else if (!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
+            why = "its scheme is not https";
+        } else if (uri.getHost() == null) {
+            why = "it has no host";
+        } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            why = "it has a query or fragment (? or #)";
+        } else {
+            why = "it has a path after the host";
+        }
+        return MigrateException.badInput(name + " must be the deployment's URL, " + CONVEX_URL_FORM + "; " + why
+                + " (the value is not shown: it may hold a key)");
     }
 
     /** The value with any user:password@ part and every control character hidden. */

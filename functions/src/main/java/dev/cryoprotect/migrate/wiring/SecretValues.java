@@ -42,7 +42,7 @@ public final class SecretValues {
         String key = read(value, "the Convex deploy key secret", List.of("deployKey", "CONVEX_DEPLOY_KEY", "key"), json -> {
             throw MigrateException.badInput("the Convex deploy key secret's JSON has no deployKey field");
         });
-        return ConfigValues.token("the Convex deploy key secret", key, ConfigValues.DEPLOY_KEY_FORM, true);
+        return ConfigValues.deployKey("the Convex deploy key secret", key);
     }
 
     /** Plain text as it is; a JSON object's first field of {@code fields}, else what {@code otherwise} makes of it. */

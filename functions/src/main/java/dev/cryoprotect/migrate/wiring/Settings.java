@@ -47,7 +47,7 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
                 ConfigValues.token("DATABASE_SECRET_ARN", env.get("DATABASE_SECRET_ARN"), ARN_FORM, false),
                 !"false".equalsIgnoreCase(env.getOrDefault("USE_CONVEX", "true").strip()),
                 ConfigValues.convexUrl("CONVEX_URL", env.get("CONVEX_URL")),
-                ConfigValues.token("CONVEX_DEPLOY_KEY", env.get("CONVEX_DEPLOY_KEY"), ConfigValues.DEPLOY_KEY_FORM, true),
+                ConfigValues.deployKey("CONVEX_DEPLOY_KEY", env.get("CONVEX_DEPLOY_KEY")),
                 ConfigValues.token("CONVEX_DEPLOY_KEY_SECRET_ARN", env.get("CONVEX_DEPLOY_KEY_SECRET_ARN"), ARN_FORM,
                         false),
                 env.getOrDefault("HISTORY_SCHEMA", "public").strip(),

@@ -31,6 +31,14 @@ class ConfigErrorsTest {
                 Arguments.of("CONVEX_URL", "https://happy otter.convex.cloud", "a space"),
                 Arguments.of("CONVEX_URL", "https://admin:" + SECRET + "@happy-otter-123.convex.cloud", "must not carry credentials"),
                 Arguments.of("CONVEX_URL", "ftp://happy-otter-123.convex.cloud", "https://<deployment>.convex.cloud"),
+                // the two variables swapped, and keys pasted into the URL: described, never shown
+                Arguments.of("CONVEX_URL", "prod:happy-otter-123|" + SECRET, "it looks like a deploy key (are CONVEX_URL"
+                        + " and CONVEX_DEPLOY_KEY swapped?)"),
+                Arguments.of("CONVEX_URL", "https://happy-otter-123.convex.cloud?key=" + SECRET, "it has a query"),
+                Arguments.of("CONVEX_URL", "https://happy-otter-123.convex.cloud/prod:x|" + SECRET, "it looks like a deploy key"),
+                Arguments.of("CONVEX_URL", "https://happy-otter-123.convex.cloud/" + SECRET, "it has a path after the host"),
+                Arguments.of("CONVEX_DEPLOY_KEY", "\u201cprod:happy-otter-123|" + SECRET + "\u201d", "a curly quote"),
+                Arguments.of("CONVEX_DEPLOY_KEY", "prod:happy-otter-123|" + SECRET + "é", "the character U+00E9"),
                 Arguments.of("CONVEX_DEPLOY_KEY", "prod:happy-otter-123|" + SECRET + "\r", "a carriage return"),
                 Arguments.of("CONVEX_DEPLOY_KEY", "prod:happy-otter-123|" + SECRET + "\n", "a line break"),
                 Arguments.of("CONVEX_DEPLOY_KEY", " prod:happy-otter-123|" + SECRET, "a space"),

@@ -87,7 +87,10 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         String hostAndPort = rest.substring(rest.lastIndexOf('@') + 1).split("[/?#]", 2)[0];
         int colon = hostAndPort.lastIndexOf(':');
         if (colon >= 0 && !hostAndPort.endsWith("]") && !hostAndPort.substring(colon + 1).matches("[0-9]+")) {
-            return "the port '" + hostAndPort.substring(colon + 1) + "' is not a number";
+            // Not quoted: without user@ before the host, this "port" is often the password.
+            return rest.indexOf('@') < 0 ? "there is no user@ before the host, and what follows its ':' is not a port"
+                    + " number (the form is postgresql://user:password@host:5432/postgres)"
+                    : "the port after the host's ':' is not a number";
         }
         return "check that special characters in the user and password are percent-encoded (@ as %40, # as %23,"
                 + " / as %2F, ? as %3F)";
