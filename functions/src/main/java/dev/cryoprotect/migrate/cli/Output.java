@@ -168,7 +168,7 @@ final class Output {
             }
         }
         if (!summary.done()) {
-            out.println("stopped at the time limit; not done yet: " + String.join(", ", summary.remaining())
+            out.println("stopped at its row or time limit; not done yet: " + String.join(", ", summary.remaining())
                     + " (the next sync continues them)");
         }
         out.flush();

@@ -401,6 +401,81 @@ class SyncTest {
         assertEquals(900_000, ((byte[]) docs.get(0).get("data")).length);
     }
 
+    /**
+     * The machine's time zone changes nothing: a timestamptz key is the same key from Paris (no second document of
+     * each row), and a partition's rows are synced once, as its partitioned table's.
+     */
+    @Test
+    void keysDoNotDependOnTheTimeZoneAndPartitionsAreSyncedOnceAsTheirTable() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE stamped (at timestamptz PRIMARY KEY, v text);"
+                + " INSERT INTO stamped SELECT timestamptz '2024-01-01 00:00+00' + g * interval '1 hour', 'v' || g"
+                + " FROM generate_series(1, 5) g;"
+                + " CREATE TABLE regions (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);"
+                + " CREATE TABLE regions_eu PARTITION OF regions FOR VALUES IN ('eu');"
+                + " CREATE TABLE regions_us PARTITION OF regions FOR VALUES IN ('us');"
+                + " INSERT INTO regions SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END FROM generate_series(1, 10) g");
+        assertEquals(5, table(sync("stamped"), "stamped").get("inserted").asInt());
+        java.util.TimeZone zone = java.util.TimeZone.getDefault();
+        try {
+            java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Europe/Paris"));
+            JsonNode paris = table(sync("stamped", "--prune"), "stamped");
+            assertEquals(List.of(0, 5, 0), List.of(paris.get("inserted").asInt(), paris.get("unchanged").asInt(),
+                    paris.get("deleted").asInt()), paris.toString());
+        } finally {
+            java.util.TimeZone.setDefault(zone);
+        }
+        assertEquals(5, TestConvex.documents("stamped").size());
+
+        JsonNode all = sync(); // every table of the schema
+        List<String> synced = new ArrayList<>();
+        all.get("results").forEach(t -> synced.add(t.get("table").asText()));
+        assertTrue(synced.contains("regions") && !synced.contains("regions_eu") && !synced.contains("regions_us"),
+                synced.toString());
+        assertEquals(10, TestConvex.documents("regions").size());
+    }
+
+    /**
+     * Rows without a cursor value are read by key on every sync; a --limit that stops among them is continued by the
+     * next sync, not started over, and the rows with a cursor value come after.
+     */
+    @Test
+    void rowsWithoutACursorValueAreContinuedAfterALimit() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE unstamped (id int PRIMARY KEY, v text, updated_at timestamptz);"
+                + " INSERT INTO unstamped SELECT g, 'v' || g, CASE WHEN g > 25 THEN now() - interval '1 day' END"
+                + " FROM generate_series(1, 30) g");
+        List<Integer> inserted = new ArrayList<>();
+        for (int run = 0; run < 3; run++) {
+            inserted.add(table(sync("unstamped", "--limit", "10"), "unstamped").get("inserted").asInt());
+        }
+        assertEquals(List.of(10, 10, 10), inserted, "each run went on where the last stopped");
+        assertEquals(30, TestConvex.documents("unstamped").size());
+        JsonNode again = table(sync("unstamped"), "unstamped");
+        assertEquals(List.of(0, 25), List.of(again.get("inserted").asInt(), again.get("unchanged").asInt()),
+                "a finished pass starts over: rows without a cursor value are read again, the others are behind the"
+                        + " mark: " + again);
+    }
+
+    /** An unreachable Convex stops the sync at the first table, exit 4, not after every table's retries. */
+    @Test
+    void anUnreachableConvexStopsTheSyncAtOnceWithExitFour() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE a1 (id int PRIMARY KEY); CREATE TABLE a2 (id int PRIMARY KEY);"
+                + " CREATE TABLE a3 (id int PRIMARY KEY); INSERT INTO a1 VALUES (1); INSERT INTO a2 VALUES (1)");
+        Map<String, String> saved = env;
+        env = new java.util.HashMap<>(env);
+        env.put("CONVEX_URL", "http://127.0.0.1:1");
+        try {
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = dev.cryoprotect.migrate.cli.CliAccess.run(new String[]{"sync", "a1", "a2", "a3", "--database-url",
+                    url, "--migrations", migrations.toString()}, env, out, err);
+            assertEquals(4, code, out + "\n" + err);
+            assertTrue(err.toString().contains("cannot reach Convex at http://127.0.0.1:1"), err.toString());
+            assertEquals(1, err.toString().split("cannot reach Convex", -1).length - 1, "said once: " + err);
+        } finally {
+            env = saved;
+        }
+    }
+
     /** Documents a migration put in a table before its first sync cannot be matched to rows: the sync says so. */
     @Test
     void aFirstSyncIntoATableThatAlreadyHoldsDocumentsSaysTheyMayBeDuplicated() throws Exception {

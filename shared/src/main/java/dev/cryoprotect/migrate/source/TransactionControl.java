@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * CHAIN}, prepared transactions, a {@code BEGIN} never committed) is refused before anything runs. Savepoints stay:
  * they do not end the transaction.
  */
-final class TransactionControl {
+public final class TransactionControl {
     private static final Pattern COMMENTS = Pattern.compile("(?s)/\\*.*?\\*/|--[^\n]*");
 
     /**
@@ -95,6 +95,11 @@ final class TransactionControl {
                     + " transaction together with its history row");
         }
         return new Result(kept, true, problems, notices);
+    }
+
+    /** Whether a statement begins, ends or prepares a transaction ({@code BEGIN}, {@code COMMIT}, {@code ROLLBACK}...). */
+    public static boolean controlsTransactions(String sql) {
+        return kind(words(sql)) != Kind.NONE;
     }
 
     /**

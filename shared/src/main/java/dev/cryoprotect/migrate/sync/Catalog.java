@@ -28,8 +28,10 @@ final class Catalog {
     /** Every base table of the schema except the framework's own, by name. */
     List<String> tables(String schema) throws SQLException {
         List<String> tables = new ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement("SELECT table_name FROM information_schema.tables"
-                + " WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name")) {
+        // A partition's rows are its partitioned table's: listing both would sync each row twice, into two tables.
+        try (PreparedStatement ps = connection.prepareStatement("SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+                + " AND has_table_privilege(c.oid, 'SELECT') ORDER BY c.relname")) {
             ps.setString(1, schema);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -38,6 +38,14 @@ public final class PostgresTableReader implements TableReader {
     private Connection connection() {
         if (connection == null) {
             connection = config.connect();
+            try (java.sql.Statement st = connection.createStatement()) {
+                // The driver sets the session's zone from this process's. Read in UTC, a timestamptz key's text and
+                // the lookback of a timestamp cursor are the same from any machine: a CLI run in Tokyo neither makes
+                // a second document of each row nor moves a mark past rows still being written.
+                st.execute("SET TimeZone = 'UTC'");
+            } catch (SQLException e) {
+                throw failed("setting the session's time zone", e);
+            }
         }
         return connection;
     }

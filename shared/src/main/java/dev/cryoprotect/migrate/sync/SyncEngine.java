@@ -85,9 +85,10 @@ public final class SyncEngine {
         long total = results.stream().mapToLong(SyncSummary.TableResult::read).sum();
         // A real run fails while any row is left rejected (retried by every run); a dry run counts what it rejected. A
         // table a time-limited call did not finish counts in the call that finishes it, which retries its rejections
-        // once more first: so a loop of calls counts each table's rows once, as they stand at its end.
-        long failed = results.stream().mapToLong(r -> (options.dryRun() ? r.rejected() : r.done() ? r.pendingRejected()
-                : 0) + (r.error() == null ? 0 : 1)).sum();
+        // once more first: so a loop of calls counts each table's rows once, as they stand at its end. A table that
+        // --limit stopped is not such a loop: its rejected rows fail this call, as they would a call that finished.
+        long failed = results.stream().mapToLong(r -> (options.dryRun() ? r.rejected()
+                : r.done() || options.limit() != null ? r.pendingRejected() : 0) + (r.error() == null ? 0 : 1)).sum();
         long ok = results.stream().mapToLong(r -> options.dryRun() ? r.read() - r.rejected()
                 : r.inserted() + r.updated() + r.unchanged()).sum();
         List<String> remaining = results.stream().filter(r -> !r.done()).map(SyncSummary.TableResult::table).toList();
@@ -214,10 +215,12 @@ public final class SyncEngine {
                 if (slow != null) {
                     run.notes.add(slow);
                 }
-                read(table, Pass.NULL_CURSOR, null, null, converter, writer, run, false);
-                run.settledBelow(table, reader.settledBelow(table, options.lookback()));
-                List<String> mark = markOf(table, run);
-                read(table, Pass.BY_CURSOR, mark, null, converter, writer, run, true);
+                readNullCursor(table, name + "#null", converter, pool, run);
+                if (run.done) { // else a limit stopped the rows without a cursor value: the next call goes on with them
+                    run.settledBelow(table, reader.settledBelow(table, options.lookback()));
+                    List<String> mark = markOf(table, run);
+                    read(table, Pass.BY_CURSOR, mark, null, converter, writer, run, true);
+                }
             } else {
                 List<String> progress = sink == null || options.dryRun() ? null : sink.mark(markKey)
                         .map(SyncSink.Mark::values).filter(m -> !m.isEmpty()).orElse(null);
@@ -250,11 +253,37 @@ public final class SyncEngine {
                         + " read and converted; which would be inserted, updated or left unchanged is not known");
             }
         } catch (MigrateException e) {
+            if (e.failure() == Failure.UNREACHABLE && !options.dryRun()) {
+                // Convex or PostgreSQL gone, or a key refused: every next table would wait out the same retries and
+                // fail alike. What committed stays committed; the next sync continues from it.
+                throw e;
+            }
             run.error = e.getMessage();
             run.flushRejectionsQuietly();
         }
         run.pendingRejected = countPending(name);
         return run.result();
+    }
+
+    /**
+     * The rows whose cursor is NULL, which no mark can pass: read by primary key on every sync (one updated without a
+     * cursor value changes nothing a mark could see). A pass a limit stops keeps how far it got under its own key, so
+     * the next call goes on from there rather than from the first row again; a finished pass forgets it.
+     */
+    private void readNullCursor(SourceTable table, String progressKey, RowConverter converter, ExecutorService pool,
+                                TableRun run) {
+        if (sink == null || options.dryRun()) {
+            read(table, Pass.NULL_CURSOR, null, null, converter, null, run, false);
+            return;
+        }
+        List<String> from = sink.mark(progressKey).map(SyncSink.Mark::values).filter(m -> !m.isEmpty()).orElse(null);
+        OrderedBatchWriter writer = new OrderedBatchWriter(sink, table.name(), progressKey, "", options, pool, run);
+        long before = run.read;
+        read(table, Pass.NULL_CURSOR, from, null, converter, writer, run, true);
+        writer.finish();
+        if (run.done && (from != null || run.read > before)) {
+            sink.setMark(progressKey, "", options.schema(), List.of());
+        }
     }
 
     /**

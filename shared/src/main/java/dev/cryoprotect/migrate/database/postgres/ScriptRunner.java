@@ -2,6 +2,7 @@ package dev.cryoprotect.migrate.database.postgres;
 
 import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
 import dev.cryoprotect.migrate.model.SqlScript;
+import dev.cryoprotect.migrate.source.TransactionControl;
 import org.postgresql.PGConnection;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
@@ -185,6 +186,11 @@ final class ScriptRunner {
             List<SqlStatement> statements = script.statements();
             for (int i = Math.min(from, statements.size()); i < statements.size(); i++) {
                 int done = i + 1;
+                if (transactionState() == TransactionState.IDLE
+                        && !TransactionControl.controlsTransactions(statements.get(i).sql())
+                        && runWithProgress(statements.get(i), progress, done)) {
+                    continue;
+                }
                 try {
                     executeOne(statements.get(i));
                 } catch (SQLException e) {
@@ -207,6 +213,41 @@ final class ScriptRunner {
             sessionUsed = true;
         }
     }
+
+    /**
+     * A statement of a no-transaction file and its progress row, committed together: a run killed between the two
+     * would otherwise leave the statement done but uncounted, and {@code --resume} would run it again. Returns false,
+     * having changed nothing, for a statement PostgreSQL runs only outside a transaction block (CREATE INDEX
+     * CONCURRENTLY, VACUUM...): that one runs on its own, its progress written after it, as before.
+     */
+    private boolean runWithProgress(SqlStatement statement, ProgressWrite progress, int done)
+            throws StatementFailed, SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("BEGIN");
+            try {
+                executeOne(statement);
+            } catch (SQLException e) {
+                endOpenTransaction();
+                if (OUTSIDE_TRANSACTION_ONLY.equals(e.getSQLState()) && !isClosed()) {
+                    return false;
+                }
+                throw new StatementFailed(statement, e);
+            }
+            try {
+                // SET LOCAL ends with this transaction: the file's own settings carry on to its next statement.
+                st.execute("SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL ROLE NONE");
+                progress.done(done);
+                st.execute("COMMIT");
+            } catch (SQLException e) {
+                endOpenTransaction();
+                throw new StatementFailed(null, e); // the statement did not stay: the write of its progress failed
+            }
+        }
+        return true;
+    }
+
+    /** SQLSTATE active_sql_transaction: "… cannot run inside a transaction block". */
+    private static final String OUTSIDE_TRANSACTION_ONLY = "25001";
 
     /**
      * A no-transaction file's progress or history write, as the user who connected. The file's own settings must carry
