@@ -290,6 +290,14 @@ public final class Migrator {
     public RunResult undoRun(String undoneRunId) {
         MigrationSet set = migrations();
         RunInfo run = newRun();
+        List<AppliedMigration> before = target.applied();
+        if (before.stream().noneMatch(r -> undoneRunId.equals(r.runId()))) {
+            // Read without the lock: only the run being undone writes rows of its id, and it has ended. A database the
+            // run never changed (its lock was busy, say) needs no lock to say so, and must not stop the undo of the
+            // other database by being busy.
+            return done("rollback", false, run, Planner.currentVersion(before), new ArrayList<>(), "nothing of run "
+                    + undoneRunId + " to undo on " + target.database().id());
+        }
         try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
             List<AppliedMigration> history = target.applied();
             String initial = Planner.currentVersion(history);

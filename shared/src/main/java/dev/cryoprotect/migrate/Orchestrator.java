@@ -265,6 +265,9 @@ public final class Orchestrator {
         String runId = settings.runId() != null ? settings.runId() : UUID.randomUUID().toString();
         UniversalPlan plan = plan(target);
         Version pinned = plan.target() == null ? null : Version.parse(plan.target());
+        if (!dryRun && convex.isPresent()) {
+            warnIfSupabaseCannotBeUndone(plan, pinned);
+        }
 
         RunResult supabaseResult = attempt(Database.SUPABASE, "apply", dryRun, runId,
                 () -> migrator(supabase, runId).apply(pinned, dryRun));
@@ -293,8 +296,47 @@ public final class Orchestrator {
         String message = compensated
                 ? what + "; this run was undone: " + ended(compensation)
                 : what + ", and undoing this run failed too: " + compensation.get(compensation.size() - 1).message()
-                + "; run 'migrate status' and finish with 'migrate rollback --resume'";
+                + "; once that is fixed, " + undoAdvice(plan, changedAnything(convexResult), changedAnything(supabaseResult));
         return result(plan, supabaseResult, convexResult, compensation, false, message, failed.error());
+    }
+
+    /**
+     * The commands that take each database this run changed back to where the run found it, newest layer first.
+     * ({@code rollback --resume} alone would do nothing when the failed undo ran in a transaction and left no trace.)
+     */
+    private static String undoAdvice(UniversalPlan plan, boolean convexChanged, boolean supabaseChanged) {
+        List<String> commands = new ArrayList<>();
+        for (Database database : List.of(Database.CONVEX, Database.SUPABASE)) {
+            UniversalPlan.DatabasePlan was = plan.databases().get(database.id());
+            if (was != null && (database == Database.CONVEX ? convexChanged : supabaseChanged)) {
+                String start = was.currentVersion() == null || was.currentVersion().isEmpty() || was.currentVersion().equals("none") ? "000"
+                        : was.currentVersion();
+                commands.add("'migrate rollback --database " + database.id() + " --target " + start + "'");
+            }
+        }
+        return String.join(" then ", commands) + " take" + (commands.size() == 1 ? "s it" : " them") + " back to where"
+                + " this run found " + (commands.size() == 1 ? "it" : "them") + " ('migrate status' first: a version"
+                + " stopped part way needs --resume)";
+    }
+
+    /** Said before Supabase changes: the versions this run applies there that an undo could not take back. */
+    private void warnIfSupabaseCannotBeUndone(UniversalPlan plan, Version pinned) {
+        UniversalPlan.DatabasePlan supabase = plan.databases().get(Database.SUPABASE.id());
+        UniversalPlan.DatabasePlan convex = plan.databases().get(Database.CONVEX.id());
+        if (supabase == null || convex == null || convex.pending() == 0 || supabase.pending() == 0) {
+            return;
+        }
+        Version from = supabase.currentVersion() == null || supabase.currentVersion().isEmpty() ? null
+                : Version.parse(supabase.currentVersion());
+        List<String> noDown = readOnce().get().touching(Database.SUPABASE).stream()
+                .filter(m -> (from == null || m.version().compareTo(from) > 0)
+                        && (pinned == null || m.version().compareTo(pinned) <= 0) && m.down().isEmpty())
+                .map(m -> m.version().text()).toList();
+        if (!noDown.isEmpty()) {
+            settings.warnings().accept("the universal run: if Convex then fails, Supabase's " + String.join(", ",
+                    noDown.subList(0, Math.min(10, noDown.size()))) + (noDown.size() > 10 ? ", ..." : "") + " cannot be"
+                    + " undone (no .down.sql): the two databases would be left apart");
+        }
     }
 
     /** Whether a result may have left something behind: a step that applied, or one that failed part way. */

@@ -279,6 +279,39 @@ class ConvexCliTest {
         assertTrue(dryResult.get("message").asText().contains("nothing was compensated"), dryResult.toString());
     }
 
+    /**
+     * Convex's lock held by another run: Convex refuses after Supabase applied, and the undo of Supabase does not wait
+     * for that lock (Convex has nothing of this run to undo). A Supabase version without a down file is said before
+     * Supabase changes, and when the undo then fails, the commands that finish it are named.
+     */
+    @Test
+    void universalUndoesSupabaseWhenConvexsLockIsBusyAndNamesTheCommandsWhenItCannot() throws Exception {
+        Path copy = examples("migrations", name -> true);
+        assertEquals(0, CliRun.of(env, "apply", "--target", "001", "--migrations", copy.toString(), "--database-url", url)
+                .exitCode());
+        TestConvex.client().mutation("migrations/runner:acquireLock", Map.of("owner", "intruder", "leaseMs", 120000.0));
+        try {
+            CliRun busy = CliRun.of(env, "universal", "--migrations", copy.toString(), "--database-url", url,
+                    "--lock-timeout", "2", "--format", "json");
+            assertEquals(3, busy.exitCode(), busy.toString());
+            JsonNode result = JSON.readTree(busy.out());
+            assertEquals("001", result.get("ended").get("supabase").asText(), result.toString());
+            assertTrue(result.get("message").asText().contains("this run was undone"), result.toString());
+            assertEquals(List.of("001"), TestPostgres.query(url, "SELECT max(version) FROM migrations"));
+
+            Files.delete(copy.resolve("002_add_teams.down.sql"));
+            CliRun stuck = CliRun.of(env, "universal", "--migrations", copy.toString(), "--database-url", url,
+                    "--lock-timeout", "2", "--format", "json");
+            assertTrue(stuck.err().contains("if Convex then fails, Supabase's 002 cannot be undone (no .down.sql)"),
+                    stuck.err());
+            JsonNode left = JSON.readTree(stuck.out());
+            assertTrue(left.get("message").asText().contains("once that is fixed, 'migrate rollback --database supabase"
+                    + " --target 001' takes it back"), left.toString());
+        } finally {
+            TestConvex.client().mutation("migrations/runner:releaseLock", Map.of("owner", "intruder"));
+        }
+    }
+
     /** Convex holds a changed file: the universal run refuses before Supabase applies anything, not after. */
     @Test
     void universalRefusesBeforeSupabaseWhenConvexWouldRefuse() throws Exception {
