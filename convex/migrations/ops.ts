@@ -1,5 +1,5 @@
 // Runs data ops inside one mutation, measuring what they cost and recording their exact inverse.
-import { ConvexError, convexToJson, type Value } from "convex/values";
+import { ConvexError, convexToJson, getConvexSize, type Value } from "convex/values";
 import type { GenericDatabaseWriter } from "convex/server";
 
 /** The app's tables are whatever its migrations declare, so data ops see an untyped database. */
@@ -33,8 +33,9 @@ export const DEFAULT_LIMITS: Limits = {
 const INVERSE_CHUNK_ENTRIES = 256;
 const INVERSE_CHUNK_BYTES = 256 * 1024;
 
+/** A value's size as Convex counts it against its limits (UTF-8 bytes of text, 9 bytes a number). */
 export function sizeOf(value: Value | undefined): number {
-  return value === undefined ? 0 : JSON.stringify(convexToJson(value)).length;
+  return value === undefined ? 0 : getConvexSize(value);
 }
 
 function sameValue(a: Value | undefined, b: Value | undefined): boolean {
@@ -79,6 +80,12 @@ export class Budget {
   count(doc: Value | undefined) {
     this.documentsWritten++;
     this.bytesWritten += sizeOf(doc);
+  }
+
+  /** Counts a read without enforcing the limit: for stepwise work that checks {@link used} itself. */
+  countRead(doc: Value | null) {
+    this.documentsRead++;
+    this.bytesRead += doc === null ? 0 : sizeOf(doc);
   }
 
   /** Fraction of the tightest limit used so far, for stepwise work that should stop early. */
@@ -126,13 +133,16 @@ export class InverseRecorder {
   constructor(private readonly db: Db, private readonly version: string, public nextSeq: number,
               private readonly budget: Budget) {}
 
-  add(entry: InverseEntry, opIndex: number) {
-    this.entries.push(entry);
-    this.bytes += JSON.stringify(convexToJson(entry as unknown as Value)).length;
-    if (this.entries.length >= INVERSE_CHUNK_ENTRIES || this.bytes >= INVERSE_CHUNK_BYTES) {
-      return this.flush(opIndex);
+  async add(entry: InverseEntry, opIndex: number) {
+    const bytes = sizeOf(entry as unknown as Value);
+    if (this.entries.length > 0 && this.bytes + bytes > INVERSE_CHUNK_BYTES) {
+      await this.flush(opIndex); // before, not after: a chunk stays a document Convex can store (1 MiB)
     }
-    return Promise.resolve();
+    this.entries.push(entry);
+    this.bytes += bytes;
+    if (this.entries.length >= INVERSE_CHUNK_ENTRIES) {
+      await this.flush(opIndex);
+    }
   }
 
   async flush(opIndex = -1) {
@@ -215,47 +225,69 @@ export async function runOps(db: Db, version: string, ops: DataOp[], budget: Bud
 }
 
 /**
- * Where documents re-inserted by this rollback now live (Convex never reuses an id). Remaps made in this mutation are
- * kept in memory; the migration_id_remap table is consulted only when an earlier step of the same rollback left some.
+ * Where documents re-inserted by rollbacks now live (Convex never reuses an id). A rollback of 003 that re-inserts a
+ * document 003 deleted gives it a new id, while the inverse entries of 002 and 001 still name the old one: they find
+ * it here. Kept until no version is applied (every rollback goes newest first, so until then an older version's
+ * entries may name an old id); followed through a chain when a document was re-inserted more than once. Remaps made
+ * in this mutation are kept in memory; the table is read only when it holds any.
  */
 export class IdRemap {
   private readonly made = new Map<string, string>();
 
-  constructor(private readonly db: Db, private readonly version: string, private readonly earlierSteps: boolean,
+  constructor(private readonly db: Db, private readonly version: string, private readonly stored: boolean,
               private readonly budget: Budget) {}
 
   static async open(db: Db, version: string, budget: Budget): Promise<IdRemap> {
     budget.indexRange(-1);
-    const any = await db.query("migration_id_remap")
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      .withIndex("by_version_old", (q: any) => q.eq("version", version)).first();
+    const any = await db.query("migration_id_remap").first();
     return new IdRemap(db, version, any !== null, budget);
   }
 
   async current(id: string): Promise<string> {
-    const known = this.made.get(id);
-    if (known !== undefined || !this.earlierSteps) {
-      return known ?? id;
+    let at = id;
+    for (let hops = 0; hops < 64; hops++) {
+      const known = this.made.get(at);
+      if (known !== undefined) {
+        at = known;
+        continue;
+      }
+      if (!this.stored) {
+        return at;
+      }
+      this.budget.indexRange(-1);
+      const remap = await this.db.query("migration_id_remap")
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        .withIndex("by_old", (q: any) => q.eq("old_id", at)).first();
+      if (remap === null) {
+        return at;
+      }
+      at = remap.new_id;
     }
-    this.budget.indexRange(-1);
-    const remap = await this.db.query("migration_id_remap")
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      .withIndex("by_version_old", (q: any) => q.eq("version", this.version).eq("old_id", id)).unique();
-    return remap === null ? id : remap.new_id;
+    return at;
   }
 
   async record(oldId: string, newId: string) {
     this.made.set(oldId, newId);
     await this.db.insert("migration_id_remap", { version: this.version, old_id: oldId, new_id: newId });
+    // A synced row's document moved too: its sync_ids entry follows, so the next sync updates it in place.
+    this.budget.indexRange(-1);
+    const synced = await this.db.query("sync_ids")
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      .withIndex("by_doc", (q: any) => q.eq("doc_id", oldId)).first();
+    if (synced !== null) {
+      await this.db.patch(synced._id, { doc_id: newId });
+    }
   }
 }
 
-/** Replays one inverse entry. */
-export async function undo(db: Db, remap: IdRemap, entry: InverseEntry) {
+/** Replays one inverse entry; the documents it reads and writes count against the budget. */
+export async function undo(db: Db, remap: IdRemap, entry: InverseEntry, budget: Budget) {
   switch (entry.op) {
     case "delete_inserted": {
       const id = await remap.current(entry.id);
-      if ((await db.get(id as never)) !== null) {
+      const doc = await db.get(id as never);
+      budget.countRead(doc as Value | null);
+      if (doc !== null) {
         await db.delete(id as never);
       }
       return;
@@ -266,7 +298,10 @@ export async function undo(db: Db, remap: IdRemap, entry: InverseEntry) {
       for (const field of entry.absent) {
         patch[field] = undefined;
       }
-      if ((await db.get(id as never)) !== null) {
+      const doc = await db.get(id as never);
+      budget.countRead(doc as Value | null);
+      if (doc !== null) {
+        budget.count(doc as Value); // a patch writes the whole document
         await db.patch(id as never, patch);
       }
       return;

@@ -154,18 +154,21 @@ async function rollbackSome(db: Db, version: string, limits: Limits, untilDone: 
       }
       const entry = entries.pop()!;
       budget.count(entry as unknown as Value);
-      await undo(appDb(db), remap, entry);
+      await undo(appDb(db), remap, entry, budget);
       undone++;
     }
     await db.delete(chunk._id);
   }
-  for (;;) {
+  // The id remap outlives this version while an older one is applied, whose entries may name the ids it moved.
+  budget.indexRange(-1);
+  const olderApplied = (await db.query("migrations").filter((q) => q.neq(q.field("version"), version)).first()) !== null
+    || (await db.query("migration_progress").filter((q) => q.neq(q.field("version"), version)).first()) !== null;
+  while (!olderApplied) {
     if (!untilDone && budget.used() >= 0.5) {
       return { status: "in_progress", undone };
     }
     budget.indexRange(-1);
-    const leftovers = await db.query("migration_id_remap")
-      .withIndex("by_version_old", (q) => q.eq("version", version)).take(256);
+    const leftovers = await db.query("migration_id_remap").take(256);
     if (leftovers.length === 0) {
       break;
     }

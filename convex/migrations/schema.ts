@@ -29,13 +29,13 @@ export const migrationTables = {
     entries: v.array(v.any()),
   }).index("by_version_seq", ["version", "seq"]),
 
-  // While a rollback runs: documents it re-inserted got new ids (Convex never reuses one), so older inverse entries
-  // that name the old id are redirected here. Emptied when the rollback finishes.
+  // Documents a rollback re-inserted got new ids (Convex never reuses one): older versions' inverse entries that name
+  // the old id are redirected here. Emptied when no version is applied any more.
   migration_id_remap: defineTable({
     version: v.string(),
     old_id: v.string(),
     new_id: v.string(),
-  }).index("by_version_old", ["version", "old_id"]),
+  }).index("by_version_old", ["version", "old_id"]).index("by_old", ["old_id"]),
 
   // The run lock: a lease with an owner and an expiry, so a crashed runner never holds it forever.
   migration_locks: defineTable({
@@ -52,7 +52,7 @@ export const migrationTables = {
     source_key: v.string(),
     doc_id: v.string(),
     hash: v.string(),
-  }).index("by_source", ["source_table", "source_key"]),
+  }).index("by_source", ["source_table", "source_key"]).index("by_doc", ["doc_id"]),
 
   // Sync: rows that could not be written (a value without a Convex type, a document over a limit). Kept until the row
   // syncs or is gone, and retried by every run, so a rejected row behind the high-water mark is never forgotten.

@@ -73,9 +73,15 @@ test("apply records the history row and the inverse; rollback restores the exact
   // No originalData was given: the recorded inverse alone restores the patched fields (removing 'team') and the row.
   assert.deepEqual(strip(await b.docs("users")), before);
   assert.deepEqual(await b.docs("teams"), []);
-  assert.deepEqual(await b.docs("migration_id_remap"), [], "the id remap is emptied when the rollback ends");
+  // 001's inverse still names the legacy user's old id: the remap stays while 001 is applied.
+  assert.equal((await b.docs("migration_id_remap")).length, 1, "kept for the older version's entries");
   assert.deepEqual((await b.query("listApplied")).applied.map((r: any) => r.version), ["001"]);
   assert.equal((await b.docs("migration_inverse")).filter((d) => d.version === "002").length, 0);
+
+  // Rolling back 001 removes what it inserted, the re-inserted legacy user included (found through the remap).
+  assert.equal((await b.mutation("rollbackMigration", { version: "001", owner: "runner-a" })).status, "rolled_back");
+  assert.deepEqual(await b.docs("users"), [], "the database is as before 001");
+  assert.deepEqual(await b.docs("migration_id_remap"), [], "emptied once no version is applied");
 });
 
 test("a retried apply with the same checksum is a no-op that says so; another checksum is refused", async () => {
@@ -283,4 +289,38 @@ test("rolling back thousands of documents stays inside Convex's 4,096 index read
   }
   assert.equal((await b.docs("items")).length, 0);
   assert.ok(steps >= 1);
+});
+
+test("a synced document a rollback re-inserts keeps its sync identity: the next sync updates it, not a second one", async () => {
+  const b = backend();
+  const sync = (args: Args) => (b.t as unknown as Record<"mutation", (ref: unknown, a: Args) => Promise<any>>)
+    .mutation(makeFunctionReference("migrations/sync:upsertBatch"), args);
+  await withLock(b);
+  assert.deepEqual(await sync({ table: "notes", target: "notes", rows: [{ key: '["2"]', hash: "h1", doc: { title: "b" } }] }),
+    { inserted: 1, updated: 0, unchanged: 0 });
+  await b.mutation("applyMigration", migration("004", [
+    { index: 0, type: "delete", table: "notes", filter: { title: "b" } },
+  ]));
+  assert.equal((await b.mutation("rollbackMigration", { version: "004", owner: "runner-a" })).status, "rolled_back");
+  const restored = await b.docs("notes");
+  assert.equal(restored.length, 1);
+  assert.equal((await b.docs("sync_ids"))[0].doc_id, restored[0]._id, "sync_ids follows the re-inserted document");
+  assert.deepEqual(await sync({ table: "notes", target: "notes", rows: [{ key: '["2"]', hash: "h2", doc: { title: "b2" } }] }),
+    { inserted: 0, updated: 1, unchanged: 0 });
+  assert.deepEqual(strip(await b.docs("notes")), [{ title: "b2" }]);
+});
+
+test("a rollback counts the documents it reads, so a version of large documents rolls back in steps within the limits", async () => {
+  const b = backend();
+  await withLock(b);
+  const big = Array.from({ length: 20 }, (_, i) => ({ index: i, type: "insert", table: "notes", data: { n: i, body: "y".repeat(10_000) } }));
+  assert.equal((await b.mutation("applyMigration", migration("001", big))).status, "applied");
+  // Reads of 100 KB a step: each step may read about half of that, five of the 10 KB documents.
+  const limits = { documentsRead: 32_000, documentsWritten: 16_000, bytesRead: 100_000, bytesWritten: 16_000_000 };
+  let steps = 0;
+  for (let status = "in_progress"; status === "in_progress"; steps++) {
+    status = (await b.mutation("rollbackMigration", { version: "001", owner: "runner-a", limits })).status;
+  }
+  assert.ok(steps >= 4, `rolled back in ${steps} step(s)`);
+  assert.deepEqual(await b.docs("notes"), []);
 });
