@@ -168,6 +168,17 @@ public final class Migrator {
                 return e;
             }
             String file = complete ? part.fileName() : downFileOf(m);
+            if (file == null) {
+                // Undoing it needs its down file; continuing it ('apply --resume') does not.
+                MigrateException e = new MigrateException(Failure.BAD_INPUT, part.fileName() + " stopped part way and"
+                        + " has no down file to undo it: write " + part.fileName().replaceFirst("\\.sql$", ".down.sql")
+                        + " (with IF EXISTS), or finish it instead with 'migrate apply --database "
+                        + target.database().id() + " --resume --target " + m.version().text() + "'", part.fileName(),
+                        null, null);
+                step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), part.fileName(),
+                        StepOutcome.FAILED, 0, e.getMessage()));
+                return e;
+            }
             long started = System.nanoTime();
             try {
                 if (complete) {

@@ -63,6 +63,7 @@ final class Options {
                 description = "How long to wait for another run's lock before failing with exit code 3 "
                         + "(default: $LOCK_TIMEOUT_SECONDS, else 30).")
         Long lockTimeoutSeconds;
+        private static final long MAX_LOCK_TIMEOUT_SECONDS = 86_400;
 
         @Mixin
         LocalDir local;
@@ -75,8 +76,9 @@ final class Options {
                 settings = settings.withHistorySchema(historySchema);
             }
             if (lockTimeoutSeconds != null) {
-                if (lockTimeoutSeconds < 0) {
-                    throw MigrateException.badInput("--lock-timeout must be 0 or more seconds");
+                if (lockTimeoutSeconds < 0 || lockTimeoutSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
+                    throw MigrateException.badInput("--lock-timeout must be 0 to " + MAX_LOCK_TIMEOUT_SECONDS
+                            + " seconds (a day)");
                 }
                 settings = settings.withLockTimeout(Duration.ofSeconds(lockTimeoutSeconds));
             }

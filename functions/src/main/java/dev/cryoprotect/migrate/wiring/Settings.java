@@ -156,13 +156,13 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
         }
         try {
             long seconds = Long.parseLong(value.strip());
-            if (seconds < least) {
+            if (seconds < least || seconds > 86_400) { // beyond a day, the wait's arithmetic would overflow
                 throw new NumberFormatException();
             }
             return Duration.ofSeconds(seconds);
         } catch (NumberFormatException e) {
-            throw MigrateException.badInput(name + " must be a whole number of seconds, at least " + least + ", not '"
-                    + value + "'");
+            throw MigrateException.badInput(name + " must be a whole number of seconds, at least " + least
+                    + " and at most 86400, not '" + value + "'");
         }
     }
 

@@ -47,6 +47,7 @@ class ConfigErrorsTest {
                 Arguments.of("AWS_ENDPOINT_URL", "localhost:4566", "http(s) URL"),
                 Arguments.of("AWS_REGION", "us east 1", "an AWS region"),
                 Arguments.of("LOCK_TIMEOUT_SECONDS", "30s", "whole number of seconds"),
+                Arguments.of("LOCK_TIMEOUT_SECONDS", "99999999999", "at most 86400"),
                 Arguments.of("CONVEX_LEASE_SECONDS", "1", "at least 2"));
     }
 

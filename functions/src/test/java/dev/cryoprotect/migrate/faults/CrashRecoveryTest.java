@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -182,6 +183,22 @@ class CrashRecoveryTest {
         assertEquals(0, resume.exitCode(), resume.toString());
         assertEquals(List.of(statements + " " + statements), TestPostgres.query(url,
                 "SELECT count(*) || ' ' || count(DISTINCT i) FROM log"));
+    }
+
+    /** Undoing a version that stopped part way needs its down file: said, naming the file to write and the other way. */
+    @Test
+    void undoingAPartialVersionWithoutADownFileNamesWhatToWrite() throws Exception {
+        files.write("001_half.sql", "-- migrate:no-transaction\nCREATE TABLE half (id int);\nSELECT 1/0;\n");
+        CliRun failed = CliRun.of(env, "apply", "--database", "supabase", "--migrations", dir.toString());
+        assertEquals(1, failed.exitCode(), failed.toString());
+        assertEquals("PARTIAL", statusEntry("001").get("state").asText());
+        CliRun undo = CliRun.of(env, "rollback", "--database", "supabase", "--resume", "--format", "json",
+                "--migrations", dir.toString());
+        assertEquals(2, undo.exitCode(), undo.toString());
+        assertFalse(undo.out().contains("null failed") || undo.out().contains("\"file\" : null"), undo.out());
+        assertTrue(undo.out().contains("001_half.sql stopped part way and has no down file to undo it: write"
+                + " 001_half.down.sql"), undo.out());
+        assertEquals("PARTIAL", statusEntry("001").get("state").asText(), "nothing was undone");
     }
 
     @Test

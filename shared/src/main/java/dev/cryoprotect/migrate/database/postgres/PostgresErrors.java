@@ -57,7 +57,8 @@ final class PostgresErrors {
     static MigrateException statementFailed(PostgresConfig config, SqlScript script, SqlStatement statement,
                                             SQLException e, boolean atCommit) {
         if (isConnectionLost(e)) {
-            return new MigrateException(Failure.MIGRATION_FAILED, script.fileName() + ": lost the connection to"
+            // Not the file's fault (exit 4, not 1): CI can tell "retry" from "fix your SQL".
+            return new MigrateException(Failure.UNREACHABLE, script.fileName() + ": lost the connection to"
                     + " PostgreSQL while running it" + (script.transactional() ? "; the server rolls the migration back"
                     : "; statements already run stay applied") + ": " + e.getMessage(), script.fileName(), null, e);
         }
@@ -150,7 +151,6 @@ final class PostgresErrors {
                 + e.getMessage(), e);
     }
 
-    /** SQLSTATE class 08: the connection is gone (the server ends the session and rolls back its transaction). */
     /** The session is gone: a connection failure (08), or the server ending it (57P01-57P03: terminated, shut down). */
     static boolean isConnectionLost(SQLException e) {
         String state = e.getSQLState();
