@@ -455,6 +455,24 @@ class SyncTest {
                         + " mark: " + again);
     }
 
+    /** A cursor column whose type changed: the old mark cannot be read as the new type, so the sync starts over once. */
+    @Test
+    void aCursorWhoseTypeChangedReadsEveryRowOnceInsteadOfFailingEveryRun() throws Exception {
+        TestPostgres.execute(url, "CREATE TABLE retyped (id int PRIMARY KEY, v text, updated_at timestamptz);"
+                + " INSERT INTO retyped SELECT g, 'v' || g, now() - interval '1 day' FROM generate_series(1, 5) g");
+        assertEquals(5, table(sync("retyped"), "retyped").get("inserted").asInt());
+        TestPostgres.execute(url, "ALTER TABLE retyped ALTER COLUMN updated_at TYPE bigint"
+                + " USING extract(epoch FROM updated_at)::bigint");
+        JsonNode after = sync("retyped");
+        assertEquals(0, after.get("exitCode").asInt(), after.toString());
+        JsonNode retyped = table(after, "retyped");
+        assertEquals(5, retyped.get("updated").asInt(), "updated_at is a number now: " + retyped);
+        assertTrue(retyped.get("notes").toString().contains("does not read as the columns' types now"), retyped.toString());
+        JsonNode next = table(sync("retyped"), "retyped");
+        assertEquals(List.of(0, 0), List.of(next.get("read").asInt(), next.get("notes").size()),
+                "the new mark is in the new type: " + next);
+    }
+
     /** An unreachable Convex stops the sync at the first table, exit 4, not after every table's retries. */
     @Test
     void anUnreachableConvexStopsTheSyncAtOnceWithExitFour() throws Exception {

@@ -279,6 +279,29 @@ public final class PostgresTableReader implements TableReader {
         }
     }
 
+    @Override
+    public boolean readsAs(SourceTable table, List<String> mark) {
+        List<SourceTable.Column> columns = new ArrayList<>();
+        columns.add(table.cursor().orElseThrow());
+        columns.addAll(table.primaryKey());
+        if (mark.size() != columns.size()) {
+            return false;
+        }
+        String casts = columns.stream().map(c -> "CAST(? AS " + c.sqlType() + ")").collect(Collectors.joining(", "));
+        try (PreparedStatement ps = connection().prepareStatement("SELECT " + casts)) {
+            for (int i = 0; i < mark.size(); i++) {
+                ps.setString(i + 1, mark.get(i));
+            }
+            ps.executeQuery().close();
+            return true;
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
+                return false; // a data exception: the text is not a value of that type
+            }
+            throw failed("reading the stored mark of " + table.name(), e);
+        }
+    }
+
     /** The SQL of {@link #settledBelow}'s bound, in the cursor's type; null when there is none. */
     private static String settledBound(SourceTable table, java.time.Duration lookback) {
         if (table.cursor().isEmpty() || lookback == null || lookback.isZero()) {

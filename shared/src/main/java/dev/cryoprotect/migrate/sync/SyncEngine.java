@@ -339,6 +339,11 @@ public final class SyncEngine {
             }
             List<String> mark = stored.map(SyncSink.Mark::values).filter(m -> m.size() == 1 + table.primaryKey().size())
                     .orElse(null);
+            if (mark != null && !reader.readsAs(table, mark)) {
+                run.notes.add("the stored mark (" + String.join(", ", mark) + ") does not read as the columns' types"
+                        + " now (did a column's type change?): every row was read once, and the mark starts again");
+                return null;
+            }
             if (mark != null && !reader.settled(table, mark.get(0), options.lookback())) {
                 run.notes.add("the stored mark (" + run.cursor + " " + mark.get(0) + ") is past the database's clock"
                         + " less the lookback: every row was read once, and the mark moved back");

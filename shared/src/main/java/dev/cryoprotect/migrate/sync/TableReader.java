@@ -82,6 +82,12 @@ public interface TableReader extends AutoCloseable {
      */
     boolean settled(SourceTable table, String cursorValue, java.time.Duration lookback);
 
+    /**
+     * Whether a stored mark (cursor value, then primary key, as text) still reads as those columns' types: after a
+     * column's type changed (a timestamp made a number), an old mark cannot be compared with anything.
+     */
+    boolean readsAs(SourceTable table, List<String> mark);
+
     /** Which of these keys still have a source row. */
     Set<String> present(SourceTable table, List<String> keys);
 
