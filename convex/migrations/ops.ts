@@ -1,5 +1,5 @@
 // Runs data ops inside one mutation, measuring what they cost and recording their exact inverse.
-import { ConvexError, convexToJson, getConvexSize, type Value } from "convex/values";
+import { ConvexError, convexToJson, getConvexSize, getDocumentSize, type Value } from "convex/values";
 import type { GenericDatabaseWriter } from "convex/server";
 
 /** The app's tables are whatever its migrations declare, so data ops see an untyped database. */
@@ -172,6 +172,20 @@ async function matching(db: Db, table: string, filter: Record<string, Value>, bu
 
 export type OpCounts = { inserted: number; updated: number; deleted: number };
 
+/** Convex stores at most 1 MiB per document, system fields included. */
+const MAX_DOCUMENT_SIZE = 1 << 20;
+
+/**
+ * Refuses a document Convex would not store, as Convex measures it: checked here because the local backend would
+ * store it and production would not. (An update can grow a document past the limit that its file could not show.)
+ */
+function checkDocumentSize(doc: Record<string, Value>) {
+  const size = getDocumentSize(doc);
+  if (size > MAX_DOCUMENT_SIZE) {
+    throw new Error(`the document would be ${Math.floor(size / 1024)} KiB; Convex stores at most 1 MiB per document`);
+  }
+}
+
 /** Runs ops in order; any failure throws a ConvexError naming the op, so the whole mutation is undone. */
 export async function runOps(db: Db, version: string, ops: DataOp[], budget: Budget, inverse: InverseRecorder)
     : Promise<OpCounts> {
@@ -195,6 +209,7 @@ export async function runOps(db: Db, version: string, ops: DataOp[], budget: Bud
             }
           }
           budget.write(op.data as Value, op.index);
+          checkDocumentSize({ ...(doc as Record<string, Value>), ...(op.data ?? {}) });
           await db.patch(doc._id, op.data ?? {});
           await inverse.add({ op: "restore_fields", table: op.table, id: doc._id, fields, absent }, op.index);
           counts.updated++;

@@ -250,9 +250,8 @@ class ConvexCliTest {
         Path copy = examples("migrations", name -> true);
         Files.writeString(copy.resolve("004_audit.sql"), "CREATE TABLE audit (id int);\n");
         Files.writeString(copy.resolve("004_audit.down.sql"), "DROP TABLE audit;\n");
-        Files.writeString(copy.resolve("004_audit.json"), "{\"version\": \"004\", \"schema\": {\"migration_locks\":"
-                + " {\"bogus\": \"number\"}}, \"data\": [{\"type\": \"insert\", \"table\": \"migration_locks\","
-                + " \"data\": {\"bogus\": 1}}]}");
+        Files.writeString(copy.resolve("004_audit.json"),
+                dev.cryoprotect.migrate.testing.MigrationFiles.failingInConvex("004"));
         assertEquals(0, CliRun.of(env, "apply", "--target", "001", "--migrations", copy.toString(), "--database-url", url)
                 .exitCode());
         CliRun run = CliRun.of(env, "universal", "--migrations", copy.toString(), "--database-url", url, "--format", "json");

@@ -108,10 +108,7 @@ class StateMachineTest {
         new MigrationFiles(migrations)
                 .write("004_audit.sql", "CREATE TABLE audit (id int);\n")
                 .write("004_audit.down.sql", supabaseDown)
-                .write("004_audit.json", """
-                        {"version": "004", "schema": {"migration_locks": {"bogus": "number"}},
-                         "data": [{"type": "insert", "table": "migration_locks", "data": {"bogus": 1}}]}
-                        """);
+                .write("004_audit.json", MigrationFiles.failingInConvex("004"));
     }
 
     @Test

@@ -24,6 +24,10 @@ public record TableSchema(String table, Map<String, Field> fields) {
         return new TableSchema(table, merged);
     }
 
+    /** The tables convex/migrations/schema.ts keeps for the framework itself: a migration must not declare or write them. */
+    public static final java.util.Set<String> FRAMEWORK_TABLES = java.util.Set.of("migrations", "migration_inverse",
+            "migration_id_remap", "migration_locks", "migration_progress", "sync_ids", "sync_rejections", "sync_state");
+
     /** Convex table names: a letter, then letters, digits and underscores. */
     public static boolean isValidTableName(String name) {
         return name != null && name.length() <= 64 && TABLE_NAME.matcher(name).matches();

@@ -139,6 +139,11 @@ final class ConvexMigrationParser {
                 add(pointer, "schema." + table.getKey() + ": bad table name (a letter, then letters, digits, underscores)");
                 continue;
             }
+            if (TableSchema.FRAMEWORK_TABLES.contains(table.getKey())) {
+                add(pointer, "schema." + table.getKey() + ": the migration framework keeps its own table of that name"
+                        + " (convex/migrations/schema.ts); a migration cannot declare or write it");
+                continue;
+            }
             if (!table.getValue().isObject()) {
                 add(pointer, "schema." + table.getKey() + ": must be an object of field: type");
                 continue;
@@ -304,10 +309,17 @@ final class ConvexMigrationParser {
                 add(pointer + "/name", path + ".name: bad index name '" + name.textValue() + "'");
                 continue;
             }
+            if (name.textValue().equals("by_id") || name.textValue().equals("by_creation_time")) {
+                add(pointer + "/name", path + ".name: '" + name.textValue() + "' is the name of a system index Convex"
+                        + " defines on every table");
+                continue;
+            }
             List<String> names = new ArrayList<>();
             for (JsonNode f : fields) {
                 if (!f.isTextual()) {
                     add(pointer + "/fields", path + ".fields: must be field names");
+                } else if (names.contains(f.textValue())) {
+                    add(pointer + "/fields", path + ".fields: '" + f.textValue() + "' is named twice");
                 }
                 names.add(f.asText());
             }

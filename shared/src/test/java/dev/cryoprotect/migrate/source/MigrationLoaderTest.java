@@ -242,6 +242,24 @@ class MigrationLoaderTest {
         assertTrue(p.message().contains("(declared: users)"), p.message());
     }
 
+    /** The framework's own tables and Convex's system indexes cannot be declared: Convex or the framework would clash. */
+    @Test
+    void frameworkTablesSystemIndexNamesAndRepeatedIndexFieldsAreRefused() {
+        file("001_ghost.json", """
+                {"version": "001", "schema": {"migrations": {"version": "string", "name": "string"},
+                  "sync_ids": {"doc_id": "string"}, "notes": {"k": "string"}},
+                 "data": [{"type": "insert", "table": "migrations", "data": {"version": "999", "name": "ghost"}}],
+                 "indexes": [{"table": "notes", "name": "by_creation_time", "fields": ["k"]},
+                             {"table": "notes", "name": "by_k", "fields": ["k", "k"]}]}
+                """);
+        InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class, this::load);
+        String all = e.getMessage();
+        assertTrue(all.contains("schema.migrations: the migration framework keeps its own table of that name"), all);
+        assertTrue(all.contains("schema.sync_ids: the migration framework keeps its own table"), all);
+        assertTrue(all.contains("'by_creation_time' is the name of a system index"), all);
+        assertTrue(all.contains("'k' is named twice"), all);
+    }
+
     @Test
     void theSchemaIsCumulativeAcrossFiles() {
         file("001_initial_schema.json", USERS_JSON)

@@ -18,6 +18,18 @@ public final class MigrationFiles {
         return dir;
     }
 
+    /**
+     * A Convex migration that passes every file check and fails in Convex, as production would fail it: an update
+     * grows a document past 1 MiB. Its insert comes first, so the failure also shows the mutation undone whole.
+     */
+    public static String failingInConvex(String version) {
+        return "{\"version\": \"" + version + "\", \"schema\": {\"audit_notes\": {\"name\": \"string\", \"more\":"
+                + " \"string?\"}}, \"data\": [{\"type\": \"insert\", \"table\": \"audit_notes\", \"data\":"
+                + " {\"name\": \"grows\", \"more\": \"" + "m".repeat(600_000) + "\"}}, {\"type\": \"update\", \"table\":"
+                + " \"audit_notes\", \"filter\": {\"name\": \"grows\"}, \"data\": {\"name\": \"" + "n".repeat(600_000)
+                + "\"}}]}";
+    }
+
     public MigrationFiles write(String name, String content) {
         try {
             Files.writeString(dir.resolve(name), content, StandardCharsets.UTF_8);

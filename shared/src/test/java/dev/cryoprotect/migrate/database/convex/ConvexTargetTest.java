@@ -48,14 +48,15 @@ class ConvexTargetTest extends TargetContractTest {
 
     @Override
     protected void writeFailing(String version) {
-        // Declares a framework table with a shape the deployed schema rejects: passes the file checks, fails in Convex.
+        // An update that grows a document past Convex's 1 MiB: passes the file checks, fails in Convex.
         files.write(version + "_broken.json", """
-                {"version": "%s", "schema": {"things": {"name": "string"}, "migration_locks": {"bogus": "number"}},
+                {"version": "%s", "schema": {"things": {"name": "string", "more": "string?"}},
                  "data": [
                    {"type": "insert", "table": "things", "data": {"name": "half_done"}},
-                   {"type": "insert", "table": "migration_locks", "data": {"bogus": 1}}
+                   {"type": "insert", "table": "things", "data": {"name": "grows", "more": "%s"}},
+                   {"type": "update", "table": "things", "filter": {"name": "grows"}, "data": {"name": "%s"}}
                  ]}
-                """.formatted(version));
+                """.formatted(version, "m".repeat(600_000), "n".repeat(600_000)));
     }
 
     @Override
@@ -154,8 +155,9 @@ class ConvexTargetTest extends TargetContractTest {
         RunResult result = migrator().apply(null, false);
         assertFalse(result.success());
         assertEquals("001_broken.json", result.error().file());
-        assertEquals(4, result.error().line(), result.error().message());
-        assertTrue(result.error().message().contains("data op 1"), result.error().message());
+        assertEquals(5, result.error().line(), result.error().message());
+        assertTrue(result.error().message().contains("data op 2 (update things) failed: the document would be 1171 KiB;"
+                + " Convex stores at most 1 MiB per document"), result.error().message());
         assertTrue(result.error().message().contains("nothing of it remains"), result.error().message());
         assertEquals(Set.of(), things());
     }
