@@ -35,7 +35,9 @@ import java.util.Set;
  */
 final class ConvexMigrationParser {
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+            // A second value after the object (two files pasted into one) is an error, not silently ignored.
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final Set<String> TOP_LEVEL = Set.of("version", "name", "description", "schema", "data", "indexes",
             "batched");
 
@@ -61,7 +63,12 @@ final class ConvexMigrationParser {
             lines = lineIndex(text);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            problems.add(new Problem(file, line > 0 ? line : null, "malformed JSON: " + e.getOriginalMessage()));
+            int column = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
+            // The parser's own message can end in its source description; the line and column say where, plainly.
+            String why = e.getOriginalMessage().replaceAll("(?s)\\s*at \\[Source:.*$", "")
+                    .replaceAll("(?s)\\[Source: .*?\\]", "").strip();
+            problems.add(new Problem(file, line > 0 ? line : null, "malformed JSON" + (column > 0 ? " (column "
+                    + column + ")" : "") + ": " + why));
             return null;
         }
         if (root == null || !root.isObject()) {

@@ -188,13 +188,24 @@ class MigrationLoaderTest {
         file("001_bad.json", "{\n  \"version\": \"001\",\n  \"schema\": {\n    \"users\": {\"name\": \"string\",}\n  }\n}\n");
         Problem p = onlyProblem();
         assertEquals(4, p.line());
-        assertTrue(p.message().startsWith("malformed JSON"), p.message());
+        assertTrue(p.message().startsWith("malformed JSON (column 32)"), p.message());
     }
 
     @Test
     void truncatedJsonIsRefused() {
         file("001_bad.json", "{\"version\": \"001\", \"data\": [");
-        assertTrue(onlyProblem().message().startsWith("malformed JSON"));
+        String message = onlyProblem().message();
+        assertTrue(message.startsWith("malformed JSON"), message);
+        assertFalse(message.contains("Source") || message.contains("StreamReadFeature"), "no parser internals: " + message);
+    }
+
+    /** Two objects in one file (two migrations pasted together): the second is not silently ignored. */
+    @Test
+    void aSecondValueAfterTheObjectIsRefused() {
+        file("001_two.json", "{\"version\": \"001\", \"name\": \"a\"}\n{\"extra\": 1}\n");
+        Problem p = onlyProblem();
+        assertEquals(2, p.line());
+        assertTrue(p.message().startsWith("malformed JSON"), p.message());
     }
 
     @Test
