@@ -185,6 +185,24 @@ class CrashRecoveryTest {
                 "SELECT count(*) || ' ' || count(DISTINCT i) FROM log"));
     }
 
+    /**
+     * A file that releases the run's lock would let a second run apply the same files at the same time: it is rolled
+     * back and the run stops (exit 3), before its history row, whether another run came or not.
+     */
+    @Test
+    void aFileThatReleasesTheRunsLockIsRolledBackAndStopsTheRun() throws Exception {
+        files.write("001_base.sql", "CREATE TABLE log (i int);\n");
+        files.write("002_unlock.sql", "CREATE TABLE unlocked (i int);\nSELECT pg_advisory_unlock_all();\n"
+                + "INSERT INTO log VALUES (2);\n");
+        files.write("003_more.sql", "INSERT INTO log VALUES (3);\n");
+        CliRun run = CliRun.of(env, "apply", "--database", "supabase", "--migrations", dir.toString());
+        assertEquals(3, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("002_unlock.sql released the run's lock"), run.err());
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY 1"));
+        assertEquals(List.of("0"), TestPostgres.query(url, "SELECT count(*) FROM log"), "002 rolled back, 003 not run");
+        assertEquals(List.of("f"), TestPostgres.query(url, "SELECT to_regclass('unlocked') IS NOT NULL"));
+    }
+
     /** Undoing a version that stopped part way needs its down file: said, naming the file to write and the other way. */
     @Test
     void undoingAPartialVersionWithoutADownFileNamesWhatToWrite() throws Exception {

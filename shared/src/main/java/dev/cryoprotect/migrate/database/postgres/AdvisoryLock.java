@@ -93,6 +93,27 @@ final class AdvisoryLock {
         }
     }
 
+    /** SQLSTATE of {@link #stillHeldCheck}'s error. */
+    static final String LOST = "MGLCK";
+
+    /**
+     * A statement that fails (SQLSTATE {@value #LOST}) unless this session still holds the lock: run before a file's
+     * history row is written when the file could have released it ({@code pg_advisory_unlock_all()}, {@code DISCARD
+     * ALL}), since another run could then have taken it and applied the same files.
+     */
+    String stillHeldCheck() {
+        return "DO $migrate_lock$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                + " AND pid = pg_backend_pid() AND objsubid = 1 AND classid::bigint = " + (key >>> 32)
+                + " AND objid::bigint = " + (key & 0xffffffffL) + ") THEN RAISE EXCEPTION 'the run''s lock was released'"
+                + " USING ERRCODE = '" + LOST + "'; END IF; END $migrate_lock$";
+    }
+
+    /** Whether a file's SQL could release the session's advisory locks. */
+    static boolean mayRelease(String sql) {
+        String lower = sql.toLowerCase(java.util.Locale.ROOT);
+        return lower.contains("advisory_unlock") || lower.contains("discard");
+    }
+
     private boolean tryAcquire(Connection connection) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
             ps.setLong(1, key);

@@ -56,6 +56,13 @@ final class PostgresErrors {
     /** As above; {@code atCommit}: refused by the COMMIT (a deferred constraint), not by a statement. */
     static MigrateException statementFailed(PostgresConfig config, SqlScript script, SqlStatement statement,
                                             SQLException e, boolean atCommit) {
+        if (AdvisoryLock.LOST.equals(e.getSQLState())) {
+            return new MigrateException(Failure.LOCK_BUSY, script.fileName() + " released the run's lock"
+                    + " (pg_advisory_unlock_all, pg_advisory_unlock or DISCARD ALL): another run could have applied the"
+                    + " same files meanwhile, so this run stops"
+                    + (script.transactional() ? " and the file was rolled back" : "; the file's statements ran and it"
+                    + " stays PARTIAL") + ". Take that statement out of the migration", script.fileName(), null, e);
+        }
         if (isConnectionLost(e)) {
             // Not the file's fault (exit 4, not 1): CI can tell "retry" from "fix your SQL".
             return new MigrateException(Failure.UNREACHABLE, script.fileName() + ": lost the connection to"

@@ -140,6 +140,11 @@ public final class PostgresTarget implements DatabaseTarget {
             runScript(script, appliedRows(migration, run));
         } else {
             runOutsideTransaction(migration, script, "partial", run, () -> {
+                if (AdvisoryLock.mayRelease(script.text())) {
+                    try (Statement st = connection.createStatement()) {
+                        st.execute(lock.stillHeldCheck()); // lost: the file stays PARTIAL, and the run stops
+                    }
+                }
                 history.markApplied(connection, migration, run, millisSince(started));
                 cliHistory.insert(connection, migration);
             });
@@ -166,7 +171,11 @@ public final class PostgresTarget implements DatabaseTarget {
 
             @Override
             public List<String> batched() throws SQLException {
-                List<String> statements = new ArrayList<>(history.replaceStatements(connection, migration, run));
+                List<String> statements = new ArrayList<>();
+                if (AdvisoryLock.mayRelease(migration.up().orElseThrow().text())) {
+                    statements.add(lock.stillHeldCheck()); // before the history row: the file is rolled back whole
+                }
+                statements.addAll(history.replaceStatements(connection, migration, run));
                 statements.addAll(cliHistory.insertStatements(connection, migration));
                 return statements;
             }
