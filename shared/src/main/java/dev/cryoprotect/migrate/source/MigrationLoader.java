@@ -108,6 +108,7 @@ public final class MigrationLoader {
                 continue;
             }
             if (slot.convex != null) {
+                warnings.addAll(schemaChanges(slot.convex, schema));
                 slot.convex = checkAgainstSchema(slot.convex, schema, indexes, problems);
             }
             if (slot.hasUp && slot.up == null || slot.hasJson && slot.convex == null
@@ -122,6 +123,37 @@ public final class MigrationLoader {
         }
         orderUnlikeTheSupabaseCli(migrations).ifPresent(warnings::add);
         return new MigrationSet(migrations, schema, indexes, warnings);
+    }
+
+    /**
+     * What a file's schema changes about tables earlier files declared, which the documents already there may not
+     * satisfy: a field's type changed, or a required field added. Convex checks a deployed schema against the data,
+     * so `npx convex deploy` of the rendered schema would be refused until the documents are migrated to match.
+     */
+    private static List<String> schemaChanges(ConvexMigration migration, Map<String, TableSchema> schema) {
+        List<String> changes = new ArrayList<>();
+        migration.schema().forEach((table, declared) -> {
+            TableSchema before = schema.get(table);
+            if (before == null) {
+                return;
+            }
+            declared.fields().forEach((field, now) -> {
+                TableSchema.Field was = before.fields().get(field);
+                if (was != null && !was.type().equals(now.type())) {
+                    changes.add(migration.fileName() + ": " + table + "." + field + " changes type; documents written"
+                            + " before keep their values, which the new type may refuse when the schema is deployed:"
+                            + " migrate them in the same file (an update op)");
+                } else if (was != null && was.optional() && !now.optional()) {
+                    changes.add(migration.fileName() + ": " + table + "." + field + " becomes required; documents"
+                            + " without it, which the schema refuses when deployed, need it set in the same file");
+                } else if (was == null && !now.optional()) {
+                    changes.add(migration.fileName() + ": " + table + "." + field + " is a new required field; documents"
+                            + " already in " + table + " lack it, which the schema refuses when deployed: declare it"
+                            + " optional (\"" + field + "?\") or set it on every document in the same file");
+                }
+            });
+        });
+        return changes;
     }
 
     /**

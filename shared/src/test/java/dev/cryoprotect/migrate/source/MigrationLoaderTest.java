@@ -271,6 +271,23 @@ class MigrationLoaderTest {
         assertTrue(all.contains("'k' is named twice"), all);
     }
 
+    /** Changes the documents already written may not satisfy are said, naming the file, table and field. */
+    @Test
+    void aChangedFieldTypeOrANewRequiredFieldIsSaid() {
+        file("001_initial_schema.json", USERS_JSON)
+                .file("002_evolve.json", """
+                        {"version": "002", "schema": {"users": {"name": "number", "age": "number", "role": "string",
+                          "nickname": "string?"}}}
+                        """);
+        List<String> warnings = load().warnings();
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("002_evolve.json: users.name changes type"), warnings.get(0));
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("002_evolve.json: users.age is a new required field")),
+                warnings.toString());
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("002_evolve.json: users.role becomes required")),
+                warnings.toString());
+    }
+
     @Test
     void theSchemaIsCumulativeAcrossFiles() {
         file("001_initial_schema.json", USERS_JSON)
