@@ -108,7 +108,7 @@ public final class ConvexDocuments {
                 return null;
             case NUMBER:
                 if (node.isNumber()) {
-                    return node.doubleValue();
+                    return number(node, path);
                 }
                 expect(isEncoded(node, "$float"), node, type, path);
                 return Double.longBitsToDouble(littleEndian(decode(node.get("$float"), path)));
@@ -150,6 +150,23 @@ public final class ConvexDocuments {
     }
 
     /**
+     * A JSON number as a Convex number (a float64), refusing what a float64 would change rather than hold: an integer
+     * beyond 2^53 (9007199254740993 would land as ...992) and a number beyond a float64's range (1e400 would be
+     * infinity; {"$float": ...} says infinity on purpose).
+     */
+    private static double number(JsonNode node, String path) throws Mismatch {
+        if (node.isIntegralNumber() && node.bigIntegerValue().abs().compareTo(BigInteger.valueOf(MAX_EXACT)) > 0) {
+            throw new Mismatch("field '" + path + "': " + node + " is not exactly representable as a Convex number"
+                    + " (declare the field int64)");
+        }
+        double value = node.doubleValue();
+        if (Double.isInfinite(value)) {
+            throw new Mismatch("field '" + path + "': " + node + " is beyond a Convex number's range");
+        }
+        return value;
+    }
+
+    /**
      * A JSON value as a Convex value: objects, arrays, strings, booleans, null, and numbers as float64, refusing an
      * integer float64 cannot hold exactly (|v| &gt; 2^53) and object keys Convex forbids (a leading {@code $}, empty,
      * over 1024 characters). With {@code encodedForms}, {@code {"$integer": ...}}, {@code {"$float": ...}} and
@@ -163,11 +180,7 @@ public final class ConvexDocuments {
             return node.isBoolean() ? node.booleanValue() : node.textValue();
         }
         if (node.isNumber()) {
-            if (node.isIntegralNumber() && node.bigIntegerValue().abs().compareTo(BigInteger.valueOf(MAX_EXACT)) > 0) {
-                throw new Mismatch("field '" + path + "': " + node + " is not exactly representable as a Convex number"
-                        + " (declare the field int64)");
-            }
-            return node.doubleValue();
+            return number(node, path);
         }
         if (node.isArray()) {
             List<Object> list = new ArrayList<>();

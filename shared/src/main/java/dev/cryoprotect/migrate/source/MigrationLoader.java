@@ -174,6 +174,11 @@ public final class MigrationLoader {
                         + known(schema)));
                 continue;
             }
+            if (op.data() != null && (op.data().has("_id") || op.data().has("_creationTime"))) {
+                problems.add(new Problem(migration.fileName(), op.line(), where + "data cannot set _id or"
+                        + " _creationTime: Convex assigns them (a filter may name _id)"));
+                continue;
+            }
             try {
                 Map<String, Object> values = op.data() == null ? null : op.type() == ConvexMigration.OpType.INSERT
                         ? ConvexDocuments.document(table, op.data()) : ConvexDocuments.fields(table, op.data(), "");

@@ -294,7 +294,12 @@ final class JsonColumn {
             requireDigits();
         }
         if (!integer) {
-            out.number(Double.parseDouble(new String(text, start, at - start, StandardCharsets.ISO_8859_1)));
+            double number = Double.parseDouble(new String(text, start, at - start, StandardCharsets.ISO_8859_1));
+            if (Double.isInfinite(number)) { // 1e400: a float64 would hold infinity, not the number
+                throw reject("field '" + path() + "': " + new String(text, start, at - start,
+                        StandardCharsets.ISO_8859_1) + " is beyond a Convex number's range");
+            }
+            out.number(number);
             return;
         }
         if (digits > 16 || value > MAX_EXACT) {

@@ -271,6 +271,25 @@ class MigrationLoaderTest {
         assertTrue(all.contains("'k' is named twice"), all);
     }
 
+    /** Values a Convex number would change rather than hold, and system fields set by data, are refused at load. */
+    @Test
+    void numbersAFloatCannotHoldAndSystemFieldsInDataAreRefused() {
+        file("001_initial_schema.json", USERS_JSON.replace("\"role\": \"string?\"", "\"role\": \"string?\", \"n\": \"number?\""))
+                .file("002_values.json", """
+                        {"version": "002", "data": [
+                          {"type": "insert", "table": "users", "data": {"name": "A", "email": "a", "n": 9007199254740993}},
+                          {"type": "insert", "table": "users", "data": {"name": "B", "email": "b", "n": 1e400}},
+                          {"type": "update", "table": "users", "filter": {"email": "a"}, "data": {"_id": "x"}},
+                          {"type": "update", "table": "users", "filter": {"_id": "k57x"}, "data": {"n": 1.5}}
+                        ]}
+                        """);
+        InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class, this::load);
+        assertEquals(3, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).message().contains("9007199254740993 is not exactly representable"), e.getMessage());
+        assertTrue(e.problems().get(1).message().contains("is beyond a Convex number's range"), e.getMessage());
+        assertTrue(e.problems().get(2).message().contains("data cannot set _id or _creationTime"), e.getMessage());
+    }
+
     /** Changes the documents already written may not satisfy are said, naming the file, table and field. */
     @Test
     void aChangedFieldTypeOrANewRequiredFieldIsSaid() {
