@@ -439,12 +439,12 @@ class FaultSuiteTest {
         assertEquals(1500, docs.size(), "still one document per row");
         assertEquals(300, docs.stream().filter(d -> "changed".equals(d.get("v"))).count());
 
-        // And a backend that refuses connections: the table fails with a clear error, nothing else changes.
-        SyncSummary refused = syncRows(new ConvexClient("http://127.0.0.1:1", TestConvex.backend().deployKey(),
-                Duration.ofSeconds(1), 1, Duration.ofMillis(10)), 4);
-        assertEquals(1, refused.failureCount());
-        assertTrue(refused.results().get(0).error().contains("cannot reach Convex at http://127.0.0.1:1"),
-                refused.results().get(0).error());
+        // And a backend that refuses connections: the sync stops with a clear error (exit 4), nothing else changes.
+        dev.cryoprotect.migrate.MigrateException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.cryoprotect.migrate.MigrateException.class, () -> syncRows(new ConvexClient("http://127.0.0.1:1",
+                        TestConvex.backend().deployKey(), Duration.ofSeconds(1), 1, Duration.ofMillis(10)), 4));
+        assertEquals(dev.cryoprotect.migrate.Failure.UNREACHABLE, refused.failure());
+        assertTrue(refused.getMessage().contains("cannot reach Convex at http://127.0.0.1:1"), refused.getMessage());
         assertEquals(1500, TestConvex.documents("rows_").size());
     }
 

@@ -528,6 +528,14 @@ class TypeMappingPropertyTest {
         TestPostgres.execute(url, table.append(")").toString());
     }
 
+    /** The sync reads in UTC, whatever the machine's zone: a tstzrange's text, say, is UTC's. */
+    private static Connection utc(Connection c) throws java.sql.SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET TimeZone = 'UTC'");
+        }
+        return c;
+    }
+
     private static Map<Integer, Expected> expectations(String url) throws Exception {
         StringBuilder sql = new StringBuilder("SELECT id");
         for (Col col : COLUMNS) {
@@ -535,7 +543,7 @@ class TypeMappingPropertyTest {
         }
         sql.append(" FROM ").append(TABLE).append(" ORDER BY id");
         Map<Integer, Expected> expected = new TreeMap<>();
-        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+        try (Connection c = utc(DriverManager.getConnection(url)); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql.toString())) {
             while (rs.next()) {
                 int id = rs.getInt(1);

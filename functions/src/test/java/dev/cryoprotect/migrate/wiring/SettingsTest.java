@@ -94,7 +94,8 @@ class SettingsTest {
         assertTrue(url.getMessage().startsWith("CONVEX_URL has a space at character 1"), url.getMessage());
         MigrateException tab = assertThrows(MigrateException.class,
                 () -> Settings.fromEnvironment(Map.of("CONVEX_URL", "https://x.con\u0007vex.cloud")));
-        assertTrue(tab.getMessage().contains("U+0007") && tab.getMessage().contains("\\u0007"), tab.getMessage());
+        assertTrue(tab.getMessage().contains("U+0007") && !tab.getMessage().contains("x.con"),
+                "described, not shown (a key pasted there by mistake must not be): " + tab.getMessage());
         MigrateException db = assertThrows(MigrateException.class,
                 () -> Settings.fromEnvironment(Map.of("SUPABASE_DB_URL", "postgresql://u:hunter2@h/db\n")));
         assertTrue(db.getMessage().startsWith("SUPABASE_DB_URL has a line break"), db.getMessage());

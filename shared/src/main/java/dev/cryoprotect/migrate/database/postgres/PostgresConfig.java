@@ -35,6 +35,8 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         }
         String trimmed = url.strip();
         if (trimmed.startsWith("jdbc:postgresql:")) {
+            int query = trimmed.indexOf('?');
+            checkSslMode(query < 0 ? null : trimmed.substring(query + 1)); // bad input, not "unreachable"
             return new PostgresConfig(trimmed, null, null, historySchema, "migrations", false);
         }
         if (!trimmed.startsWith("postgres://") && !trimmed.startsWith("postgresql://")) {
@@ -57,6 +59,9 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 throw MigrateException.badInput("database URL has no host that can be read: " + whyNoHost(trimmed));
             }
             checkSslMode(uri.getRawQuery());
+            if (uri.getPort() > 65535) {
+                throw MigrateException.badInput("database URL's port " + uri.getPort() + " is not a port (1 to 65535)");
+            }
             String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
                     + (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/postgres" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());

@@ -49,6 +49,12 @@ class PostgresConfigTest {
                 "postgresql://postgres:p@db.example.com:5432/postgres?sslmode=bogus", "public"));
         assertEquals(Failure.BAD_INPUT, e.failure());
         assertTrue(e.getMessage().contains("sslmode 'bogus' is not one of disable"), e.getMessage());
+        MigrateException jdbc = assertThrows(MigrateException.class, () -> PostgresConfig.fromUrl(
+                "jdbc:postgresql://db.example.com:5432/postgres?user=u&sslmode=bogus", "public"));
+        assertEquals(Failure.BAD_INPUT, jdbc.failure(), "the JDBC form alike");
+        MigrateException port = assertThrows(MigrateException.class, () -> PostgresConfig.fromUrl(
+                "postgresql://postgres:p@db.example.com:99999/postgres", "public"));
+        assertTrue(port.getMessage().contains("port 99999 is not a port"), port.getMessage());
         for (String mode : List.of("verify-full", "REQUIRE")) { // the driver reads modes in any case
             assertTrue(PostgresConfig.fromUrl("postgresql://postgres:p@db.example.com:5432/postgres?sslmode=" + mode,
                     "public").jdbcUrl().endsWith("?sslmode=" + mode));
