@@ -86,8 +86,19 @@ public final class Migrator {
 
     /** A database's status from the migrations and its history, however they were read. */
     public static StatusReport status(MigrationSet set, DatabaseTarget target, List<AppliedMigration> history) {
-        return StatusReport.of(target.database().id(), target.describe(), Planner.currentVersion(history),
-                Planner.status(set, target.database(), history));
+        List<StatusEntry> entries = Planner.status(set, target.database(), history);
+        if (!Planner.unfinished(history).isEmpty()) {
+            // A version "stopped part way" may be one another run is still working on: say so, rather than advise
+            // --resume to a run that would only wait for that one.
+            java.util.Optional<String> holder = target.runInProgress();
+            if (holder.isPresent()) {
+                entries = entries.stream().map(e -> e.detail() == null ? e : new StatusEntry(e.version(), e.name(),
+                        e.file(), e.state(), e.appliedAt(), e.appliedBy(), e.appliedChecksum(), e.fileChecksum(),
+                        e.recordedIn(), "a run holds the lock now (" + holder.get() + "): it may still be working on"
+                        + " this version; look again when it ends. If it is not: " + e.detail())).toList();
+            }
+        }
+        return StatusReport.of(target.database().id(), target.describe(), Planner.currentVersion(history), entries);
     }
 
     /** Applies pending migrations up to {@code targetVersion} (all when null); a dry run leaves no trace. */

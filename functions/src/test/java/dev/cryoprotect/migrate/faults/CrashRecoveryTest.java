@@ -88,10 +88,19 @@ class CrashRecoveryTest {
                 + "DROP INDEX CONCURRENTLY IF EXISTS events_at;\nDROP INDEX CONCURRENTLY IF EXISTS events_id;\n");
         Process p = cli("apply", "--database", "supabase");
         waitFor(p, "the sleep", () -> sleeping("select pg_sleep(30)"));
+        JsonNode running = statusEntry("002");
+        assertTrue(running.get("detail").asText().startsWith("a run holds the lock now (server process"),
+                "while the run works, status says so: " + running);
         kill(p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); // the server notices the dead client within ~1 s
+        while (!TestPostgres.query(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").equals(List.of("0"))) {
+            assertTrue(System.nanoTime() < deadline, "the killed run's lock was never freed");
+            Thread.sleep(50);
+        }
 
         JsonNode entry = statusEntry("002");
         assertEquals("PARTIAL", entry.get("state").asText(), entry.toString());
+        assertTrue(entry.get("detail").asText().startsWith("its apply stopped part way"), entry.toString());
         assertTrue(entry.get("detail").asText().contains("1 statement of the file ran"), entry.toString());
         assertTrue(entry.get("detail").asText().contains("'migrate apply --database supabase --resume --target 002'"),
                 entry.toString());

@@ -57,6 +57,14 @@ public interface DatabaseTarget extends AutoCloseable {
      */
     Lock lock(Duration wait, Consumer<String> waiting);
 
+    /**
+     * Who holds the run lock now, when another session does (a run in progress), else empty; never waits for it.
+     * Status asks only when a version stopped part way, to tell a run still working from one that stopped.
+     */
+    default java.util.Optional<String> runInProgress() {
+        return java.util.Optional.empty();
+    }
+
     default Lock lock(Duration wait) {
         return lock(wait, message -> { });
     }

@@ -93,6 +93,19 @@ final class AdvisoryLock {
         }
     }
 
+    /** Who holds the lock in another session, or null when no other session does. */
+    String otherHolder(Connection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+                + " AND granted AND objsubid = 1 AND classid::bigint = ? AND objid::bigint = ?"
+                + " AND pid <> pg_backend_pid()")) {
+            ps.setLong(1, key >>> 32);
+            ps.setLong(2, key & 0xffffffffL);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? holder(connection) : null;
+            }
+        }
+    }
+
     /** SQLSTATE of {@link #stillHeldCheck}'s error. */
     static final String LOST = "MGLCK";
 

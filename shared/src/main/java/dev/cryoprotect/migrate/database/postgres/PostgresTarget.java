@@ -97,6 +97,15 @@ public final class PostgresTarget implements DatabaseTarget {
         return this::unlock;
     }
 
+    @Override
+    public java.util.Optional<String> runInProgress() {
+        try {
+            return java.util.Optional.ofNullable(lock.otherHolder(connection()));
+        } catch (SQLException e) {
+            return java.util.Optional.empty(); // only advice for status: a lock table it may not read fails nothing
+        }
+    }
+
     private void unlock() {
         if (!locked) {
             return;
