@@ -84,6 +84,32 @@ class ConvexTargetTest extends TargetContractTest {
     }
 
     /**
+     * Three files of 6,000 inserts each: apart, each is well inside one mutation's limits; a dry run puts them in one
+     * mutation, past Convex's 16,000 writes. The third is "not tried", not "would fail": the apply gives each its own.
+     */
+    @Test
+    void aDryRunPastOneMutationsLimitsSaysNotTriedWhereTheApplyWouldPass() {
+        for (String version : List.of("001", "002", "003")) {
+            StringBuilder ops = new StringBuilder();
+            for (int i = 0; i < 6000; i++) {
+                ops.append(i == 0 ? "" : ",").append("{\"type\": \"insert\", \"table\": \"things\", \"data\": {\"name\": \"")
+                        .append(version).append('-').append(i).append("\"}}");
+            }
+            files.write(version + "_many.json", "{\"version\": \"" + version + "\", \"schema\": {\"things\": {\"name\":"
+                    + " \"string\"}}, \"data\": [" + ops + "]}");
+        }
+        RunResult dry = migrator().apply(null, true);
+        assertTrue(dry.success(), dry.message() + " " + dry.steps());
+        assertEquals(List.of("would_apply", "would_apply", "skipped"), dry.steps().stream().map(st -> st.outcome().id())
+                .toList(), dry.toString());
+        assertTrue(dry.steps().get(2).message().startsWith("not tried: the dry run runs every migration in one"
+                + " mutation"), dry.steps().get(2).message());
+        assertEquals(Set.of(), things(), "a dry run changes nothing");
+        RunResult applied = migrator().apply(null, false);
+        assertTrue(applied.success(), "the apply passes, each in its own mutation: " + applied.message());
+    }
+
+    /**
      * Status reads the history by hand, not through data binding: for the runner's real answers (applied rows, a
      * rolled-back one, an unfinished batched apply with and without totals) both readings are the same records.
      */
@@ -246,7 +272,7 @@ class ConvexTargetTest extends TargetContractTest {
                  "data": {"name": "beta"}}]}
                 """);
         RunResult dry = migrator().apply(null, true);
-        assertTrue(dry.success(), dry.message());
+        assertTrue(dry.success(), dry.message() + " " + dry.steps());
         assertEquals(List.of("would_apply", "would_apply"), dry.steps().stream().map(s -> s.outcome().id()).toList());
         assertTrue(dry.steps().get(1).message().contains("updated 1"), "002 saw 001's insert: " + dry.steps());
         assertEquals(Set.of(), things());
