@@ -35,7 +35,7 @@ export const migrationTables = {
     version: v.string(),
     old_id: v.string(),
     new_id: v.string(),
-  }).index("by_version_old", ["version", "old_id"]).index("by_old", ["old_id"]),
+  }).index("by_old", ["old_id"]),
 
   // The run lock: a lease with an owner and an expiry, so a crashed runner never holds it forever.
   migration_locks: defineTable({

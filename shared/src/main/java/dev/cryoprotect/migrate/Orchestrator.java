@@ -309,14 +309,20 @@ public final class Orchestrator {
         for (Database database : List.of(Database.CONVEX, Database.SUPABASE)) {
             UniversalPlan.DatabasePlan was = plan.databases().get(database.id());
             if (was != null && (database == Database.CONVEX ? convexChanged : supabaseChanged)) {
-                String start = was.currentVersion() == null || was.currentVersion().isEmpty() || was.currentVersion().equals("none") ? "000"
-                        : was.currentVersion();
+                String start = startOf(was).map(Version::text).orElse("000"); // 000: before everything
                 commands.add("'migrate rollback --database " + database.id() + " --target " + start + "'");
             }
         }
         return String.join(" then ", commands) + " take" + (commands.size() == 1 ? "s it" : " them") + " back to where"
                 + " this run found " + (commands.size() == 1 ? "it" : "them") + " ('migrate status' first: a version"
                 + " stopped part way needs --resume)";
+    }
+
+    /** The version a database had when the run was planned; empty when it had none. */
+    private static Optional<Version> startOf(UniversalPlan.DatabasePlan plan) {
+        String version = plan.currentVersion();
+        return version == null || version.isEmpty() || version.equals("none") ? Optional.empty()
+                : Optional.of(Version.parse(version));
     }
 
     /** Said before Supabase changes: the versions this run applies there that an undo could not take back. */
@@ -326,8 +332,7 @@ public final class Orchestrator {
         if (supabase == null || convex == null || convex.pending() == 0 || supabase.pending() == 0) {
             return;
         }
-        Version from = supabase.currentVersion() == null || supabase.currentVersion().isEmpty() ? null
-                : Version.parse(supabase.currentVersion());
+        Version from = startOf(supabase).orElse(null);
         List<String> noDown = readOnce().get().touching(Database.SUPABASE).stream()
                 .filter(m -> (from == null || m.version().compareTo(from) > 0)
                         && (pinned == null || m.version().compareTo(pinned) <= 0) && m.down().isEmpty())

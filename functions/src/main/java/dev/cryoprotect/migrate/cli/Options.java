@@ -63,7 +63,6 @@ final class Options {
                 description = "How long to wait for another run's lock before failing with exit code 3 "
                         + "(default: $LOCK_TIMEOUT_SECONDS, else 30).")
         Long lockTimeoutSeconds;
-        private static final long MAX_LOCK_TIMEOUT_SECONDS = 86_400;
 
         @Mixin
         LocalDir local;
@@ -76,8 +75,8 @@ final class Options {
                 settings = settings.withHistorySchema(historySchema);
             }
             if (lockTimeoutSeconds != null) {
-                if (lockTimeoutSeconds < 0 || lockTimeoutSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
-                    throw MigrateException.badInput("--lock-timeout must be 0 to " + MAX_LOCK_TIMEOUT_SECONDS
+                if (lockTimeoutSeconds < 0 || lockTimeoutSeconds > Settings.MAX_SECONDS) {
+                    throw MigrateException.badInput("--lock-timeout must be 0 to " + Settings.MAX_SECONDS
                             + " seconds (a day)");
                 }
                 settings = settings.withLockTimeout(Duration.ofSeconds(lockTimeoutSeconds));

@@ -149,6 +149,9 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
         return value;
     }
 
+    /** The longest wait or lease a setting may ask for: a day (beyond it, a wait's arithmetic would overflow). */
+    public static final long MAX_SECONDS = 86_400;
+
     private static Duration seconds(Map<String, String> env, String name, long fallback, long least) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {
@@ -156,13 +159,13 @@ public record Settings(Path migrationsDir, String migrationsBucket, String migra
         }
         try {
             long seconds = Long.parseLong(value.strip());
-            if (seconds < least || seconds > 86_400) { // beyond a day, the wait's arithmetic would overflow
+            if (seconds < least || seconds > MAX_SECONDS) {
                 throw new NumberFormatException();
             }
             return Duration.ofSeconds(seconds);
         } catch (NumberFormatException e) {
             throw MigrateException.badInput(name + " must be a whole number of seconds, at least " + least
-                    + " and at most 86400, not '" + value + "'");
+                    + " and at most " + MAX_SECONDS + ", not '" + value + "'");
         }
     }
 

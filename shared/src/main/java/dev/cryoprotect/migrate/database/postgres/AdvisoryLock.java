@@ -63,47 +63,46 @@ final class AdvisoryLock {
         }
     }
 
-    /**
-     * Who holds the lock, as far as the server shows it: a bigint advisory lock is split into classid (high 32 bits)
-     * and objid (low 32 bits) with objsubid 1. Never the holder's query text, which may hold anything.
-     */
+    /** Who holds the lock, as far as the server shows it. */
     private String holder(Connection connection) throws SQLException {
-        String sql = "SELECT a.pid, a.application_name, host(a.client_addr), a.backend_start, a.state"
-                + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
-                + " AND l.classid::bigint = ? AND l.objid::bigint = ? LIMIT 1";
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setLong(1, key >>> 32);
-            ps.setLong(2, key & 0xffffffffL);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return "its session is not visible to this user";
-                }
-                String app = rs.getString(2);
-                String client = rs.getString(3);
-                java.sql.Timestamp since = rs.getTimestamp(4);
-                String state = rs.getString(5);
-                return "server process " + rs.getInt(1)
-                        + (app == null || app.isEmpty() ? "" : ", application " + app)
-                        + (client == null ? "" : ", from " + client)
-                        + (since == null ? "" : ", connected since "
-                        + since.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
-                        + (state == null ? "" : ", " + state);
-            }
-        }
+        String holder = describeHolder(connection, false);
+        return holder != null ? holder : "its session is not visible to this user";
     }
 
     /** Who holds the lock in another session, or null when no other session does. */
     String otherHolder(Connection connection) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-                + " AND granted AND objsubid = 1 AND classid::bigint = ? AND objid::bigint = ?"
-                + " AND pid <> pg_backend_pid()")) {
-            ps.setLong(1, key >>> 32);
-            ps.setLong(2, key & 0xffffffffL);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? holder(connection) : null;
+        return describeHolder(connection, true);
+    }
+
+    /** The holder's session, never its query text (which may hold anything); null when the server shows none. */
+    private String describeHolder(Connection connection, boolean othersOnly) throws SQLException {
+        String sql = "SELECT a.pid, a.application_name, host(a.client_addr), a.backend_start, a.state"
+                + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE " + isThisLock("l")
+                + (othersOnly ? " AND l.pid <> pg_backend_pid()" : "") + " LIMIT 1";
+        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
             }
+            String app = rs.getString(2);
+            String client = rs.getString(3);
+            java.sql.Timestamp since = rs.getTimestamp(4);
+            String state = rs.getString(5);
+            return "server process " + rs.getInt(1)
+                    + (app == null || app.isEmpty() ? "" : ", application " + app)
+                    + (client == null ? "" : ", from " + client)
+                    + (since == null ? "" : ", connected since "
+                    + since.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                    + (state == null ? "" : ", " + state);
         }
+    }
+
+    /**
+     * This lock's granted row in pg_locks (as {@code alias}): a bigint advisory lock shows as classid (its high 32
+     * bits) and objid (its low 32 bits), with objsubid 1. The key is a number: written in, not bound.
+     */
+    private String isThisLock(String alias) {
+        return alias + ".locktype = 'advisory' AND " + alias + ".granted AND " + alias + ".objsubid = 1 AND " + alias
+                + ".classid::bigint = " + (key >>> 32) + " AND " + alias + ".objid::bigint = " + (key & 0xffffffffL);
     }
 
     /** SQLSTATE of {@link #stillHeldCheck}'s error. */
@@ -115,9 +114,8 @@ final class AdvisoryLock {
      * ALL}), since another run could then have taken it and applied the same files.
      */
     String stillHeldCheck() {
-        return "DO $migrate_lock$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                + " AND pid = pg_backend_pid() AND objsubid = 1 AND classid::bigint = " + (key >>> 32)
-                + " AND objid::bigint = " + (key & 0xffffffffL) + ") THEN RAISE EXCEPTION 'the run''s lock was released'"
+        return "DO $migrate_lock$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE " + isThisLock("l")
+                + " AND l.pid = pg_backend_pid()) THEN RAISE EXCEPTION 'the run''s lock was released'"
                 + " USING ERRCODE = '" + LOST + "'; END IF; END $migrate_lock$";
     }
 
