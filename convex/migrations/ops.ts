@@ -1,5 +1,5 @@
 // Runs data ops inside one mutation, measuring what they cost and recording their exact inverse.
-import { ConvexError, convexToJson, getConvexSize, getDocumentSize, type Value } from "convex/values";
+import { ConvexError, convexToJson, type GenericId, getConvexSize, getDocumentSize, type Value } from "convex/values";
 import type { GenericDatabaseWriter } from "convex/server";
 
 /** The app's tables are whatever its migrations declare, so data ops see an untyped database. */
@@ -12,6 +12,8 @@ export type DataOp = {
   table: string;
   data?: Record<string, Value>;
   filter?: Record<string, Value>;
+  /** An index the migrations declare whose leading `fields` the filter names: read that range, not the table. */
+  lookup?: { index: string; fields: string[] };
 };
 
 /** One step of an inverse: replayed newest first on rollback. */
@@ -45,16 +47,18 @@ function sameValue(a: Value | undefined, b: Value | undefined): boolean {
   return JSON.stringify(convexToJson(a)) === JSON.stringify(convexToJson(b));
 }
 
-/** Counts reads and writes of one mutation and stops it, with a clear error, before Convex's own limits do. */
 /** Convex allows 4,096 index range reads per function; stepwise work stops at half of that. */
 const MAX_INDEX_RANGES = 2_000;
 
+/** Counts reads and writes of one mutation and stops it, with a clear error, before Convex's own limits do. */
 export class Budget {
   documentsRead = 0;
   documentsWritten = 0;
   bytesRead = 0;
   bytesWritten = 0;
   indexRanges = 0;
+  /** The op reading a whole table right now, for advice that fits when the reads run out. */
+  scanning: { opIndex: number; table: string; fields: string[]; undeployed?: string } | undefined;
 
   constructor(private readonly limits: Limits, private readonly version: string) {}
 
@@ -99,6 +103,24 @@ export class Budget {
     );
   }
 
+  /** Batching splits a file between ops; it cannot shorten one op's scan of a table, but an index can. */
+  private advice(opIndex: number, what: string): string {
+    const scan = this.scanning;
+    if (scan === undefined || scan.opIndex !== opIndex || !what.endsWith("read")) {
+      return `split the file or set "batched": true`;
+    }
+    const reads = `it reads all of table "${scan.table}" to find its documents: `;
+    if (scan.undeployed !== undefined) {
+      return reads + `index "${scan.undeployed}" is declared by the migrations but not deployed; deploy the ` +
+        `schema (\`migrate convex-schema\`) before applying`;
+    }
+    const fields = scan.fields.filter((field) => field !== "_id");
+    return reads + (fields.length === 0
+      ? `an op over every document of a table this large cannot run in one mutation`
+      : `declare an index on ${fields.map((field) => `"${field}"`).join(", ")} in a migration and deploy the ` +
+        `schema (\`migrate convex-schema\`) before applying`);
+  }
+
   private check(opIndex: number) {
     const over: [string, number, number][] = [
       ["documents read", this.documentsRead, this.limits.documentsRead],
@@ -118,7 +140,7 @@ export class Budget {
           message:
             `version ${this.version}: data op ${opIndex} takes the migration past ${max} ${what} in one ` +
             `mutation (Convex allows 16,000 documents written, 32,000 read and 16 MiB each way per transaction); ` +
-            `split the file or set "batched": true`,
+            this.advice(opIndex, what),
         });
       }
     }
@@ -157,16 +179,56 @@ export class InverseRecorder {
   }
 }
 
-/** Documents of `table` whose fields equal every field of `filter`. Scans the table: reads count against the budget. */
-async function matching(db: Db, table: string, filter: Record<string, Value>, budget: Budget, opIndex: number) {
-  budget.indexRange(opIndex);
-  const found = [];
-  for await (const doc of db.query(table)) {
-    budget.read(doc as unknown as Value, opIndex);
+type AppDocument = Record<string, Value> & { _id: GenericId<string> };
+
+/**
+ * Documents of the op's table whose fields equal every field of its filter. Reads as few as it can: one document for
+ * a filter on `_id`, the index range for a filter the op's `lookup` index covers, else the whole table. Every
+ * document read counts against the budget, so a scan of a large table stops with advice to declare an index.
+ */
+async function matching(db: Db, op: DataOp, budget: Budget) {
+  const filter = op.filter ?? {};
+  budget.indexRange(op.index);
+  const found: AppDocument[] = [];
+  let readAny = false;
+  const consider = (doc: AppDocument) => {
+    readAny = true;
+    budget.read(doc as unknown as Value, op.index);
     if (Object.entries(filter).every(([field, value]) => sameValue(doc[field] as Value | undefined, value))) {
       found.push(doc);
     }
+  };
+  if (filter._id !== undefined) {
+    const id = typeof filter._id === "string" ? db.normalizeId(op.table, filter._id) : null;
+    const doc = id === null ? null : await db.get(id);
+    if (doc !== null) {
+      consider(doc);
+    }
+    return found;
   }
+  const lookup = op.lookup;
+  if (lookup !== undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const range = db.query(op.table).withIndex(lookup.index, (q: any) =>
+        lookup.fields.reduce((r, field) => r.eq(field, filter[field]), q));
+      for await (const doc of range) {
+        consider(doc);
+      }
+      return found;
+    } catch (e) {
+      // Declared by the migrations but not in the deployed schema (schema.ts not pushed yet, or the local backend,
+      // which knows only the framework's indexes): the table is scanned instead. Anything else is a real failure.
+      if (readAny || e instanceof ConvexError || !/index/i.test(String((e as Error)?.message))) {
+        throw e;
+      }
+    }
+  }
+  budget.scanning = { opIndex: op.index, table: op.table, fields: Object.keys(filter), undeployed: lookup?.index };
+  for await (const doc of db.query(op.table)) {
+    consider(doc);
+  }
+  budget.scanning = undefined;
   return found;
 }
 
@@ -198,7 +260,7 @@ export async function runOps(db: Db, version: string, ops: DataOp[], budget: Bud
         await inverse.add({ op: "delete_inserted", table: op.table, id }, op.index);
         counts.inserted++;
       } else if (op.type === "update") {
-        for (const doc of await matching(db, op.table, op.filter ?? {}, budget, op.index)) {
+        for (const doc of await matching(db, op, budget)) {
           const fields: Record<string, Value> = {};
           const absent: string[] = [];
           for (const field of Object.keys(op.data ?? {})) {
@@ -215,7 +277,7 @@ export async function runOps(db: Db, version: string, ops: DataOp[], budget: Bud
           counts.updated++;
         }
       } else {
-        for (const doc of await matching(db, op.table, op.filter ?? {}, budget, op.index)) {
+        for (const doc of await matching(db, op, budget)) {
           const { _id, _creationTime, ...fields } = doc;
           void _creationTime;
           budget.write(undefined, op.index);

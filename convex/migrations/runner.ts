@@ -31,6 +31,7 @@ const opValidator = v.object({
   table: v.string(),
   data: v.optional(v.any()),
   filter: v.optional(v.any()),
+  lookup: v.optional(v.object({ index: v.string(), fields: v.array(v.string()) })),
 });
 
 const limitsValidator = v.optional(v.object({

@@ -2,15 +2,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { convexTest } from "convex-test";
-import { makeFunctionReference } from "convex/server";
+import { defineSchema, defineTable, makeFunctionReference } from "convex/server";
+import { v } from "convex/values";
 import { ConvexError, type Value } from "convex/values";
 import schema from "../schema";
+import { migrationTables } from "../migrations/schema";
 import { functionModules } from "../server/modules";
 
 type Args = Record<string, Value>;
 
-function backend(limits: boolean | Record<string, number> = true) {
-  const t = convexTest({ schema, modules: functionModules(), transactionLimits: limits });
+function backend(limits: boolean | Record<string, number> = true, appSchema = schema) {
+  const t = convexTest({ schema: appSchema, modules: functionModules(), transactionLimits: limits });
   const call = t as unknown as Record<"query" | "mutation", (ref: unknown, args: Args) => Promise<any>>;
   return {
     t,
@@ -164,6 +166,65 @@ test("a migration past the per-mutation budget is refused with the version and t
   assert.equal(data.limit, "documents written");
   assert.match(String(data.message), /"batched": true/);
   assert.deepEqual(await b.docs("items"), []);
+});
+
+test("update and delete ops read an index range, or one document by _id, not the whole table", async () => {
+  // The deployed schema as `migrate convex-schema` renders it: the app's table with the index its migrations declare.
+  const appSchema = defineSchema({
+    ...migrationTables,
+    users: defineTable({ email: v.string(), n: v.number(), role: v.optional(v.string()) }).index("by_email", ["email"]),
+  });
+  const b = backend(true, appSchema);
+  await withLock(b);
+  const ids = await b.t.run(async (ctx) => {
+    const out: string[] = [];
+    for (let n = 0; n < 3_000; n++) {
+      out.push(await ctx.db.insert("users" as never, { email: `u${n}@x.com`, n } as never));
+    }
+    return out;
+  });
+  const limits = { documentsRead: 50, documentsWritten: 50, bytesRead: 1 << 20, bytesWritten: 1 << 20 };
+  const lookup = { index: "by_email", fields: ["email"] };
+  const applied = await b.mutation("applyMigration", { ...migration("010", [
+    { index: 0, type: "update", table: "users", filter: { email: "u7@x.com", n: 7 }, data: { role: "owner" }, lookup },
+    { index: 1, type: "update", table: "users", filter: { email: "u8@x.com", n: 9 }, data: { role: "none" }, lookup },
+    { index: 2, type: "delete", table: "users", filter: { _id: ids[2999] } },
+    { index: 3, type: "delete", table: "users", filter: { _id: "not-an-id" } },
+  ]), limits });
+  // Four ops over 3,000 documents within 50 reads; the second op's other field does not match, so nothing changes.
+  assert.deepEqual([applied.status, applied.updated, applied.deleted], ["applied", 1, 1]);
+  const users = await b.docs("users");
+  assert.equal(users.length, 2_999);
+  assert.deepEqual(users.filter((u) => u.role !== undefined).map((u) => [u.email, u.role]), [["u7@x.com", "owner"]]);
+
+  // Without the lookup the same op scans: refused at the read limit, with advice that fits a scan.
+  const scan = await rejects(b.mutation("applyMigration", { ...migration("011", [
+    { index: 0, type: "update", table: "users", filter: { email: "u9@x.com" }, data: { role: "x" } },
+  ]), limits }), "TOO_LARGE");
+  assert.equal(scan.limit, "documents read");
+  assert.match(String(scan.message), /reads all of table "users".*declare an index on "email" in a migration/);
+
+  assert.equal((await b.mutation("rollbackMigration", { version: "010", owner: "runner-a" })).status, "rolled_back");
+  const restored = await b.docs("users");
+  assert.equal(restored.length, 3_000);
+  assert.equal(restored.filter((u) => u.role !== undefined).length, 0);
+});
+
+test("an index the migrations declare but the deployment lacks: the op scans, and says so when that is too much", async () => {
+  const b = backend();
+  await withLock(b);
+  await b.mutation("applyMigration", migration("001", seedUsers));
+  const lookup = { index: "by_email", fields: ["email"] };
+  const result = await b.mutation("applyMigration", migration("002", [
+    { index: 0, type: "update", table: "users", filter: { email: "l@x.com" }, data: { role: "gone" }, lookup },
+  ]));
+  assert.equal(result.updated, 1);
+  const limits = { documentsRead: 1, documentsWritten: 50, bytesRead: 1 << 20, bytesWritten: 1 << 20 };
+  const data = await rejects(b.mutation("applyMigration", { ...migration("003", [
+    { index: 0, type: "delete", table: "users", filter: { email: "a@x.com" }, lookup },
+  ]), limits }), "TOO_LARGE");
+  assert.match(String(data.message), /index "by_email" is declared by the migrations but not deployed/);
+  assert.equal((await b.docs("users")).length, 2);
 });
 
 test("Convex's own transaction limits hold as well (16,000 writes)", async () => {

@@ -34,12 +34,47 @@ public record ConvexMigration(String fileName, String checksum, java.util.Set<St
      * @param line   the file line where the op starts
      * @param values {@code data} as Convex values, checked against the declared schema (null until checked)
      * @param match  {@code filter} as Convex values, checked likewise (null for inserts and until checked)
+     * @param lookup the declared index whose leading fields the filter names, so Convex reads that range rather than
+     *               the whole table (null: no such index, or an insert)
      */
     public record DataOp(int index, OpType type, String table, ObjectNode filter, ObjectNode data,
-                         ObjectNode originalData, int line, Map<String, Object> values, Map<String, Object> match) {
+                         ObjectNode originalData, int line, Map<String, Object> values, Map<String, Object> match,
+                         Lookup lookup) {
 
         public DataOp withValues(Map<String, Object> values, Map<String, Object> match) {
-            return new DataOp(index, type, table, filter, data, originalData, line, values, match);
+            return new DataOp(index, type, table, filter, data, originalData, line, values, match, lookup);
+        }
+
+        public DataOp withLookup(Lookup lookup) {
+            return new DataOp(index, type, table, filter, data, originalData, line, values, match, lookup);
+        }
+    }
+
+    /** An index and its leading fields, each of which the op's filter gives a value for. */
+    public record Lookup(String index, List<String> fields) {
+        public Lookup {
+            fields = List.copyOf(fields);
+        }
+
+        /**
+         * The declared index of {@code table} that narrows the filter most (most leading fields it names; the first
+         * declared of equals), or null when none starts with a field the filter names.
+         */
+        public static Lookup choose(String table, Map<String, Object> filter, List<IndexDef> declared) {
+            Lookup best = null;
+            for (IndexDef index : declared) {
+                if (!index.table().equals(table)) {
+                    continue;
+                }
+                int named = 0;
+                while (named < index.fields().size() && filter.containsKey(index.fields().get(named))) {
+                    named++;
+                }
+                if (named > 0 && (best == null || named > best.fields().size())) {
+                    best = new Lookup(index.name(), index.fields().subList(0, named));
+                }
+            }
+            return best;
         }
     }
 

@@ -273,7 +273,7 @@ final class ConvexMigrationParser {
                 add(pointer + "/filter", path + ".filter: an empty filter would match every document; list the fields to match");
             }
             if (type != null && table != null && table.isTextual()) {
-                ops.add(new DataOp(i, type, table.textValue(), filter, fields, original, lineOf(pointer), null, null));
+                ops.add(new DataOp(i, type, table.textValue(), filter, fields, original, lineOf(pointer), null, null, null));
             }
         }
         return ops;

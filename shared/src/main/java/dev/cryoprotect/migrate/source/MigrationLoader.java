@@ -210,7 +210,12 @@ public final class MigrationLoader {
                 indexes.add(index);
             }
         }
-        return problems.size() > before ? null : migration.withOps(checked);
+        if (problems.size() > before) {
+            return null;
+        }
+        // Chosen after this file's own indexes are known: the schema is deployed before the file is applied.
+        return migration.withOps(checked.stream().map(op -> op.match() == null || op.match().containsKey("_id") ? op
+                : op.withLookup(ConvexMigration.Lookup.choose(op.table(), op.match(), indexes))).toList());
     }
 
     /**

@@ -75,6 +75,43 @@ class MigrationLoaderTest {
         assertEquals(List.of("by_email"), set.declaredIndexes().stream().map(ConvexMigration.IndexDef::name).toList());
     }
 
+    /** Update and delete ops name the declared index that narrows their filter most, so Convex reads a range. */
+    @Test
+    void updateAndDeleteOpsNameTheIndexThatCoversTheirFilter() {
+        file("001_users.json", """
+                {"version": "001", "schema": {"users": {"email": "string", "role": "string?", "team": "string?"}},
+                 "data": [{"type": "update", "table": "users", "filter": {"team": "x"}, "data": {"role": "a"}}],
+                 "indexes": [{"table": "users", "name": "by_role", "fields": ["role"]},
+                             {"table": "users", "name": "by_role_team", "fields": ["role", "team"]}]}
+                """).file("002_more.json", """
+                {"version": "002",
+                 "data": [{"type": "update", "table": "users", "filter": {"team": "x", "role": "a"}, "data": {"role": "b"}},
+                          {"type": "delete", "table": "users", "filter": {"role": "b", "email": "e"}},
+                          {"type": "delete", "table": "users", "filter": {"email": "e"}},
+                          {"type": "delete", "table": "users", "filter": {"_id": "abc", "role": "b"}},
+                          {"type": "insert", "table": "users", "data": {"email": "f"}}],
+                 "indexes": [{"table": "users", "name": "by_team", "fields": ["team"]}]}
+                """).file("003_later.json", """
+                {"version": "003", "indexes": [{"table": "users", "name": "by_email", "fields": ["email"]}]}
+                """);
+        List<Migration> migrations = load().migrations();
+        List<ConvexMigration.Lookup> first = lookups(migrations.get(0));
+        List<ConvexMigration.Lookup> second = lookups(migrations.get(1));
+        // 001's filter on team alone: no index of 001 starts with team (002's by_team comes later).
+        assertEquals(java.util.Arrays.asList((ConvexMigration.Lookup) null), first);
+        assertEquals(java.util.Arrays.asList(
+                new ConvexMigration.Lookup("by_role_team", List.of("role", "team")), // two leading fields beat one
+                new ConvexMigration.Lookup("by_role", List.of("role")), // the first declared of equals
+                null, // email: 003's index is not deployed when 002 applies
+                null, // _id: one document read, no index needed
+                null), second);
+    }
+
+    private static List<ConvexMigration.Lookup> lookups(Migration m) {
+        return m.convex().orElseThrow().ops().stream().map(ConvexMigration.DataOp::lookup)
+                .collect(java.util.stream.Collectors.toList());
+    }
+
     @Test
     void versionsCompareAsNumbersSoTimestampsWork() {
         file("20240101120000_later.sql", "SELECT 1;")

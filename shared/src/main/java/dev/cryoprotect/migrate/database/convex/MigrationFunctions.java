@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cryoprotect.migrate.convex.ConvexClient;
+import dev.cryoprotect.migrate.convex.ConvexException;
 import dev.cryoprotect.migrate.model.ConvexMigration.DataOp;
 import dev.cryoprotect.migrate.model.ConvexMigration;
 import dev.cryoprotect.migrate.model.Migration;
@@ -94,6 +95,8 @@ final class MigrationFunctions {
     }
 
     private final ConvexClient client;
+    /** The deployed runner refused an op's {@code lookup} once: a convex/ older than this CLI (see withOps). */
+    private boolean runnerWithoutLookups;
 
     MigrationFunctions(ConvexClient client) {
         this.client = client;
@@ -163,11 +166,11 @@ final class MigrationFunctions {
     }
 
     void applyMigration(Map<String, Object> args) {
-        client.mutation(RUNNER + "applyMigration", args);
+        withOps("applyMigration", args);
     }
 
     BatchAnswer applyBatch(Map<String, Object> args) {
-        return decode(client.mutation(RUNNER + "applyBatch", args), BatchAnswer.class);
+        return decode(withOps("applyBatch", args), BatchAnswer.class);
     }
 
     RollbackAnswer rollbackMigration(Map<String, Object> args) {
@@ -176,7 +179,46 @@ final class MigrationFunctions {
 
     /** Runs the dry-run mutation, which always throws: its ConvexError carries the report. */
     void dryRun(Map<String, Object> args) {
-        client.mutation(RUNNER + "dryRun", args);
+        withOps("dryRun", args);
+    }
+
+    /**
+     * Calls a runner function that takes ops. A runner deployed before ops named their index ({@code lookup}) refuses
+     * the field: its argument validator does not know it, and nothing ran. The ops are then sent as that runner takes
+     * them, and scan their tables as they did, rather than failing every apply until convex/ is deployed again.
+     */
+    private Object withOps(String function, Map<String, Object> args) {
+        if (!runnerWithoutLookups) {
+            try {
+                return client.mutation(RUNNER + function, args);
+            } catch (ConvexException e) {
+                String message = String.valueOf(e.getMessage());
+                boolean refusedLookup = message.contains("`lookup`") && (message.contains("extra field") // Convex
+                        || message.contains("Unexpected field")); // convex-test, behind the local backend
+                if (!refusedLookup) {
+                    throw e;
+                }
+                runnerWithoutLookups = true;
+            }
+        }
+        return client.mutation(RUNNER + function, withoutLookups(args));
+    }
+
+    /**
+     * A copy of call arguments with each op's {@code lookup} left out: the ops under {@code ops}, or under each of
+     * {@code migrations} (dryRun). Documents' own fields are never touched, whatever their names.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withoutLookups(Map<String, Object> args) {
+        Map<String, Object> copy = new LinkedHashMap<>(args);
+        copy.computeIfPresent("ops", (key, ops) -> ((List<Map<String, Object>>) ops).stream().map(op -> {
+            Map<String, Object> plain = new LinkedHashMap<>(op);
+            plain.remove("lookup");
+            return plain;
+        }).toList());
+        copy.computeIfPresent("migrations", (key, migrations) -> ((List<Map<String, Object>>) migrations).stream()
+                .map(MigrationFunctions::withoutLookups).toList());
+        return copy;
     }
 
     /** The report inside a {@code DRY_RUN} ConvexError's data. */
@@ -206,6 +248,9 @@ final class MigrationFunctions {
             }
             if (op.match() != null) {
                 wire.put("filter", op.match());
+            }
+            if (op.lookup() != null) {
+                wire.put("lookup", Map.of("index", op.lookup().index(), "fields", op.lookup().fields()));
             }
             ops.add(wire);
         }
