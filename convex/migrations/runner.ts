@@ -206,6 +206,18 @@ export const listApplied = internalQuery({
   },
 });
 
+/** Who holds the run lease now, if anyone: status tells a run still working from one that stopped part way. */
+export const lockHolder = internalQuery({
+  args: {},
+  handler: async (ctx) => {
+    const lock = await ctx.db.query("migration_locks").withIndex("by_name", (q) => q.eq("name", LOCK_NAME)).unique();
+    if (lock === null || lock.expires_at <= Date.now()) {
+      return null;
+    }
+    return { owner: lock.owner, acquiredAt: lock.acquired_at, expiresAt: lock.expires_at };
+  },
+});
+
 export const acquireLock = internalMutation({
   args: { owner: v.string(), leaseMs: v.number() },
   handler: async (ctx, { owner, leaseMs }) => {

@@ -153,6 +153,28 @@ public final class ConvexTarget implements DatabaseTarget {
         }
     }
 
+    /**
+     * Another run's live lease. Unlike PostgreSQL's session lock, a lease outlives a killed run until it lapses, so the
+     * answer says when that is. Empty when this target holds it, none is held, or the deployed convex/ predates
+     * {@code lockHolder} (only advice for status: nothing fails for want of it).
+     */
+    @Override
+    public java.util.Optional<String> runInProgress() {
+        try {
+            MigrationFunctions.LeaseHolder holder = functions.lockHolder();
+            ConvexLease own = lease;
+            if (holder == null || own != null && own.owner().equals(holder.owner())) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of("Convex lease taken at "
+                    + Instant.ofEpochMilli((long) holder.acquiredAt()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    + ", ending in " + secondsUntil(holder.expiresAt()) + " s unless renewed; a killed run's lease lapses"
+                    + " then");
+        } catch (ConvexException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     private static long secondsUntil(double epochMillis) {
         return (Math.max(0, (long) epochMillis - System.currentTimeMillis()) + 999) / 1000;
     }

@@ -56,6 +56,11 @@ final class MigrationFunctions {
     record LockAnswer(boolean acquired, double acquiredAt, double expiresAt) {
     }
 
+    /** {@code lockHolder}'s answer: whose lease is live, since when and until when (epoch ms). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record LeaseHolder(String owner, double acquiredAt, double expiresAt) {
+    }
+
     enum BatchStatus {
         @JsonProperty("applied") APPLIED,
         @JsonProperty("already_applied") ALREADY_APPLIED,
@@ -155,6 +160,12 @@ final class MigrationFunctions {
     LockAnswer acquireLock(String owner, Duration lease) {
         return decode(client.mutation(RUNNER + "acquireLock", Map.of("owner", owner, "leaseMs",
                 (double) lease.toMillis())), LockAnswer.class);
+    }
+
+    /** The live lease, or null when none is held (or it has lapsed). */
+    LeaseHolder lockHolder() {
+        Object answer = client.query(RUNNER + "lockHolder", Map.of());
+        return answer == null ? null : decode(answer, LeaseHolder.class);
     }
 
     void renewLock(String owner, Duration lease) {

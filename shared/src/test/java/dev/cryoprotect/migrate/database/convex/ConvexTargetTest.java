@@ -6,6 +6,7 @@ import dev.cryoprotect.migrate.Migrator;
 import dev.cryoprotect.migrate.convex.ConvexClient;
 import dev.cryoprotect.migrate.convex.ConvexException;
 import dev.cryoprotect.migrate.database.DatabaseTarget;
+import dev.cryoprotect.migrate.model.MigrationState;
 import dev.cryoprotect.migrate.report.RunResult;
 import dev.cryoprotect.migrate.source.DirectorySource;
 import dev.cryoprotect.migrate.source.InvalidMigrationsException;
@@ -272,6 +273,38 @@ class ConvexTargetTest extends TargetContractTest {
         assertTrue(migrator().rollback(null, false).success());
         assertEquals(30, userFields().size());
         assertTrue(userFields().stream().noneMatch(user -> user.containsKey("role")));
+    }
+
+    /** A version stopped part way while another run holds the lease: status says so, and when that lease lapses. */
+    @Test
+    void statusNamesTheLiveLeaseOfAnotherRunOverAPartialVersion() {
+        StringBuilder ops = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            ops.append("{\"type\": \"insert\", \"table\": \"things\", \"data\": {\"name\": \"t").append(i).append("\"}},");
+        }
+        // The last op grows a document past Convex's 1 MiB: the batches before it stay, the version is PARTIAL.
+        files.write("001_many.json", "{\"version\": \"001\", \"batched\": true, \"schema\": {\"things\": {\"name\":"
+                + " \"string\", \"more\": \"string?\"}}, \"data\": [" + ops + "{\"type\": \"insert\", \"table\": \"things\","
+                + " \"data\": {\"name\": \"grows\", \"more\": \"" + "m".repeat(600_000) + "\"}}, {\"type\": \"update\","
+                + " \"table\": \"things\", \"filter\": {\"name\": \"grows\"}, \"data\": {\"name\": \""
+                + "n".repeat(600_000) + "\"}}]}");
+        ConvexTarget.Options small = new ConvexTarget.Options(Duration.ofSeconds(20), Duration.ofMillis(200), null,
+                10, 1 << 20, 8 << 20);
+        RunResult failed = Migrator.configure().source(new DirectorySource(dir))
+                .target(track(new ConvexTarget(TestConvex.client(), small))).load().apply(null, false);
+        assertFalse(failed.success());
+        assertEquals(MigrationState.PARTIAL, migrator().status().migrations().get(0).state());
+        assertFalse(migrator().status().migrations().get(0).detail().startsWith("a run holds the lock"));
+
+        DatabaseTarget other = track(newTarget());
+        try (DatabaseTarget.Lock held = other.lock(Duration.ofSeconds(5))) {
+            String detail = migrator().status().migrations().get(0).detail();
+            assertTrue(detail.startsWith("a run holds the lock now (Convex lease taken at "), detail);
+            assertTrue(detail.contains("unless renewed; a killed run's lease lapses then): it may still be working"),
+                    detail);
+            assertTrue(detail.contains("--resume"), "the advice for a stopped run follows: " + detail);
+        }
+        assertFalse(migrator().status().migrations().get(0).detail().startsWith("a run holds the lock"));
     }
 
     @Test
