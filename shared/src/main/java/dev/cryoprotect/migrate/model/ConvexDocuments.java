@@ -151,19 +151,25 @@ public final class ConvexDocuments {
 
     /**
      * A JSON number as a Convex number (a float64), refusing what a float64 would change rather than hold: an integer
-     * beyond 2^53 (9007199254740993 would land as ...992) and a number beyond a float64's range (1e400 would be
-     * infinity; {"$float": ...} says infinity on purpose).
+     * beyond 2^53 that it does not hold exactly (9007199254740993 would land as ...992; 10^20 lands as itself) and a
+     * number beyond a float64's range (1e400 would be infinity; {"$float": ...} says infinity on purpose).
      */
     private static double number(JsonNode node, String path) throws Mismatch {
-        if (node.isIntegralNumber() && node.bigIntegerValue().abs().compareTo(BigInteger.valueOf(MAX_EXACT)) > 0) {
-            throw new Mismatch("field '" + path + "': " + node + " is not exactly representable as a Convex number"
-                    + " (declare the field int64)");
-        }
         double value = node.doubleValue();
         if (Double.isInfinite(value)) {
             throw new Mismatch("field '" + path + "': " + node + " is beyond a Convex number's range");
         }
+        if (node.isIntegralNumber() && !holdsExactly(node.bigIntegerValue(), value)) {
+            throw new Mismatch("field '" + path + "': " + node + " is not exactly representable as a Convex number"
+                    + " (declare the field int64)");
+        }
         return value;
+    }
+
+    /** Whether {@code value}, the nearest double to {@code integer}, is that integer (always so up to 2^53). */
+    public static boolean holdsExactly(BigInteger integer, double value) {
+        return integer.abs().compareTo(BigInteger.valueOf(MAX_EXACT)) <= 0
+                || !Double.isInfinite(value) && new java.math.BigDecimal(value).toBigInteger().equals(integer);
     }
 
     /**

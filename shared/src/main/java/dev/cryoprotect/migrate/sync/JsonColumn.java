@@ -302,9 +302,19 @@ final class JsonColumn {
             out.number(number);
             return;
         }
-        if (digits > 16 || value > MAX_EXACT) {
-            throw reject("field '" + path() + "': " + new String(text, start, at - start, StandardCharsets.ISO_8859_1)
-                    + " is not exactly representable as a Convex number (declare the field int64)");
+        if (digits > 16 || value > MAX_EXACT) { // rare: the tree path's exact check (10^20 is held, 2^53 + 1 is not)
+            String literal = new String(text, start, at - start, StandardCharsets.ISO_8859_1);
+            java.math.BigInteger whole = new java.math.BigInteger(literal);
+            double number = whole.doubleValue();
+            if (Double.isInfinite(number)) {
+                throw reject("field '" + path() + "': " + literal + " is beyond a Convex number's range");
+            }
+            if (!ConvexDocuments.holdsExactly(whole, number)) {
+                throw reject("field '" + path() + "': " + literal
+                        + " is not exactly representable as a Convex number (declare the field int64)");
+            }
+            out.number(number);
+            return;
         }
         out.number((double) (start == digitsFrom ? value : -value)); // "-0" is 0, as the tree reads it
     }

@@ -100,6 +100,13 @@ class RowConverterTest {
                 + "0]}")).getMessage().contains("more than 8192 values at 'v.a[8192]'"));
         assertEquals(List.of(9007199254740992.0, -9007199254740992.0), convert("jsonb",
                 "[9007199254740992, -9007199254740992]"));
+        // jsonb prints '1e20'::jsonb as 100000000000000000000: past 2^53, but a float64 holds it exactly.
+        assertEquals(List.of(1e20, -1152921504606846976.0), convert("jsonb", "[100000000000000000000, -1152921504606846976]"));
+        assertEquals(List.of(1e20), convert("json", "[100000000000000000000]"));
+        assertTrue(assertThrows(RowConverter.Rejected.class, () -> convert("jsonb", "[100000000000000000001]"))
+                .getMessage().contains("100000000000000000001 is not exactly representable"));
+        assertTrue(assertThrows(RowConverter.Rejected.class, () -> convert("jsonb", "[1" + "0".repeat(400) + "]"))
+                .getMessage().contains("is beyond a Convex number's range"));
     }
 
     /**
@@ -152,7 +159,8 @@ class RowConverterTest {
             case 1 -> random.nextBoolean() ? "true" : "false";
             case 2 -> List.of("0", "-0", "1", "-17", "9007199254740992", "-9007199254740993", "12345678901234567",
                     "1.5", "-0.0", "1e300", "1e400", "0.1", "123456789.125", "2.5E-7", "1E+5", "-0e0", "5e-324",
-                    "100000000000000000000000.0", "0.000001").get(random.nextInt(19));
+                    "100000000000000000000000.0", "0.000001", "100000000000000000000", "-1152921504606846977",
+                    "1" + "0".repeat(310)).get(random.nextInt(22));
             case 3 -> List.of("\"\"", "\"x\"", "\"héllo ✓\"", "\"quote \\\" and \\\\\"", "\"tab\\tnew\\nline\"",
                     "\"\\u0001\\u001f\\u007F\"", "\"日本\"", "\"\\/slash\\b\\f\\r\"", "\"\\u00e9\\ud83d\\ude00\"",
                     "\"\uD83D\uDE00 pair\"", "\"$dollar\"").get(random.nextInt(11));
