@@ -95,6 +95,21 @@ class MigrateCliTest {
     }
 
     @Test
+    void aFolderOfOnlyFlywayFilesExitsTwoWithTheirRenames() {
+        files.write("V1__init.sql", "CREATE TABLE alpha (id int);").write("U1__init.sql", "DROP TABLE alpha;");
+        CliRun run = run("apply");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("""
+                error: 2 problems in migration files (nothing was run):
+                  U1__init.sql: a Flyway undo name (U<version>__<description>.sql), which this tool does not read:\
+                 rename it 001_init.down.sql, named as the .sql file it undoes
+                  V1__init.sql: a Flyway name (V<version>__<description>.sql), which this tool does not read: rename it\
+                 001_init.sql
+                """, run.err());
+        assertEquals(List.of(), TestPostgres.tables(url, "public"), "nothing ran, not even the history table");
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         assertEquals(2, CliRun.of(Map.of(), "apply", "--no-such-option").exitCode());
         CliRun badTarget = run("apply", "--target", "abc");

@@ -38,6 +38,12 @@ public final class MigrationLoader {
      * for the same version. The name may hold hyphens, capitals and dots ({@code 20240214114147_auth-hook.sql}).
      */
     private static final Pattern FILE = Pattern.compile("([0-9]+)_(.*?)(\\.down\\.sql|\\.sql|\\.json)");
+    /**
+     * Flyway's names: {@code V<version>__<description>.sql}, its undo {@code U<version>__...}, and a repeatable
+     * {@code R__<description>.sql}. Told apart from other stray files because a folder brought over from Flyway
+     * otherwise reads as "nothing to apply", with no word on what to rename.
+     */
+    private static final Pattern FLYWAY = Pattern.compile("([VU])([0-9]+(?:[._][0-9]+)*)__(.+)\\.sql|R__(.+)\\.sql");
     public static final int MAX_NAME_LENGTH = 100;
 
     private MigrationLoader() {
@@ -60,9 +66,23 @@ public final class MigrationLoader {
         List<FileResult> results = stream.map(MigrationLoader::readFile).toList();
 
         List<String> warnings = new ArrayList<>();
+        // Flyway files beside migrations of ours are skipped with a notice, as any stray file; when they are all the
+        // folder holds, the run would silently do nothing, so they are refused (exit 2) with the rename each needs.
+        boolean ours = results.stream().anyMatch(r -> r.kind != null);
+        Map<String, String> flywayNames = flywayDescriptions(results);
         for (FileResult r : results) {
             if (r.skipped) {
                 continue; // .gitkeep, editor files
+            }
+            Matcher flyway = r.kind == null ? FLYWAY.matcher(r.file) : null;
+            if (flyway != null && flyway.matches()) {
+                String advice = flywayAdvice(flyway, flywayNames);
+                if (ours) {
+                    warnings.add("skipped " + r.file + ": " + advice);
+                } else {
+                    problems.add(new Problem(r.file, null, advice));
+                }
+                continue;
             }
             if (r.kind == null) {
                 warnings.add("skipped " + r.file + ": not a migration file (<digits>_<name>.sql, .down.sql or .json)");
@@ -123,6 +143,39 @@ public final class MigrationLoader {
         }
         orderUnlikeTheSupabaseCli(migrations).ifPresent(warnings::add);
         return new MigrationSet(migrations, schema, indexes, warnings);
+    }
+
+    /** The description of each Flyway versioned file ({@code V1__init.sql}: "1" to "init"), to name its undo after it. */
+    private static Map<String, String> flywayDescriptions(List<FileResult> results) {
+        Map<String, String> names = new TreeMap<>();
+        for (FileResult r : results) {
+            Matcher m = r.kind == null ? FLYWAY.matcher(r.file) : null;
+            if (m != null && m.matches() && "V".equals(m.group(1))) {
+                names.putIfAbsent(m.group(2), m.group(3));
+            }
+        }
+        return names;
+    }
+
+    /** Why a Flyway-named file is not read, and the name it needs here (a down file pairs by version and name). */
+    private static String flywayAdvice(Matcher flyway, Map<String, String> versionedNames) {
+        if (flyway.group(1) == null) {
+            return "a Flyway repeatable migration (R__), which this tool does not have: put its statements in a"
+                    + " versioned file (<digits>_" + flyway.group(4) + ".sql), and add a new version whenever they change";
+        }
+        String version = flyway.group(2);
+        boolean undo = flyway.group(1).equals("U");
+        String name = undo ? versionedNames.getOrDefault(version, flyway.group(3)) : flyway.group(3);
+        String suffix = undo ? ".down.sql" : ".sql";
+        String what = undo ? "a Flyway undo name (U<version>__<description>.sql)"
+                : "a Flyway name (V<version>__<description>.sql)";
+        if (!version.chars().allMatch(Character::isDigit)) {
+            return what + ", which this tool does not read: versions here are whole numbers, so renumber " + version
+                    + " and rename it <digits>_" + name + suffix;
+        }
+        String digits = "0".repeat(Math.max(0, 3 - version.length())) + version;
+        return what + ", which this tool does not read: rename it " + digits + "_" + name + suffix
+                + (undo ? ", named as the .sql file it undoes" : "");
     }
 
     /**

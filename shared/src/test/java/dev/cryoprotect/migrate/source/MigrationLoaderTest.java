@@ -204,6 +204,38 @@ class MigrationLoaderTest {
     }
 
     @Test
+    void aFolderOfOnlyFlywayFilesIsRefusedWithTheRenameEachNeeds() {
+        file("V1__init.sql", "CREATE TABLE a (id int);").file("V2__add_users.sql", "CREATE TABLE users (id int);")
+                .file("R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;").file("U1__undo.sql", "DROP TABLE a;")
+                .file("V2.1__tweak.sql", "SELECT 1;").file("README.md", "# notes");
+        InvalidMigrationsException e = assertThrows(InvalidMigrationsException.class, this::load);
+        assertEquals(Failure.BAD_INPUT, e.failure());
+        assertEquals("""
+                5 problems in migration files (nothing was run):
+                  R__views.sql: a Flyway repeatable migration (R__), which this tool does not have: put its statements\
+                 in a versioned file (<digits>_views.sql), and add a new version whenever they change
+                  U1__undo.sql: a Flyway undo name (U<version>__<description>.sql), which this tool does not read:\
+                 rename it 001_init.down.sql, named as the .sql file it undoes
+                  V1__init.sql: a Flyway name (V<version>__<description>.sql), which this tool does not read: rename it\
+                 001_init.sql
+                  V2.1__tweak.sql: a Flyway name (V<version>__<description>.sql), which this tool does not read:\
+                 versions here are whole numbers, so renumber 2.1 and rename it <digits>_tweak.sql
+                  V2__add_users.sql: a Flyway name (V<version>__<description>.sql), which this tool does not read:\
+                 rename it 002_add_users.sql""", e.getMessage());
+    }
+
+    @Test
+    void flywayFilesBesideOurMigrationsAreSkippedWithTheirRename() {
+        file("001_init.sql", "CREATE TABLE a (id int);").file("V2__add_users.sql", "CREATE TABLE users (id int);")
+                .file("README.md", "# notes");
+        MigrationSet set = load();
+        assertEquals(List.of("001"), set.migrations().stream().map(m -> m.version().text()).toList());
+        assertEquals(List.of("skipped README.md: not a migration file (<digits>_<name>.sql, .down.sql or .json)",
+                "skipped V2__add_users.sql: a Flyway name (V<version>__<description>.sql), which this tool does not"
+                        + " read: rename it 002_add_users.sql"), set.warnings());
+    }
+
+    @Test
     void twoFilesClaimingOneVersionAreRefusedNamingBoth() {
         file("001_create-users.sql", "SELECT 1;").file("001_create_users.sql", "SELECT 2;");
         Problem p = onlyProblem();
