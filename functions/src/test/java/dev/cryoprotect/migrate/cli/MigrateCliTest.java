@@ -84,6 +84,16 @@ class MigrateCliTest {
         assertEquals(2, json.get("error").get("line").asInt());
     }
 
+    /** A lone \r ends a line (old Mac files): the server's error position is mapped to line 3, not line 1. */
+    @Test
+    void aFailedMigrationWithLoneCarriageReturnsNamesItsLine() {
+        files.write("001_bad.sql", "-- old Mac line endings\rCREATE TABLE a (id int);\rSELECT *\r  FROM missing_table;\r");
+        CliRun run = run("apply");
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("001_bad.sql:4: ERROR: relation \"missing_table\" does not exist"), run.err());
+        assertEquals(List.of("migrations"), TestPostgres.tables(url, "public"));
+    }
+
     @Test
     void badInputExitsTwoAndNamesTheFile() {
         files.write("001_first.sql", "SELECT 1;");

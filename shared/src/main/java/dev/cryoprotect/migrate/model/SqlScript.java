@@ -37,7 +37,8 @@ public record SqlScript(String fileName, String text, String checksum, boolean t
             int before = Math.max(position - 1, 0);
             for (int i = 0; i < sql.length() && before > 0; before--) {
                 int c = sql.codePointAt(i);
-                if (c == '\n') {
+                // a lone \r (old Mac line endings) ends a line as \n and \r\n do; in \r\n only the \n counts
+                if (c == '\n' || c == '\r' && (i + 1 == sql.length() || sql.charAt(i + 1) != '\n')) {
                     line++;
                 }
                 i += Character.charCount(c);

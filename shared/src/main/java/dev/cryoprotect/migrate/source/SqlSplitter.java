@@ -75,10 +75,9 @@ public final class SqlSplitter {
             }
             if (c == '\\' && start == pos && isRestrictLine()) {
                 skippedMetaCommands.add(line);
-                int end = sql.indexOf('\n', pos);
-                pos = end < 0 ? sql.length() : end; // the newline itself is counted below
+                pos = lineEnd(pos); // the line break itself is counted below
                 start = -1;
-            } else if (c == '\n') {
+            } else if (isLineBreak(pos)) {
                 line++;
                 pos++;
             } else if (c == '-' && peek(1) == '-') {
@@ -171,14 +170,30 @@ public final class SqlSplitter {
 
     /** Whether the line from here is pg_dump's restrict or unrestrict meta-command (see {@link #split}). */
     private boolean isRestrictLine() {
-        int end = sql.indexOf('\n', pos);
-        String name = sql.substring(pos, end < 0 ? sql.length() : end).strip().split("\\s+", 2)[0];
+        String name = sql.substring(pos, lineEnd(pos)).strip().split("\\s+", 2)[0];
         return name.equals("\\restrict") || name.equals("\\unrestrict");
     }
 
     /** The statement with its comments blanked, for looking at its words. */
     private static String withoutComments(String text) {
-        return text.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("--[^\n]*", " ").strip();
+        return text.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("--[^\r\n]*", " ").strip();
+    }
+
+    /**
+     * Whether the character at {@code i} ends a line: a {@code \n}, or a {@code \r} on its own (old Mac files), as
+     * editors and PostgreSQL's own scanner count them. In {@code \r\n} only the {@code \n} counts.
+     */
+    private boolean isLineBreak(int i) {
+        char c = i < sql.length() ? sql.charAt(i) : '\0';
+        return c == '\n' || c == '\r' && (i + 1 >= sql.length() || sql.charAt(i + 1) != '\n');
+    }
+
+    /** Where the line holding {@code i} ends: its {@code \r} or {@code \n}, or the end of the text. */
+    private int lineEnd(int i) {
+        while (i < sql.length() && sql.charAt(i) != '\n' && sql.charAt(i) != '\r') {
+            i++;
+        }
+        return i;
     }
 
     private char peek(int ahead) {
@@ -186,10 +201,9 @@ public final class SqlSplitter {
         return i < sql.length() ? sql.charAt(i) : '\0';
     }
 
+    /** To the end of the line, which a lone {@code \r} ends too: PostgreSQL ends a {@code --} comment there. */
     private void skipLineComment() {
-        while (pos < sql.length() && sql.charAt(pos) != '\n') {
-            pos++;
-        }
+        pos = lineEnd(pos);
     }
 
     private void skipBlockComment() throws UnterminatedException {
@@ -207,7 +221,7 @@ public final class SqlSplitter {
                     return;
                 }
             } else {
-                if (c == '\n') {
+                if (isLineBreak(pos)) {
                     line++;
                 }
                 pos++;
@@ -221,11 +235,11 @@ public final class SqlSplitter {
         pos++;
         while (pos < sql.length()) {
             char c = sql.charAt(pos);
-            if (c == '\n') {
+            if (isLineBreak(pos)) {
                 line++;
             }
             if (backslashEscapes && c == '\\') {
-                if (peek(1) == '\n') {
+                if (isLineBreak(pos + 1)) {
                     line++;
                 }
                 pos += 2;
@@ -270,7 +284,7 @@ public final class SqlSplitter {
         }
         int end = close + tag.length();
         for (int i = pos; i < end; i++) {
-            if (sql.charAt(i) == '\n') {
+            if (isLineBreak(i)) {
                 line++;
             }
         }

@@ -133,6 +133,23 @@ class MigrationLoaderTest {
         assertFalse(crlf.equals(load().migrations().get(0).up().orElseThrow().checksum()));
     }
 
+    /** Old Mac line endings (a lone \r) are counted as lines, so errors name the line they are on, not line 1. */
+    @Test
+    void errorsInALoneCarriageReturnFileNameTheirLine() {
+        file("001_a.sql", "CREATE TABLE a (id int);\rSELECT 1;\rCOMMIT;\r");
+        assertEquals("001_a.sql:3: COMMIT without a BEGIN would commit the transaction this file runs in, before its"
+                + " history row is written. Nothing was run. Remove it (the file runs in one transaction already), or put"
+                + " '-- migrate:no-transaction' on the first line to manage transactions yourself", onlyProblem().toString());
+        files.clear();
+        file("001_a.sql", "-- a comment ends at a lone \\r too\rCREATE TABLE a (id int);\rSELECT 'oops;\r");
+        assertEquals("001_a.sql:3: unterminated string literal starting on line 3", onlyProblem().toString());
+        files.clear();
+        file("001_a.json", "{\r\"version\": \"001\",\r\"name\": \"a\",\r\"schema\": {},\r\"data\": [\r"
+                + "{\"type\": \"insert\", \"table\": \"nope\", \"data\": {}}]\r}");
+        assertEquals("001_a.json:6: data[0]: table 'nope' is not declared in the schema of this or an earlier migration"
+                + " (no tables are declared yet)", onlyProblem().toString());
+    }
+
     @Test
     void twoNamesForOneVersionAreRefused() {
         file("002_add_teams.sql", "SELECT 1;").file("002_add_projects.sql", "SELECT 1;");

@@ -1,6 +1,7 @@
 package dev.cryoprotect.migrate.source;
 
 import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
+import dev.cryoprotect.migrate.source.SqlSplitter.UnterminatedException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,20 @@ class SqlSplitterTest {
         assertEquals(List.of("SELECT 1;", "SELECT\n 2;", "SELECT 3"), statements.stream().map(SqlStatement::sql).toList());
         assertEquals(List.of(1, 3, 5), statements.stream().map(SqlStatement::startLine).toList());
         assertEquals(4, statements.get(1).lineOf(9));
+    }
+
+    /** Old Mac files end lines with a lone \r: it counts as a line break, as \n and \r\n do, and ends a -- comment. */
+    @Test
+    void aLoneCarriageReturnEndsALine() throws Exception {
+        List<SqlStatement> statements = SqlSplitter.split("-- setup\rSELECT 1;\r/* a\rb */ SELECT\r 'x\ry', $$\r$$;"
+                + "\r\r\nSELECT E'\\\r'\r, 3;\rSELECT 4;");
+        assertEquals(List.of("SELECT 1;", "SELECT\r 'x\ry', $$\r$$;", "SELECT E'\\\r'\r, 3;", "SELECT 4;"),
+                statements.stream().map(SqlStatement::sql).toList());
+        assertEquals(List.of(2, 4, 9, 12), statements.stream().map(SqlStatement::startLine).toList());
+        assertEquals(6, statements.get(1).lineOf(12), "the x\ry literal's y is on line 6");
+        UnterminatedException e = assertThrows(UnterminatedException.class,
+                () -> SqlSplitter.split("SELECT 1;\r-- note\rSELECT 2;\rSELECT 'oops;\r"));
+        assertEquals("unterminated string literal starting on line 4", e.getMessage());
     }
 
     @Test
