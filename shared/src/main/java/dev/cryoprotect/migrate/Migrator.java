@@ -2,6 +2,7 @@ package dev.cryoprotect.migrate;
 
 import dev.cryoprotect.migrate.database.DatabaseTarget;
 import dev.cryoprotect.migrate.model.AppliedMigration;
+import dev.cryoprotect.migrate.model.Database;
 import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.MigrationPart;
 import dev.cryoprotect.migrate.model.MigrationSet;
@@ -254,6 +255,7 @@ public final class Migrator {
                 return done("rollback", dryRun, run, initial, steps, "nothing to roll back on "
                         + target.database().id() + (initial.isEmpty() ? "" : ": at version " + initial));
             }
+            warnOfChangedFiles(set, plan, history);
             if (dryRun) {
                 return dryRunResult("rollback", run, initial, target.dryRun(plan, false, run));
             }
@@ -281,6 +283,28 @@ public final class Migrator {
             throw new MigrateException(Failure.BAD_INPUT, String.join(", ", blank) + (blank.size() == 1 ? " is" : " are")
                     + " still the template 'migrate create' wrote: write the migration, or delete the file, before"
                     + " applying to " + target.database().id() + "; nothing was run", blank.get(0), null, null);
+        }
+    }
+
+    /**
+     * Before a rollback runs: names each version of {@code plan} whose file changed since it was applied (CHANGED in
+     * status), since its down file may match the edited file rather than what was applied. The rollback still runs,
+     * as before: the down file may well be right, and only the user can tell. Supabase only: Convex undoes the inverse
+     * it recorded at apply time, whatever the file says now.
+     */
+    private void warnOfChangedFiles(MigrationSet set, List<Migration> plan, List<AppliedMigration> history) {
+        if (target.database() != Database.SUPABASE) {
+            return;
+        }
+        java.util.Map<String, StatusEntry> changed = new java.util.HashMap<>();
+        Planner.status(set, target.database(), history).stream().filter(e -> e.state() == MigrationState.CHANGED)
+                .forEach(e -> changed.put(e.version(), e));
+        for (Migration m : plan) {
+            StatusEntry e = changed.get(m.version().text());
+            if (e != null) {
+                warnings.accept(e.file() + " changed since it was applied to " + target.database().id()
+                        + ": rolling back with " + downFileOf(m) + " as it is now, which may not undo what was applied");
+            }
         }
     }
 
@@ -353,7 +377,9 @@ public final class Migrator {
             List<AppliedMigration> fromLowest = history.stream().filter(r -> r.version().compareTo(lowest) >= 0)
                     .toList();
             target.prepare();
-            return rollBack(Planner.toRollbackAll(set, target.database(), fromLowest), run, initial, steps);
+            List<Migration> plan = Planner.toRollbackAll(set, target.database(), fromLowest);
+            warnOfChangedFiles(set, plan, fromLowest);
+            return rollBack(plan, run, initial, steps);
         }
     }
 

@@ -171,6 +171,31 @@ class MigrateCliTest {
         assertEquals(0, run("apply").exitCode());
     }
 
+    /** The down file of a version whose file was edited after its apply may not undo what ran: said before it runs. */
+    @Test
+    void rollingBackAChangedFileWarnsBeforeRunningItsDownFile() throws Exception {
+        files.table("001", "alpha").table("002", "beta");
+        assertEquals(0, run("apply").exitCode());
+        files.append("002_create_beta.sql", "CREATE TABLE gamma (id int);\n");
+        String notice = "notice: 002_create_beta.sql changed since it was applied to supabase: rolling back with"
+                + " 002_create_beta.down.sql as it is now, which may not undo what was applied\n";
+
+        CliRun dryRun = run("rollback", "--dry-run");
+        assertEquals(0, dryRun.exitCode(), dryRun.toString());
+        assertEquals(notice, dryRun.err());
+        CliRun rollback = run("rollback", "--format", "json");
+        assertEquals(0, rollback.exitCode(), rollback.toString());
+        assertEquals(notice, rollback.err(), "JSON results have no warnings list: the notice goes to stderr as ever");
+        JsonNode result = JSON.readTree(rollback.out());
+        assertTrue(result.get("success").asBoolean(), rollback.out());
+        assertEquals("001", result.get("finalVersion").asText());
+        assertEquals(List.of("alpha", "migrations"), TestPostgres.tables(url, "public").stream().sorted().toList());
+
+        CliRun unchanged = run("rollback");
+        assertEquals(0, unchanged.exitCode(), unchanged.toString());
+        assertEquals("", unchanged.err(), "no notice for a file as it was applied");
+    }
+
     @Test
     void baselineRecordsWithoutRunning() {
         files.table("001", "alpha").table("002", "beta");
