@@ -57,8 +57,8 @@ public final class ConvexSchemaRenderer {
     }
 
     /**
-     * Empty when {@code schemaTs} matches what {@link #render} makes (ignoring whitespace), else what differs, as a
-     * sentence with the command that fixes it.
+     * Empty when {@code schemaTs} matches what {@link #render} makes (ignoring formatting: see {@link #normalise}),
+     * else what differs, as a sentence with the command that fixes it.
      */
     public static Optional<String> drift(MigrationSet set, Path schemaTs) {
         if (!Files.isRegularFile(schemaTs)) {
@@ -76,8 +76,54 @@ public final class ConvexSchemaRenderer {
         }
     }
 
-    private static String normalise(String ts) {
-        return ts.replaceAll("\\s+", "");
+    /**
+     * The file's TypeScript tokens, without what formatting changes: white space, comments, semicolons, trailing
+     * commas, and the quote style of strings ({@code 'x'} is {@code "x"}). So a file that Prettier or a person
+     * reformatted, or annotated, still matches; a changed name, type, field or index does not.
+     */
+    static String normalise(String ts) {
+        StringBuilder out = new StringBuilder(ts.length());
+        int i = skipSpace(ts, 0);
+        while (i < ts.length()) {
+            char c = ts.charAt(i);
+            if (c == '"' || c == '\'' || c == '`') {
+                int end = i + 1;
+                while (end < ts.length() && ts.charAt(end) != c) {
+                    end += ts.charAt(end) == '\\' ? 2 : 1;
+                }
+                String body = ts.substring(i + 1, Math.min(end, ts.length()));
+                boolean plain = c != '`' && body.indexOf('"') < 0 && body.indexOf('\\') < 0;
+                out.append(plain ? '"' : c).append(body).append(plain ? '"' : c);
+                i = end + 1;
+            } else {
+                int next = skipSpace(ts, i + 1);
+                boolean trailingComma = c == ',' && next < ts.length() && "}])".indexOf(ts.charAt(next)) >= 0;
+                if (!trailingComma && c != ';') {
+                    out.append(c);
+                }
+                i = next;
+            }
+            i = skipSpace(ts, i);
+        }
+        return out.toString();
+    }
+
+    /** Past white space and comments from {@code i}. */
+    private static int skipSpace(String ts, int i) {
+        while (i < ts.length()) {
+            if (Character.isWhitespace(ts.charAt(i))) {
+                i++;
+            } else if (ts.startsWith("//", i)) {
+                int end = ts.indexOf('\n', i);
+                i = end < 0 ? ts.length() : end;
+            } else if (ts.startsWith("/*", i)) {
+                int end = ts.indexOf("*/", i + 2);
+                i = end < 0 ? ts.length() : end + 2;
+            } else {
+                break;
+            }
+        }
+        return i;
     }
 
     private static String validator(TableSchema.Field field, int indent) {

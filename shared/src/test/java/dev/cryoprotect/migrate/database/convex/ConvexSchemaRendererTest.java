@@ -68,6 +68,25 @@ class ConvexSchemaRendererTest {
         assertEquals(Optional.empty(), ConvexSchemaRenderer.drift(SET, schema));
     }
 
+    /** Prettier's and people's changes are not drift: quotes, trailing commas, semicolons, comments, wrapping. */
+    @Test
+    void driftIgnoresFormattingButNotWhatIsInsideStrings(@TempDir Path dir) throws Exception {
+        String rendered = ConvexSchemaRenderer.render(SET);
+        String reformatted = "/* checked in CI */\n" + rendered.replace('"', '\'')
+                .replace("email: v.string(),", "email: v.string(), // the login")
+                .replace(".index('by_email', ['email'])", ".index(\n      'by_email',\n      ['email',],\n    )")
+                .replace("from './migrations/schema'", "from './migrations/schema';")
+                .replace("...migrationTables,\n});", "...migrationTables,\n}); // end");
+        Path schema = dir.resolve("schema.ts");
+        Files.writeString(schema, reformatted);
+        assertEquals(Optional.empty(), ConvexSchemaRenderer.drift(SET, schema), reformatted);
+
+        Files.writeString(schema, rendered.replace("\"by_email\"", "\"by email\""));
+        assertTrue(ConvexSchemaRenderer.drift(SET, schema).isPresent(), "a space inside a name is a change");
+        Files.writeString(schema, rendered.replace("  ...migrationTables,\n", ""));
+        assertTrue(ConvexSchemaRenderer.drift(SET, schema).isPresent(), "the framework's tables left out");
+    }
+
     @Test
     void driftSaysWhatToRunWhenTheFileDiffersOrIsMissing(@TempDir Path dir) throws Exception {
         Path schema = dir.resolve("schema.ts");
