@@ -67,7 +67,9 @@ public record ConvexMigration(String fileName, String checksum, java.util.Set<St
                     continue;
                 }
                 int named = 0;
-                while (named < index.fields().size() && filter.containsKey(index.fields().get(named))) {
+                // A dotted index field is a path into an object, which an op's filter (top-level fields) never names.
+                while (named < index.fields().size() && !index.fields().get(named).contains(".")
+                        && filter.containsKey(index.fields().get(named))) {
                     named++;
                 }
                 if (named > 0 && (best == null || named > best.fields().size())) {

@@ -5,6 +5,7 @@ import dev.cryoprotect.migrate.model.ConvexDocuments;
 import dev.cryoprotect.migrate.model.ConvexMigration.DataOp;
 import dev.cryoprotect.migrate.model.ConvexMigration.IndexDef;
 import dev.cryoprotect.migrate.model.ConvexMigration;
+import dev.cryoprotect.migrate.model.FieldType;
 import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.MigrationSet;
 import dev.cryoprotect.migrate.model.SqlScript.SqlStatement;
@@ -249,9 +250,11 @@ public final class MigrationLoader {
                 continue;
             }
             for (String field : index.fields()) {
-                if (!table.fields().containsKey(field)) {
+                if (!declared(table.fields(), field)) {
                     problems.add(new Problem(migration.fileName(), index.line(), "index " + index.name()
-                            + ": field '" + field + "' is not declared on table '" + index.table() + "'"));
+                            + ": field '" + field + "' is not declared on table '" + index.table() + "'"
+                            + (field.contains(".") ? " (a dotted name is a path into nested objects, as Convex reads"
+                            + " it)" : "")));
                 }
             }
             boolean duplicate = indexes.stream().anyMatch(i -> i.table().equals(index.table())
@@ -269,6 +272,19 @@ public final class MigrationLoader {
         // Chosen after this file's own indexes are known: the schema is deployed before the file is applied.
         return migration.withOps(checked.stream().map(op -> op.match() == null || op.match().containsKey("_id") ? op
                 : op.withLookup(ConvexMigration.Lookup.choose(op.table(), op.match(), indexes))).toList());
+    }
+
+    /** Whether {@code path} ({@code email}, or {@code profile.address.city} into nested objects) is declared. */
+    private static boolean declared(Map<String, TableSchema.Field> fields, String path) {
+        int dot = path.indexOf('.');
+        TableSchema.Field field = fields.get(dot < 0 ? path : path.substring(0, dot));
+        if (field == null || dot < 0) {
+            return field != null;
+        }
+        // Into an object, or an object among a union's options (an optional or nullable object).
+        List<FieldType> options = field.type() instanceof FieldType.Union union ? union.options() : List.of(field.type());
+        return options.stream().anyMatch(option -> option instanceof FieldType.Obj obj
+                && declared(obj.fields(), path.substring(dot + 1)));
     }
 
     /**

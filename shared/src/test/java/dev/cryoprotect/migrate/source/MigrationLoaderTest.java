@@ -448,6 +448,37 @@ class MigrationLoaderTest {
         assertTrue(onlyProblem().message().contains("field 'mail' is not declared on table 'users'"));
     }
 
+    /** Convex indexes nested fields by dotted path; the path must lead through declared objects. */
+    @Test
+    void anIndexOnANestedFieldFollowsItsPathThroughDeclaredObjects() {
+        file("001_people.json", """
+                {"version": "001", "schema": {"people": {"profile": {"city": "string", "geo": {"lat": "number"}},
+                  "a": {"b": "string"}, "a.b": "string"}},
+                 "data": [{"type": "update", "table": "people", "filter": {"a.b": "x"}, "data": {"a.b": "y"}}],
+                 "indexes": [{"table": "people", "name": "by_city", "fields": ["profile.city", "profile.geo.lat"]},
+                             {"table": "people", "name": "by_ab", "fields": ["a.b"]}]}
+                """);
+        MigrationSet set = load();
+        assertEquals(List.of("by_city", "by_ab"), set.declaredIndexes().stream()
+                .map(ConvexMigration.IndexDef::name).toList());
+        // "a.b" in the filter is the top-level field of that name; the index's "a.b" is the path a -> b: not used.
+        assertEquals(null, set.migrations().get(0).convex().orElseThrow().ops().get(0).lookup());
+
+        files.clear();
+        file("001_people.json", """
+                {"version": "001", "schema": {"people": {"profile": {"city": "string"}, "name": "string"}},
+                 "indexes": [{"table": "people", "name": "by_x", "fields": ["profile.town"]}]}
+                """);
+        assertTrue(onlyProblem().message().contains("field 'profile.town' is not declared on table 'people' (a dotted"
+                + " name is a path into nested objects"), "the path must exist");
+        files.clear();
+        file("001_people.json", """
+                {"version": "001", "schema": {"people": {"name": "string"}},
+                 "indexes": [{"table": "people", "name": "by_x", "fields": ["name.first"]}]}
+                """);
+        assertTrue(onlyProblem().message().contains("field 'name.first' is not declared"), "a string has no fields");
+    }
+
     @Test
     void aDownFileWithoutItsUpFileIsRefused() {
         file("005_orphan.down.sql", "DROP TABLE x;");
