@@ -57,8 +57,10 @@ export class Budget {
   bytesRead = 0;
   bytesWritten = 0;
   indexRanges = 0;
-  /** The op reading a whole table right now, for advice that fits when the reads run out. */
-  scanning: { opIndex: number; table: string; fields: string[]; undeployed?: string } | undefined;
+  /** How the current op reads (an index range, or the whole table and why), for advice that fits when reads run out. */
+  reading: {
+    opIndex: number; table: string; fields: string[]; index?: string; unusable?: { index: string; why: string };
+  } | undefined;
 
   constructor(private readonly limits: Limits, private readonly version: string) {}
 
@@ -103,19 +105,23 @@ export class Budget {
     );
   }
 
-  /** Batching splits a file between ops; it cannot shorten one op's scan of a table, but an index can. */
+  /** Batching splits a file between ops; it cannot shorten one op's read, but an index (or a narrower filter) can. */
   private advice(opIndex: number, what: string): string {
-    const scan = this.scanning;
-    if (scan === undefined || scan.opIndex !== opIndex || !what.endsWith("read")) {
+    const reading = this.reading;
+    if (reading === undefined || reading.opIndex !== opIndex || !what.endsWith("read")) {
       return `split the file or set "batched": true`;
     }
-    const reads = `it reads all of table "${scan.table}" to find its documents: `;
-    if (scan.undeployed !== undefined) {
-      return reads + `index "${scan.undeployed}" is declared by the migrations but not deployed; deploy the ` +
-        `schema (\`migrate convex-schema\`) before applying`;
+    if (reading.index !== undefined) {
+      return `the documents index "${reading.index}" finds for its filter are more than one mutation may read: ` +
+        `narrow the filter`;
     }
-    const fields = scan.fields.filter((field) => field !== "_id");
-    return reads + (fields.length === 0
+    const scans = `it reads all of table "${reading.table}" to find its documents: `;
+    if (reading.unusable !== undefined) {
+      return scans + `index "${reading.unusable.index}" ${reading.unusable.why}; deploy the schema ` +
+        `(\`migrate convex-schema\`) and wait for its indexes before applying`;
+    }
+    const fields = reading.fields.filter((field) => field !== "_id");
+    return scans + (fields.length === 0
       ? `an op over every document of a table this large cannot run in one mutation`
       : `declare an index on ${fields.map((field) => `"${field}"`).join(", ")} in a migration and deploy the ` +
         `schema (\`migrate convex-schema\`) before applying`);
@@ -179,6 +185,20 @@ export class InverseRecorder {
   }
 }
 
+/** Why Convex (or convex-test) could not read an index, from its error; undefined for any other error. */
+function indexUnusable(message: string): string | undefined {
+  if (/Index \S+ not found|is not declared in the schema/.test(message)) {
+    return "is declared by the migrations but not deployed";
+  }
+  if (/Index \S+ is currently (backfilling|staged)/.test(message)) {
+    return "is deployed but not ready (backfilling or staged)";
+  }
+  if (/Incorrect field used in `withIndex`|didn't use the index fields in order/.test(message)) {
+    return "is deployed with other fields than the migrations declare";
+  }
+  return undefined;
+}
+
 type AppDocument = Record<string, Value> & { _id: GenericId<string> };
 
 /**
@@ -207,7 +227,9 @@ async function matching(db: Db, op: DataOp, budget: Budget) {
     return found;
   }
   const lookup = op.lookup;
+  let unusable: { index: string; why: string } | undefined;
   if (lookup !== undefined) {
+    budget.reading = { opIndex: op.index, table: op.table, fields: Object.keys(filter), index: lookup.index };
     try {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const range = db.query(op.table).withIndex(lookup.index, (q: any) =>
@@ -215,20 +237,24 @@ async function matching(db: Db, op: DataOp, budget: Budget) {
       for await (const doc of range) {
         consider(doc);
       }
+      budget.reading = undefined;
       return found;
     } catch (e) {
-      // Declared by the migrations but not in the deployed schema (schema.ts not pushed yet, or the local backend,
-      // which knows only the framework's indexes): the table is scanned instead. Anything else is a real failure.
-      if (readAny || e instanceof ConvexError || !/index/i.test(String((e as Error)?.message))) {
+      // The deployment cannot read this index yet: not in its schema (schema.ts not deployed, or the local backend,
+      // which knows only the framework's indexes), still backfilling or staged, or declared there on other fields.
+      // The table is scanned instead. Any other error, or one after documents were read, is a real failure.
+      const why = indexUnusable(String((e as Error)?.message));
+      if (readAny || e instanceof ConvexError || why === undefined) {
         throw e;
       }
+      unusable = { index: lookup.index, why };
     }
   }
-  budget.scanning = { opIndex: op.index, table: op.table, fields: Object.keys(filter), undeployed: lookup?.index };
+  budget.reading = { opIndex: op.index, table: op.table, fields: Object.keys(filter), unusable };
   for await (const doc of db.query(op.table)) {
     consider(doc);
   }
-  budget.scanning = undefined;
+  budget.reading = undefined;
   return found;
 }
 

@@ -224,6 +224,30 @@ test("an index the migrations declare but the deployment lacks: the op scans, an
     { index: 0, type: "delete", table: "users", filter: { email: "a@x.com" }, lookup },
   ]), limits }), "TOO_LARGE");
   assert.match(String(data.message), /index "by_email" is declared by the migrations but not deployed/);
+
+  // An index range with more matches than one mutation may read: narrowing the filter is the way, not batching.
+  const indexed = backend(true, defineSchema({
+    ...migrationTables,
+    users: defineTable({ email: v.string(), role: v.optional(v.string()) }).index("by_role", ["role"]),
+  }));
+  await withLock(indexed);
+  await indexed.t.run(async (ctx) => {
+    for (let n = 0; n < 60; n++) {
+      await ctx.db.insert("users" as never, { email: `u${n}@x.com`, role: "member" } as never);
+    }
+  });
+  const many = await rejects(indexed.mutation("applyMigration", { ...migration("004", [
+    { index: 0, type: "update", table: "users", filter: { role: "member" }, data: { role: "m" },
+      lookup: { index: "by_role", fields: ["role"] } },
+  ]), limits: { ...limits, documentsRead: 50 } }), "TOO_LARGE");
+  assert.match(String(many.message), /the documents index "by_role" finds for its filter are more than one mutation may read: narrow the filter/);
+
+  // Deployed with other fields than the migrations declare: scanned, and said so.
+  const other = await rejects(indexed.mutation("applyMigration", { ...migration("005", [
+    { index: 0, type: "update", table: "users", filter: { email: "u1@x.com" }, data: { role: "m" },
+      lookup: { index: "by_role", fields: ["email"] } },
+  ]), limits: { ...limits, documentsRead: 50 } }), "TOO_LARGE");
+  assert.match(String(other.message), /index "by_role" is deployed with other fields than the migrations declare/);
   assert.equal((await b.docs("users")).length, 2);
 });
 

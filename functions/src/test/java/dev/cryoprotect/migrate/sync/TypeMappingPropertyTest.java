@@ -196,6 +196,9 @@ class TypeMappingPropertyTest {
             new Col("c_domarr", "pt_dom[]", List.of("'{}'", "ARRAY[NULL]::pt_dom[]", "'{-1000000,0,2147483647}'"),
                     r -> "ARRAY[" + list(r, 5, () -> r.nextInt(10) == 0 ? "NULL" : String.valueOf(r.nextInt(1_000_000)))
                             + "]::pt_dom[]", "array_to_json(%1$s)::text", Kind.ARRAY_JSON),
+            new Col("c_domovarr", "pt_dom_arr", List.of("'{}'", "'{-1000000,NULL,2147483647}'"),
+                    r -> "ARRAY[" + list(r, 5, () -> String.valueOf(r.nextInt(1_000_000))) + "]::pt_dom_arr",
+                    "array_to_json(%1$s::pt_dom[])::text", Kind.ARRAY_JSON),
             new Col("c_domdom", "pt_dom_pos", List.of("'0'", "'2147483647'"),
                     r -> q(String.valueOf(r.nextInt(1_000_000))), "%1$s::int4::text", Kind.NUMBER),
             new Col("c_int4arr2", "int4[][]", List.of("'{}'", "'{{1,NULL},{NULL,4}}'", "'{{{1}},{{2}}}'",
@@ -509,6 +512,7 @@ class TypeMappingPropertyTest {
                 CREATE DOMAIN pt_dom AS int4 CHECK (VALUE >= -1000000);
                 CREATE DOMAIN pt_dom_num AS numeric(20, 4);
                 CREATE DOMAIN pt_dom_pos AS pt_dom CHECK (VALUE >= 0);
+                CREATE DOMAIN pt_dom_arr AS pt_dom[];
                 CREATE TYPE pt_comp AS (a int4, b text, c float8);
                 CREATE TYPE pt_mood AS ENUM ('sad', 'ok', 'happy', 'with space', 'it''s "fine"', 'ünïcødé');
                 -- numeric for the documented rule: NaN and the infinities as such, else the value and the double

@@ -190,7 +190,15 @@ public final class SqlSplitter {
 
     /** Where the line holding {@code i} ends: its {@code \r} or {@code \n}, or the end of the text. */
     private int lineEnd(int i) {
-        while (i < sql.length() && sql.charAt(i) != '\n' && sql.charAt(i) != '\r') {
+        return lineEnd(sql, i);
+    }
+
+    /**
+     * Where the line holding {@code i} of {@code text} ends: its {@code \r} or {@code \n}, or the end of the text.
+     * PostgreSQL ends a {@code --} comment at either, so every scanner that skips comments asks here.
+     */
+    public static int lineEnd(String text, int i) {
+        while (i < text.length() && text.charAt(i) != '\n' && text.charAt(i) != '\r') {
             i++;
         }
         return i;

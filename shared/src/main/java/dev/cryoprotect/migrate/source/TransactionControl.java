@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * they do not end the transaction.
  */
 public final class TransactionControl {
-    private static final Pattern COMMENTS = Pattern.compile("(?s)/\\*.*?\\*/|--[^\n]*");
+    private static final Pattern COMMENTS = Pattern.compile("(?s)/\\*.*?\\*/|--[^\r\n]*");
 
     /**
      * The statements to run, whether the file runs in one transaction (not when it holds a statement that runs only
@@ -166,8 +166,8 @@ public final class TransactionControl {
         int i = 0;
         while (i < end && words.size() < 12) {
             if (sql.startsWith("--", i)) {
-                int newline = sql.indexOf('\n', i);
-                i = newline < 0 ? end : newline + 1;
+                int lineEnd = SqlSplitter.lineEnd(sql, i); // a \r or \n ends it, as in PostgreSQL
+                i = lineEnd < sql.length() ? lineEnd + 1 : end;
             } else if (sql.startsWith("/*", i)) {
                 int close = sql.indexOf("*/", i + 2);
                 i = close < 0 ? end : close + 2;

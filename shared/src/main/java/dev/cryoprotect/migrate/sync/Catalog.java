@@ -44,10 +44,13 @@ final class Catalog {
         return tables;
     }
 
-    /** The name of the type beneath a domain, through domains over domains (a scalar subquery on a type's oid). */
-    private static final String BASE_TYPE = "(WITH RECURSIVE d(oid, name, kind, base) AS (SELECT oid, typname, typtype,"
-            + " typbasetype FROM pg_type WHERE oid = %s UNION ALL SELECT p.oid, p.typname, p.typtype, p.typbasetype"
-            + " FROM pg_type p JOIN d ON p.oid = d.base) SELECT name FROM d WHERE kind <> 'd')";
+    /**
+     * The oid of the type beneath a domain, through domains over domains; a type that is no domain is itself (a scalar
+     * subquery on a type's oid).
+     */
+    private static final String BASE_TYPE = "(WITH RECURSIVE d(oid, kind, base) AS (SELECT oid, typtype, typbasetype"
+            + " FROM pg_type WHERE oid = %s UNION ALL SELECT p.oid, p.typtype, p.typbasetype FROM pg_type p"
+            + " JOIN d ON p.oid = d.base) SELECT oid FROM d WHERE kind <> 'd')";
 
     /**
      * The table's definition.
@@ -59,13 +62,14 @@ final class Catalog {
     SourceTable describe(String schema, String table, Map<String, String> cursorColumns) throws SQLException {
         List<SourceTable.Column> columns = new ArrayList<>();
         // A domain column reads as its base type (a domain over int4 is a number; over a domain, the one beneath it),
-        // and an array of a domain as an array of that base type; the cast type stays the domain.
+        // and an array of a domain (or a domain over one) as an array of that base type; the cast type stays the
+        // column's own.
         try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname,"
-                + " CASE WHEN t.typtype = 'd' THEN " + BASE_TYPE.formatted("t.oid")
-                + " WHEN e.typtype = 'd' THEN '_' || " + BASE_TYPE.formatted("e.oid") + " ELSE t.typname END,"
-                + " format_type(a.atttypid, a.atttypmod)"
+                + " CASE WHEN e.typtype = 'd' THEN '_' || (SELECT typname FROM pg_type WHERE oid = "
+                + BASE_TYPE.formatted("e.oid") + ") ELSE r.typname END, format_type(a.atttypid, a.atttypmod)"
                 + " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'"
+                + " JOIN pg_type r ON r.oid = " + BASE_TYPE.formatted("a.atttypid")
+                + " LEFT JOIN pg_type e ON e.oid = r.typelem AND r.typcategory = 'A'"
                 + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
                 + " ORDER BY a.attnum")) {
             ps.setString(1, schema);

@@ -109,9 +109,11 @@ class TransactionControlTest {
                 "REINDEX (VERBOSE) TABLE CONCURRENTLY t;", "reindex database app;", "ALTER SYSTEM SET work_mem = '8MB';",
                 "CREATE DATABASE other;", "create /* x */ index\n  concurrently i on t (x);", "REINDEX SCHEMA app;",
                 "ALTER TABLE public.events DETACH PARTITION public.events_2023 CONCURRENTLY;",
-                "CREATE INDEX CONCURRENTLY \"Index 1\" ON \"T\" (x);")) {
+                "CREATE INDEX CONCURRENTLY \"Index 1\" ON \"T\" (x);", "CREATE -- why\rINDEX CONCURRENTLY i ON t (x);")) {
             assertFalse(up("CREATE TABLE t (x int);\n" + statement + "\n").transactional(), statement);
         }
+        // an old-Mac file: a lone \r ends a -- comment, as PostgreSQL reads it
+        assertFalse(up("CREATE TABLE t (x int);\r-- note\rCREATE -- why\rINDEX CONCURRENTLY i ON t (x);\r").transactional());
         // with transaction control of its own, the file stays one transaction, its BEGIN/COMMIT absorbed
         SqlScript wrapped = up("BEGIN;\nCREATE TABLE t (x int);\nCREATE INDEX CONCURRENTLY i ON t (x);\nCOMMIT;\n");
         assertTrue(wrapped.transactional());

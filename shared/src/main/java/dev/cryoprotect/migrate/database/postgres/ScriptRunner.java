@@ -416,8 +416,7 @@ final class ScriptRunner {
             if (Character.isWhitespace(c)) {
                 i++;
             } else if (sql.startsWith("--", i)) {
-                int end = sql.indexOf('\n', i);
-                i = end < 0 ? sql.length() : end + 1;
+                i = dev.cryoprotect.migrate.source.SqlSplitter.lineEnd(sql, i); // a \r or \n ends it, as in PostgreSQL
             } else if (sql.startsWith("/*", i)) {
                 int end = sql.indexOf("*/", i + 2);
                 i = end < 0 ? sql.length() : end + 2; // nested comments end a statement's batching, harmlessly
