@@ -71,13 +71,16 @@ public final class MigrationLoader {
         // folder holds, the run would silently do nothing, so they are refused (exit 2) with the rename each needs.
         boolean ours = results.stream().anyMatch(r -> r.kind != null);
         Map<String, String> flywayNames = flywayDescriptions(results);
+        // Renames suggested in the width the folder's own versions have (14 digits for Supabase CLI timestamps).
+        int versionWidth = results.stream().filter(r -> r.kind != null && r.versionText != null)
+                .mapToInt(r -> r.versionText.length()).max().orElse(3);
         for (FileResult r : results) {
             if (r.skipped) {
                 continue; // .gitkeep, editor files
             }
             Matcher flyway = r.kind == null ? FLYWAY.matcher(r.file) : null;
             if (flyway != null && flyway.matches()) {
-                String advice = flywayAdvice(flyway, flywayNames);
+                String advice = flywayAdvice(flyway, flywayNames, versionWidth);
                 if (ours) {
                     warnings.add("skipped " + r.file + ": " + advice);
                 } else {
@@ -159,7 +162,7 @@ public final class MigrationLoader {
     }
 
     /** Why a Flyway-named file is not read, and the name it needs here (a down file pairs by version and name). */
-    private static String flywayAdvice(Matcher flyway, Map<String, String> versionedNames) {
+    private static String flywayAdvice(Matcher flyway, Map<String, String> versionedNames, int versionWidth) {
         if (flyway.group(1) == null) {
             return "a Flyway repeatable migration (R__), which this tool does not have: put its statements in a"
                     + " versioned file (<digits>_" + flyway.group(4) + ".sql), and add a new version whenever they change";
@@ -174,7 +177,7 @@ public final class MigrationLoader {
             return what + ", which this tool does not read: versions here are whole numbers, so renumber " + version
                     + " and rename it <digits>_" + name + suffix;
         }
-        String digits = "0".repeat(Math.max(0, 3 - version.length())) + version;
+        String digits = "0".repeat(Math.max(0, versionWidth - version.length())) + version;
         return what + ", which this tool does not read: rename it " + digits + "_" + name + suffix
                 + (undo ? ", named as the .sql file it undoes" : "");
     }

@@ -250,6 +250,10 @@ class MigrationLoaderTest {
         assertEquals(List.of("skipped README.md: not a migration file (<digits>_<name>.sql, .down.sql or .json)",
                 "skipped V2__add_users.sql: a Flyway name (V<version>__<description>.sql), which this tool does not"
                         + " read: rename it 002_add_users.sql"), set.warnings());
+
+        files.clear();
+        file("0001_init.sql", "CREATE TABLE a (id int);").file("V2__add_users.sql", "CREATE TABLE users (id int);");
+        assertTrue(load().warnings().get(0).endsWith("rename it 0002_add_users.sql"), "as wide as the folder's versions");
     }
 
     @Test
