@@ -240,8 +240,8 @@ async function matching(db: Db, op: DataOp, budget: Budget) {
       budget.reading = undefined;
       return found;
     } catch (e) {
-      // The deployment cannot read this index yet: not in its schema (schema.ts not deployed, or the local backend,
-      // which knows only the framework's indexes), still backfilling or staged, or declared there on other fields.
+      // The deployment cannot read this index yet: not in its schema (schema.ts not deployed), still backfilling or
+      // staged, or declared there on other fields.
       // The table is scanned instead. Any other error, or one after documents were read, is a real failure.
       const why = indexUnusable(String((e as Error)?.message));
       if (readAny || e instanceof ConvexError || why === undefined) {

@@ -11,7 +11,7 @@ import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError, convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import schema from "../schema";
-import { installIndexes } from "./indexed-db";
+import { deployIndex, installIndexes } from "./indexed-db";
 import { functionModules } from "./modules";
 
 type Kind = "query" | "mutation" | "action";
@@ -21,9 +21,10 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const modules = functionModules();
 // convex-test scans every document for every query; indexed-db.ts gives it real indexes (the same answers, checked by
 // tests/indexed-db.test.ts), so a sync's per-row lookups stay cheap at a million rows.
+let root: unknown; // the deployment's DatabaseFake, for deployIndex
 const newBackend = () => {
   const backend = convexTest({ schema, modules, transactionLimits: true });
-  installIndexes(backend);
+  root = installIndexes(backend);
   return backend;
 };
 let t = newBackend();
@@ -87,6 +88,25 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * This deployment has only the framework's schema, and the app's schema.ts is never deployed to it. So the indexes
+ * that data ops name (`lookup`, from the migrations' declared indexes) are deployed here when an op first names one,
+ * as deploying that schema.ts would; the ops then read index ranges, as in production.
+ */
+function deployLookupIndexes(args: Value) {
+  const call = args as { ops?: unknown; migrations?: { ops?: unknown }[] };
+  const opLists = [call.ops, ...(Array.isArray(call.migrations) ? call.migrations.map((m) => m?.ops) : [])];
+  for (const ops of opLists) {
+    for (const op of Array.isArray(ops) ? ops : []) {
+      const { table, lookup } = op as { table?: unknown; lookup?: { index?: unknown; fields?: unknown } };
+      if (typeof table === "string" && typeof lookup?.index === "string" && Array.isArray(lookup.fields)
+          && lookup.fields.every((field) => typeof field === "string")) {
+        deployIndex(root, table, lookup.index, lookup.fields as string[]);
+      }
+    }
+  }
+}
+
 async function call(kind: Kind | "any", path: string, args: Value, admin: boolean): Promise<Value> {
   const fn = await lookup(path);
   const actual: Kind = fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
@@ -96,6 +116,9 @@ async function call(kind: Kind | "any", path: string, args: Value, admin: boolea
   if (fn.isInternal && !admin) {
     // Convex answers as if an internal function did not exist for callers without the deploy key.
     throw new HttpError(404, `Could not find public function for '${path}'. Did you forget to run \`npx convex dev\`?`);
+  }
+  if (path.startsWith("migrations/runner:")) {
+    deployLookupIndexes(args);
   }
   // convex-test's typed API wants generated references; a string path is what the HTTP API carries.
   const run = t as unknown as Record<Kind, (ref: unknown, args: Value) => Promise<Value>>;

@@ -297,17 +297,31 @@ class IndexState {
   rescans = 0;
 
   constructor(readonly db: DatabaseFake) {
+    this.addAll(() => true);
+  }
+
+  /** Adds every stored document and pending write that `wanted` accepts (by table name) to the indexes. */
+  private addAll(wanted: (table: string) => boolean) {
+    const db = this.db;
     for (const id of Object.keys(db._documents)) {
-      this.add(db._documents[id]);
+      if (wanted(tableNameFromId(id))) {
+        this.add(db._documents[id]);
+      }
     }
     for (const level of db._writes) {
       for (const id of Object.keys(level)) {
         const doc = level[id];
-        if (doc !== null && this.add(doc)) {
+        if (doc !== null && wanted(tableNameFromId(id)) && this.add(doc)) {
           this.pending.push(doc);
         }
       }
     }
+  }
+
+  /** Builds `table`'s indexes again from the schema and the documents: after the schema's indexes changed. */
+  rebuild(table: string) {
+    this.tables.delete(table);
+    this.addAll((name) => name === table);
   }
 
   table(name: string): TableIndexes {
@@ -766,6 +780,34 @@ export function installIndexesOnGlobal(global: ConvexGlobal): unknown {
     db[STATE] = new IndexState(db);
   }
   return global.components[""]?.db;
+}
+
+/**
+ * Adds index `name` on `fields` to `table` in the deployment's schema, or lengthens it when `fields` extends its own,
+ * and builds it from the documents there: what deploying a schema.ts with that index does. A table the schema lacks
+ * gets an entry without a validator, so its documents stay unchecked, as before. Returns whether anything changed.
+ */
+export function deployIndex(rootDb: unknown, table: string, name: string, fields: string[]): boolean {
+  const db = rootDb as DatabaseFake;
+  const state = db[STATE];
+  if (db._schema === null || state === undefined) {
+    return false;
+  }
+  let definition = db._schema.tables.get(table);
+  if (definition === undefined) {
+    definition = { indexes: [] };
+    db._schema.tables.set(table, definition);
+  }
+  const existing = definition.indexes.find((index) => index.indexDescriptor === name);
+  if (existing === undefined) {
+    definition.indexes.push({ indexDescriptor: name, fields: [...fields] });
+  } else if (fields.length > existing.fields.length && existing.fields.every((field, i) => field === fields[i])) {
+    existing.fields = [...fields];
+  } else {
+    return false;
+  }
+  state.rebuild(table);
+  return true;
 }
 
 /** Index sizes and counters of `t`'s root database (or of a DatabaseFake). */

@@ -234,3 +234,31 @@ test("indexed queries answer exactly as convex-test's own scans, over random ope
     configureIndexes({ maxChunk: 512, minFill: 64 });
   }
 });
+
+test("an index deployed while the table has documents answers as a scan does, and can be lengthened", async () => {
+  const { default: frameworkSchema } = await import("../schema");
+  const { deployIndex } = await import("../server/indexed-db");
+  const t = convexTest({ schema: frameworkSchema, modules: { "./_generated/api.js": async () => ({}) },
+    transactionLimits: true });
+  const root = installIndexes(t);
+  await t.run(async (ctx) => {
+    for (let n = 0; n < 500; n++) {
+      await ctx.db.insert("people" as never, { email: `p${n % 50}`, n } as never);
+    }
+  });
+  assert.equal(deployIndex(root, "people", "by_email", ["email"]), true);
+  assert.equal(deployIndex(root, "people", "by_email", ["email"]), false, "already there");
+  await t.run(async (ctx) => {
+    await ctx.db.insert("people" as never, { email: "p7", n: 1000 } as never);
+  });
+  const byIndex = await t.run(async (ctx) => (await (ctx.db.query("people" as never) as any)
+    .withIndex("by_email", (q: any) => q.eq("email", "p7")).collect()).map((d: any) => d.n));
+  assert.deepEqual(byIndex, [7, 57, 107, 157, 207, 257, 307, 357, 407, 457, 1000]);
+  assert.equal(indexStats(t)?.tables.people.by_email, 501);
+
+  assert.equal(deployIndex(root, "people", "by_email", ["email", "n"]), true, "lengthened");
+  assert.equal(deployIndex(root, "people", "by_email", ["n"]), false, "another index's fields are not taken");
+  const narrowed = await t.run(async (ctx) => (await (ctx.db.query("people" as never) as any)
+    .withIndex("by_email", (q: any) => q.eq("email", "p7").eq("n", 57)).collect()).map((d: any) => d.n));
+  assert.deepEqual(narrowed, [57]);
+});
