@@ -10,6 +10,15 @@ public abstract sealed class ConvexException extends RuntimeException
     }
 
     /**
+     * Whether {@code message} is a function's argument validator refusing a field it does not know, which nothing ran
+     * past: the sign of a convex/ deployed before the caller, to be called as it takes its arguments.
+     */
+    public static boolean refusesUnknownArgument(String message) {
+        return message != null && (message.contains("extra field") // Convex
+                || message.contains("Unexpected field")); // convex-test, behind the local backend
+    }
+
+    /**
      * The function ran and threw (HTTP 560). {@link #data()} is the decoded {@code ConvexError} data, or null for any
      * other error. Convex undid the function's writes.
      */

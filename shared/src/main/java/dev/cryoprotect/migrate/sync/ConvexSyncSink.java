@@ -120,8 +120,7 @@ public final class ConvexSyncSink implements SyncSink {
             return current.get();
         } catch (MigrateException e) {
             String message = String.valueOf(e.getMessage());
-            if (!message.contains("Could not find") && !message.contains("extra field") // Convex
-                    && !message.contains("Unexpected field")) { // convex-test, behind the local backend
+            if (!message.contains("Could not find") && !ConvexException.refusesUnknownArgument(message)) {
                 throw e;
             }
             olderDeployment = true;

@@ -134,8 +134,7 @@ public final class ConvexTarget implements DatabaseTarget {
             }
             if (!told) {
                 told = true;
-                waiting.accept("another run has held the Convex lock since "
-                        + Instant.ofEpochMilli((long) answer.acquiredAt()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                waiting.accept("another run has held the Convex lock since " + toSecond(answer.acquiredAt())
                         + " (its lease ends in " + secondsUntil(answer.expiresAt()) + " s unless renewed); waiting up to "
                         + wait.toSeconds() + " s");
             }
@@ -166,13 +165,16 @@ public final class ConvexTarget implements DatabaseTarget {
             if (holder == null || own != null && own.owner().equals(holder.owner())) {
                 return java.util.Optional.empty();
             }
-            return java.util.Optional.of("Convex lease taken at "
-                    + Instant.ofEpochMilli((long) holder.acquiredAt()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                    + ", ending in " + secondsUntil(holder.expiresAt()) + " s unless renewed; a killed run's lease lapses"
-                    + " then");
+            return java.util.Optional.of("Convex lease taken at " + toSecond(holder.acquiredAt()) + ", ending in "
+                    + secondsUntil(holder.expiresAt()) + " s unless renewed; a killed run's lease lapses then");
         } catch (ConvexException e) {
             return java.util.Optional.empty();
         }
+    }
+
+    /** A lease's time (epoch ms, as Convex gives it) to the second, as messages show it. */
+    private static Instant toSecond(double epochMillis) {
+        return Instant.ofEpochMilli((long) epochMillis).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     }
 
     private static long secondsUntil(double epochMillis) {

@@ -204,8 +204,7 @@ final class MigrationFunctions {
                 return client.mutation(RUNNER + function, args);
             } catch (ConvexException e) {
                 String message = String.valueOf(e.getMessage());
-                boolean refusedLookup = message.contains("`lookup`") && (message.contains("extra field") // Convex
-                        || message.contains("Unexpected field")); // convex-test, behind the local backend
+                boolean refusedLookup = message.contains("`lookup`") && ConvexException.refusesUnknownArgument(message);
                 if (!refusedLookup) {
                     throw e;
                 }

@@ -91,11 +91,7 @@ class ConvexTargetTest extends TargetContractTest {
     @Test
     void aDryRunPastOneMutationsLimitsSaysNotTriedWhereTheApplyWouldPass() {
         for (String version : List.of("001", "002", "003")) {
-            StringBuilder ops = new StringBuilder();
-            for (int i = 0; i < 6000; i++) {
-                ops.append(i == 0 ? "" : ",").append("{\"type\": \"insert\", \"table\": \"things\", \"data\": {\"name\": \"")
-                        .append(version).append('-').append(i).append("\"}}");
-            }
+            String ops = inserts("things", 6000, i -> "{\"name\": \"" + version + "-" + i + "\"}");
             files.write(version + "_many.json", "{\"version\": \"" + version + "\", \"schema\": {\"things\": {\"name\":"
                     + " \"string\"}}, \"data\": [" + ops + "]}");
         }
@@ -206,11 +202,7 @@ class ConvexTargetTest extends TargetContractTest {
 
     @Test
     void tooLargeForOneMutationIsRefusedUnlessBatched() {
-        StringBuilder ops = new StringBuilder();
-        for (int i = 0; i < 40; i++) {
-            ops.append(i == 0 ? "" : ",").append("{\"type\": \"insert\", \"table\": \"things\", \"data\": {\"name\": \"t")
-                    .append(i).append("\"}}");
-        }
+        String ops = inserts("things", 40, i -> "{\"name\": \"t" + i + "\"}");
         files.write("001_many.json", "{\"version\": \"001\", \"schema\": {\"things\": {\"name\": \"string\"}}, \"data\": ["
                 + ops + "]}");
         Map<String, Object> tight = Map.of("documentsRead", 1000.0, "documentsWritten", 30.0,
@@ -244,11 +236,7 @@ class ConvexTargetTest extends TargetContractTest {
      */
     @Test
     void anOpOnAnIndexedFieldReadsTheIndexRangeNotTheTable() {
-        StringBuilder inserts = new StringBuilder();
-        for (int i = 0; i < 30; i++) {
-            inserts.append(i == 0 ? "" : ",").append("{\"type\": \"insert\", \"table\": \"users\", \"data\": {\"email\": \"u")
-                    .append(i).append("@x\", \"team\": \"t\"}}");
-        }
+        String inserts = inserts("users", 30, i -> "{\"email\": \"u" + i + "@x\", \"team\": \"t\"}");
         files.write("001_users.json", "{\"version\": \"001\", \"schema\": {\"users\": {\"email\": \"string\","
                 + " \"team\": \"string\", \"role\": \"string?\"}}, \"indexes\": [{\"table\": \"users\", \"name\":"
                 + " \"by_email\", \"fields\": [\"email\"]}], \"data\": [" + inserts + "]}");
@@ -283,10 +271,7 @@ class ConvexTargetTest extends TargetContractTest {
     /** A version stopped part way while another run holds the lease: status says so, and when that lease lapses. */
     @Test
     void statusNamesTheLiveLeaseOfAnotherRunOverAPartialVersion() {
-        StringBuilder ops = new StringBuilder();
-        for (int i = 0; i < 20; i++) {
-            ops.append("{\"type\": \"insert\", \"table\": \"things\", \"data\": {\"name\": \"t").append(i).append("\"}},");
-        }
+        String ops = inserts("things", 20, i -> "{\"name\": \"t" + i + "\"}") + ",";
         // The last op grows a document past Convex's 1 MiB: the batches before it stay, the version is PARTIAL.
         files.write("001_many.json", "{\"version\": \"001\", \"batched\": true, \"schema\": {\"things\": {\"name\":"
                 + " \"string\", \"more\": \"string?\"}}, \"data\": [" + ops + "{\"type\": \"insert\", \"table\": \"things\","
@@ -352,6 +337,12 @@ class ConvexTargetTest extends TargetContractTest {
         assertEquals(List.of("would_apply", "would_apply"), dry.steps().stream().map(s -> s.outcome().id()).toList());
         assertTrue(dry.steps().get(1).message().contains("updated 1"), "002 saw 001's insert: " + dry.steps());
         assertEquals(Set.of(), things());
+    }
+
+    /** {@code count} insert ops into {@code table}, comma-separated, the i-th inserting {@code data.apply(i)}. */
+    private static String inserts(String table, int count, java.util.function.IntFunction<String> data) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(i -> "{\"type\": \"insert\", \"table\": \"" + table
+                + "\", \"data\": " + data.apply(i) + "}").collect(Collectors.joining(","));
     }
 
     private Set<Map<String, Object>> userFields() {
