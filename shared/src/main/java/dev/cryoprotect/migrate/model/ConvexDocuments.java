@@ -156,20 +156,32 @@ public final class ConvexDocuments {
      */
     private static double number(JsonNode node, String path) throws Mismatch {
         double value = node.doubleValue();
-        if (Double.isInfinite(value)) {
-            throw new Mismatch("field '" + path + "': " + node + " is beyond a Convex number's range");
-        }
-        if (node.isIntegralNumber() && !holdsExactly(node.bigIntegerValue(), value)) {
-            throw new Mismatch("field '" + path + "': " + node + " is not exactly representable as a Convex number"
-                    + " (declare the field int64)");
+        String problem = numberProblem(node.toString(), node.isIntegralNumber() ? node.bigIntegerValue() : null, value);
+        if (problem != null) {
+            throw new Mismatch("field '" + path + "': " + problem);
         }
         return value;
     }
 
+    /**
+     * Why the JSON number {@code literal} (an {@code integer}, or null for one with a fraction or exponent) has no
+     * Convex form as {@code value}, its nearest double; null when it has. One rule for migration files and both sync
+     * paths (jsonb by hand, json by tree).
+     */
+    public static String numberProblem(String literal, BigInteger integer, double value) {
+        if (Double.isInfinite(value)) {
+            return literal + " is beyond a Convex number's range";
+        }
+        if (integer != null && !holdsExactly(integer, value)) {
+            return literal + " is not exactly representable as a Convex number (declare the field int64)";
+        }
+        return null;
+    }
+
     /** Whether {@code value}, the nearest double to {@code integer}, is that integer (always so up to 2^53). */
-    public static boolean holdsExactly(BigInteger integer, double value) {
+    private static boolean holdsExactly(BigInteger integer, double value) {
         return integer.abs().compareTo(BigInteger.valueOf(MAX_EXACT)) <= 0
-                || !Double.isInfinite(value) && new java.math.BigDecimal(value).toBigInteger().equals(integer);
+                || new java.math.BigDecimal(value).toBigInteger().equals(integer);
     }
 
     /**

@@ -293,25 +293,14 @@ final class JsonColumn {
             }
             requireDigits();
         }
-        if (!integer) {
-            double number = Double.parseDouble(new String(text, start, at - start, StandardCharsets.ISO_8859_1));
-            if (Double.isInfinite(number)) { // 1e400: a float64 would hold infinity, not the number
-                throw reject("field '" + path() + "': " + new String(text, start, at - start,
-                        StandardCharsets.ISO_8859_1) + " is beyond a Convex number's range");
-            }
-            out.number(number);
-            return;
-        }
-        if (digits > 16 || value > MAX_EXACT) { // rare: the tree path's exact check (10^20 is held, 2^53 + 1 is not)
+        boolean large = digits > 16 || value > MAX_EXACT; // rare: checked as the tree path checks (10^20 is held)
+        if (!integer || large) {
             String literal = new String(text, start, at - start, StandardCharsets.ISO_8859_1);
-            java.math.BigInteger whole = new java.math.BigInteger(literal);
-            double number = whole.doubleValue();
-            if (Double.isInfinite(number)) {
-                throw reject("field '" + path() + "': " + literal + " is beyond a Convex number's range");
-            }
-            if (!ConvexDocuments.holdsExactly(whole, number)) {
-                throw reject("field '" + path() + "': " + literal
-                        + " is not exactly representable as a Convex number (declare the field int64)");
+            java.math.BigInteger whole = integer ? new java.math.BigInteger(literal) : null;
+            double number = whole != null ? whole.doubleValue() : Double.parseDouble(literal);
+            String problem = ConvexDocuments.numberProblem(literal, whole, number);
+            if (problem != null) {
+                throw reject("field '" + path() + "': " + problem);
             }
             out.number(number);
             return;
