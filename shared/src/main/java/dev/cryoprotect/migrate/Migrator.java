@@ -138,18 +138,29 @@ public final class Migrator {
                 return dryRunResult("apply", run, initial, target.dryRun(plan, true, run));
             }
             target.prepare(); // only now: a refused or empty run leaves no history table behind
-            for (Migration m : plan) {
-                MigrationPart part = m.part(target.database()).orElseThrow();
-                long started = System.nanoTime();
-                try {
-                    AppliedMigration row = target.apply(m, run);
-                    step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(), part.fileName(),
-                            StepOutcome.APPLIED, row.executionMs() == null ? millisSince(started) : row.executionMs(), null));
-                } catch (MigrateException e) {
-                    step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(), part.fileName(),
-                            StepOutcome.FAILED, millisSince(started), e.getMessage()));
-                    return failed("apply", run, initial, steps, e);
+            int[] landed = {0};
+            long[] started = {System.nanoTime()};
+            try {
+                target.applyInOrder(plan, run, row -> {
+                    Migration m = plan.get(landed[0]++);
+                    if (!m.version().equals(row.version())) {
+                        throw new IllegalStateException("applied " + row.version().text() + " out of order, before "
+                                + m.version().text());
+                    }
+                    step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(),
+                            m.part(target.database()).orElseThrow().fileName(), StepOutcome.APPLIED,
+                            row.executionMs() == null ? millisSince(started[0]) : row.executionMs(), null));
+                    started[0] = System.nanoTime();
+                });
+            } catch (MigrateException e) {
+                if (landed[0] == plan.size()) {
+                    return failed("apply", run, initial, steps, e); // all landed; what failed came after them
                 }
+                Migration m = plan.get(landed[0]); // the first that did not land is the one that failed
+                step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(),
+                        m.part(target.database()).orElseThrow().fileName(), StepOutcome.FAILED, millisSince(started[0]),
+                        e.getMessage()));
+                return failed("apply", run, initial, steps, e);
             }
             return done("apply", false, run, initial, steps, "applied " + steps.size() + " migration"
                     + (steps.size() == 1 ? "" : "s") + " to " + target.database().id());

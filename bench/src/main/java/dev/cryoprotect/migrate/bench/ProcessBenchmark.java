@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
  * alternating; median of the runs. Flyway's command-line package needs plugins that are not on Maven Central, so its
  * process is {@link FlywayProcess}: flyway-core's {@code migrate()} / {@code info()} behind a plain main, which is
  * Flyway's own work without its command line's start-up (a comparison in Flyway's favour). Beside them, a floor for
- * apply that no client can go under: each file's statements and BEGIN/COMMIT sent as one query over one connection
- * from this benchmark's own warm JVM, with no history, no lock and no process to start.
- * <pre>java -jar bench/target/bench.jar processes --migrations 500 --runs 5</pre>
+ * apply that no client can go under: every file's statements, each file between BEGIN and COMMIT, sent as one query
+ * over one connection from this benchmark's own warm JVM, with no history, no lock and no process to start. With
+ * {@code --rtt-ms N} every connection (both tools' and the floor's) goes through {@link DelayProxy}, a database that far.
+ * <pre>java -jar bench/target/bench.jar processes --migrations 500 --runs 5
+ *java -jar bench/target/bench.jar processes --migrations 100 --runs 3 --rtt-ms 20</pre>
  */
 final class ProcessBenchmark {
     private ProcessBenchmark() {
@@ -32,13 +34,15 @@ final class ProcessBenchmark {
         int count = 500;
         int runs = 5;
         Path launcher = Path.of("migrate").toAbsolutePath();
+        int rttMillis = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--migrations" -> count = Integer.parseInt(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--launcher" -> launcher = Path.of(args[++i]).toAbsolutePath();
+                case "--rtt-ms" -> rttMillis = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("usage: processes [--migrations N] [--runs N]"
-                        + " [--launcher PATH]");
+                        + " [--launcher PATH] [--rtt-ms N]");
             }
         }
         Path ours = Bench.scratch("bench-ours");
@@ -52,8 +56,8 @@ final class ProcessBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String benchJar = new File(ProcessBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .getPath();
-        System.out.printf("process benchmark: %d migrations, %d runs each, alternating; launcher %s%n", count, runs,
-                launcher);
+        System.out.printf("process benchmark: %d migrations, %d runs each, alternating; launcher %s%s%n", count, runs,
+                launcher, rttMillis > 0 ? "; every connection through a link of " + rttMillis + " ms round trip" : "");
         List<Long> floorApply = new ArrayList<>();
         List<Long> oursApply = new ArrayList<>();
         List<Long> theirsApply = new ArrayList<>();
@@ -61,18 +65,20 @@ final class ProcessBenchmark {
         List<Long> theirsInfo = new ArrayList<>();
         List<Long> oursHelp = new ArrayList<>();
         List<Long> theirsHelp = new ArrayList<>();
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
+             DelayProxy link = new DelayProxy(pg.getPort(), rttMillis)) {
+            int port = rttMillis > 0 ? link.port() : pg.getPort();
             for (int run = 0; run <= runs; run++) { // run 0 warms caches and is not counted
                 String ourDb = fresh(pg, "ours_" + run);
                 String theirDb = fresh(pg, "flyway_" + run);
-                String ourUrl = "postgresql://postgres:postgres@localhost:" + pg.getPort() + "/" + ourDb;
-                String theirUrl = "jdbc:postgresql://localhost:" + pg.getPort() + "/" + theirDb;
+                String ourUrl = "postgresql://postgres:postgres@localhost:" + port + "/" + ourDb;
+                String theirUrl = "jdbc:postgresql://localhost:" + port + "/" + theirDb;
                 List<String> flyway = List.of(java, "-cp", benchJar, FlywayProcess.class.getName(), theirUrl,
                         theirs.toString());
                 long a = time(List.of(launcher.toString(), "apply", "--migrations", ours.toString(), "--database-url",
                         ourUrl));
                 long b = time(with(flyway, "migrate"));
-                long floor = floor(pg, "floor_" + run, ours);
+                long floor = floor(pg, port, "floor_" + run, ours);
                 long c = time(List.of(launcher.toString(), "status", "--migrations", ours.toString(),
                         "--database-url", ourUrl));
                 long d = time(with(flyway, "info"));
@@ -90,7 +96,7 @@ final class ProcessBenchmark {
             }
         }
         report("apply " + count + " / flyway migrate", oursApply, theirsApply);
-        report("floor: the files alone / flyway migrate", floorApply, theirsApply);
+        report("floor: the files in one query / migrate", floorApply, theirsApply);
         report("status on " + count + " applied / flyway info", oursStatus, theirsInfo);
         report("--help / flyway version", oursHelp, theirsHelp);
     }
@@ -114,20 +120,22 @@ final class ProcessBenchmark {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     }
 
-    /** The server's own time for the files, plus one round trip each: what is left when the client costs nothing. */
-    private static long floor(EmbeddedPostgres pg, String name, Path folder) throws Exception {
+    /**
+     * The server's own time for the files, each between BEGIN and COMMIT, all in one query: one round trip in all,
+     * what is left when the client costs nothing.
+     */
+    private static long floor(EmbeddedPostgres pg, int port, String name, Path folder) throws Exception {
         fresh(pg, name);
-        List<String> files = new ArrayList<>();
+        StringBuilder files = new StringBuilder();
         try (var listing = Files.list(folder)) {
             for (Path file : listing.sorted().toList()) {
-                files.add("BEGIN; " + Files.readString(file) + " COMMIT;");
+                files.append("BEGIN; ").append(Files.readString(file)).append(" COMMIT;\n");
             }
         }
-        try (Connection c = pg.getDatabase("postgres", name).getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/" + name
+                + "?preferQueryMode=simple", "postgres", "postgres"); Statement st = c.createStatement()) {
             long started = System.nanoTime();
-            for (String sql : files) {
-                st.execute(sql);
-            }
+            st.execute(files.toString());
             return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         }
     }

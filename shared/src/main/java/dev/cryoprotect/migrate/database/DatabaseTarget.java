@@ -82,6 +82,17 @@ public interface DatabaseTarget extends AutoCloseable {
     AppliedMigration apply(Migration migration, RunInfo run);
 
     /**
+     * Applies {@code plan} in order, as {@link #apply} would one at a time, telling {@code applied} of each migration as
+     * it is known to have landed; stops at the first failure and throws it, as {@link #apply} does. A target may send
+     * several migrations at once where each still lands whole with its history row, or not at all. Needs the lock.
+     */
+    default void applyInOrder(List<Migration> plan, RunInfo run, Consumer<AppliedMigration> applied) {
+        for (Migration m : plan) {
+            applied.accept(apply(m, run));
+        }
+    }
+
+    /**
      * Undoes an applied (or PARTIAL) migration and removes its history row, in one transaction where the database
      * allows; otherwise the version is ROLLING_BACK until done, and rolling it back again continues. Needs the lock.
      */

@@ -139,6 +139,24 @@ final class HistoryTable {
         return statements;
     }
 
+    /**
+     * The versions (as numbers) this run has recorded as applied, each with its execution time: what landed of files
+     * sent together, read back from the history itself.
+     */
+    java.util.Map<BigInteger, Long> appliedInRun(Connection c, RunInfo run) throws SQLException {
+        java.util.Map<BigInteger, Long> landed = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT version::text, execution_time_ms FROM " + qualified
+                + " WHERE run_id = ? AND state = 'applied'")) {
+            ps.setString(1, run.runId());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    landed.put(Version.parse(rs.getString(1).strip()).number(), rs.getLong(2));
+                }
+            }
+        }
+        return landed;
+    }
+
     /** Whether the version may have a row: it had one when last read (under the run's lock), or got one since. */
     private boolean mayHaveRow(Version version) {
         return versionsWithRows == null || versionsWithRows.contains(version.number());

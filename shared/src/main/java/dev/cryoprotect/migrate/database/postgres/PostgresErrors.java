@@ -148,6 +148,15 @@ final class PostgresErrors {
                 + " 'migrate status' to see which (" + e.getMessage() + ")", script.fileName(), null, e);
     }
 
+    /** As {@link #commitUncertain(SqlScript, SQLException)}, for files sent to the server together. */
+    static MigrateException commitUncertain(java.util.List<SqlScript> scripts, SQLException e) {
+        String first = scripts.get(0).fileName();
+        return new MigrateException(Failure.UNREACHABLE, "lost the connection to PostgreSQL while " + first + " … "
+                + scripts.get(scripts.size() - 1).fileName() + " (" + scripts.size() + " files sent together) ran:"
+                + " each of them landed whole with its history row, or not at all, and none after one that did not;"
+                + " run 'migrate status' to see how far they got (" + e.getMessage() + ")", first, null, e);
+    }
+
     /** An error outside a migration's own statements: reading or writing the history, taking the lock. */
     static MigrateException databaseError(PostgresConfig config, String doing, SQLException e) {
         if (isConnectionLost(e) || e.getSQLState() != null && e.getSQLState().startsWith("28")) {

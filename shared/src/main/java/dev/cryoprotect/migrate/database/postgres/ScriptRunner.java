@@ -98,7 +98,16 @@ final class ScriptRunner {
      */
     void run(SqlScript script, HistoryWrite historyWrite)
             throws StatementFailed, TransactionEnded, CommitUncertain, SQLException {
-        boolean batching = script.transactional();
+        run(script, historyWrite, true);
+    }
+
+    /**
+     * As {@link #run(SqlScript, HistoryWrite)}; without {@code batching}, statement by statement from the start: for a
+     * file that just failed among others sent together, whose failing statement only such a run can name.
+     */
+    void run(SqlScript script, HistoryWrite historyWrite, boolean batching)
+            throws StatementFailed, TransactionEnded, CommitUncertain, SQLException {
+        batching = batching && script.transactional();
         resetIfUsed(); // before BEGIN: a previous file's default_transaction_* must not shape this file's transaction
         connection.setAutoCommit(!script.transactional());
         boolean leftClean = false;
@@ -130,6 +139,71 @@ final class ScriptRunner {
         } finally {
             sessionUsed = !leftClean; // what the file set for its session, the next file or resetIfUsed() undoes
             autoCommitQuietly(); // on a lost connection, throwing here would hide the failure that matters
+        }
+    }
+
+    /**
+     * Whether {@link #runTogether} can take the file: transactional, and only plain DDL and DML, which return nothing,
+     * cannot end the transaction and set nothing for the session.
+     */
+    static boolean runsTogether(SqlScript script) {
+        return script.transactional() && !script.statements().isEmpty()
+                && script.statements().stream().allMatch(ScriptRunner::batchable);
+    }
+
+    /** {@link #runTogether} sent nothing: a file's statements or history write cannot go in a batch. */
+    static final class NotSent extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NotSent(Throwable cause) {
+            super(cause);
+        }
+    }
+
+    /**
+     * Several files that {@link #runsTogether} allows, each in a transaction of its own ({@code BEGIN}, its statements,
+     * the tail of {@link #committingTail}, {@code COMMIT}), in one round trip. The server runs them in order and, at the
+     * first error, skips the rest: the files before the failing one are committed, each with its history row, the
+     * failing one is rolled back here, and the ones after it never ran. Which landed, the history says; the caller
+     * reads it. A lost connection is {@link CommitUncertain}: the files up to some point landed, the rest did not.
+     */
+    void runTogether(List<SqlScript> scripts, List<HistoryWrite> historyWrites)
+            throws NotSent, SQLException, CommitUncertain {
+        resetIfUsed();
+        connection.setAutoCommit(true); // each file's own BEGIN and COMMIT, not the driver's
+        boolean leftClean = false;
+        try (Statement st = connection.createStatement()) {
+            st.setEscapeProcessing(false);
+            try {
+                for (int f = 0; f < scripts.size(); f++) {
+                    List<String> tail = committingTail(historyWrites.get(f));
+                    if (tail.isEmpty()) {
+                        throw new NotSent(null);
+                    }
+                    st.addBatch("BEGIN");
+                    for (SqlStatement statement : scripts.get(f).statements()) {
+                        st.addBatch(statement.sql());
+                    }
+                    for (String sql : tail) {
+                        st.addBatch(sql);
+                    }
+                    st.addBatch("COMMIT");
+                }
+            } catch (SQLException | BatchFailed e) {
+                throw new NotSent(e);
+            }
+            try {
+                st.executeBatch();
+            } catch (SQLException e) {
+                if (PostgresErrors.isConnectionLost(e) || isClosed() || !serverRefused(e)) {
+                    throw new CommitUncertain(e);
+                }
+                endOpenTransaction(); // the failing file's, aborted: nothing of it stays
+                throw e;
+            }
+            leftClean = true; // each file reset the session before its COMMIT
+        } finally {
+            sessionUsed = !leftClean;
         }
     }
 

@@ -179,20 +179,7 @@ class PostgresTargetTest extends TargetContractTest {
     @Test
     void aConnectionLostBeforeTheCommitIsConfirmedIsReportedAsUncertain() throws Exception {
         files.write("001_slow.sql", "CREATE TABLE slow (v text);\nINSERT INTO slow SELECT pg_sleep(3)::text;\n");
-        Thread killer = new Thread(() -> {
-            for (int i = 0; i < 200; i++) {
-                if (!TestPostgres.query(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                        + " WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()").isEmpty()) {
-                    return;
-                }
-                try {
-                    Thread.sleep(25);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
-        killer.start();
+        Thread killer = terminateWhenRunning("pg_sleep(3)");
         RunResult result = migrator().apply(null, false);
         killer.join();
 
@@ -205,6 +192,123 @@ class PostgresTargetTest extends TargetContractTest {
         assertTrue(result.message().endsWith("run 'migrate status' to see where it stands"), result.message());
         assertEquals(List.of("false|0"), TestPostgres.query(url, "SELECT (to_regclass('public.slow') IS NOT NULL)::text"
                 + " || '|' || (SELECT count(*) FROM migrations)"), "neither landed: the kill came before the COMMIT");
+    }
+
+    /**
+     * Files of plain DDL and DML go to the server together, yet each is a transaction of its own with its history row
+     * (a row's xmin is the transaction that wrote it), timed by the server; a file of anything else keeps its place.
+     */
+    @Test
+    void filesSentTogetherAreEachTheirOwnTransactionInOrder() {
+        for (int i = 1; i <= 5; i++) {
+            files.write(String.format("%03d_t%d.sql", i, i), "CREATE TABLE t" + i + " (id int PRIMARY KEY);\n"
+                    + "INSERT INTO t" + i + " SELECT count(*) FROM pg_class WHERE relname LIKE 't_';\n");
+        }
+        files.write("006_look.sql", "SELECT 1;\nCREATE TABLE t6 (id int);\n"); // a SELECT: not sent with others
+        files.write("007_t7.sql", "CREATE TABLE t7 (id int);\n");
+        files.write("008_t8.sql", "CREATE TABLE t8 (id int);\n");
+        RunResult result = migrator().apply(null, false);
+        assertTrue(result.success(), result.message());
+        assertEquals(List.of("001_t1.sql", "002_t2.sql", "003_t3.sql", "004_t4.sql", "005_t5.sql", "006_look.sql",
+                "007_t7.sql", "008_t8.sql"), result.steps().stream().map(StepResult::file).toList());
+        assertTrue(result.steps().stream().allMatch(s -> s.outcome() == dev.cryoprotect.migrate.model.StepOutcome.APPLIED));
+        // Each file saw the tables of the files before it: they ran in order.
+        assertEquals(List.of("1", "2", "3", "4", "5"), TestPostgres.query(url,
+                "SELECT id::text FROM t1 UNION ALL SELECT id::text FROM t2 UNION ALL SELECT id::text FROM t3"
+                        + " UNION ALL SELECT id::text FROM t4 UNION ALL SELECT id::text FROM t5"));
+        assertEquals(List.of("8|8|8"), TestPostgres.query(url, "SELECT count(*) || '|' || count(DISTINCT xmin::text)"
+                + " || '|' || count(execution_time_ms) FROM migrations"), "one transaction per file, each timed");
+    }
+
+    /**
+     * A file that fails among others sent together: the ones before it stay applied, it and the ones after it leave
+     * nothing, and the error names its line as a file failing alone does. Fixed, the next apply goes on from it.
+     */
+    @Test
+    void aFileFailingAmongOthersSentTogetherNamesItsLineAndKeepsThoseBefore() {
+        files.table("001", "alpha").table("002", "beta");
+        files.write("003_gamma.sql", "CREATE TABLE gamma (id int);\nINSERT INTO gamma\n  VALUES (no_such_column);\n");
+        files.table("004", "delta").table("005", "epsilon");
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals("003_gamma.sql", result.error().file(), result.error().message());
+        assertEquals(3, result.error().line(), result.error().message());
+        assertTrue(result.error().message().startsWith("003_gamma.sql:3: ERROR: column \"no_such_column\" does not"
+                + " exist"), result.error().message());
+        assertEquals(List.of("APPLIED", "APPLIED", "FAILED"), result.steps().stream().map(s -> s.outcome().name())
+                .toList());
+        assertEquals(Set.of("alpha", "beta"), things());
+        assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+        assertEquals(List.of("0"), TestPostgres.query(url, "SELECT count(*) FROM pg_stat_activity"
+                + " WHERE state LIKE 'idle in transaction%'"), "no transaction left open");
+
+        files.write("003_gamma.sql", "CREATE TABLE gamma (id int);\n");
+        result = migrator().apply(null, false);
+        assertTrue(result.success(), result.message());
+        assertEquals(Set.of("alpha", "beta", "gamma", "delta", "epsilon"), things());
+    }
+
+    /**
+     * The driver ends a long batch with a Sync of its own every 256 statements, after which the server would run what
+     * follows again; it sends nothing more once it has seen an error there. 40 files of 10 statements, the fifth
+     * failing: nothing after it runs, the next group included.
+     */
+    @Test
+    void aFailureEarlyInALongGroupStopsEverythingAfterIt() {
+        for (int i = 1; i <= 40; i++) {
+            StringBuilder sql = new StringBuilder("CREATE TABLE t" + i + " (id int);\n");
+            for (int row = 0; row < 9; row++) {
+                sql.append(i == 5 && row == 4 ? "INSERT INTO nowhere VALUES (1);\n" : "INSERT INTO t" + i + " VALUES (" + row + ");\n");
+            }
+            files.write(String.format("%03d_t%d.sql", i, i), sql.toString());
+        }
+        RunResult result = migrator().apply(null, false);
+        assertFalse(result.success());
+        assertEquals("005_t5.sql", result.error().file(), result.error().message());
+        assertEquals(6, result.error().line(), result.error().message());
+        assertEquals(Set.of("t1", "t2", "t3", "t4"), things());
+        assertEquals(List.of("4"), TestPostgres.query(url, "SELECT count(*) FROM migrations"));
+    }
+
+    /**
+     * The connection lost while files sent together run: the ones whose COMMIT ran are applied, the rest left nothing,
+     * and the run says it cannot tell from here how far they got.
+     */
+    @Test
+    void aConnectionLostAmongFilesSentTogetherLeavesAPrefixAndSaysSo() throws Exception {
+        files.table("001", "alpha");
+        files.write("002_slow.sql", "CREATE TABLE slow (v text);\nINSERT INTO slow SELECT pg_sleep(3)::text;\n");
+        files.table("003", "gamma");
+        Thread killer = terminateWhenRunning("pg_sleep(3)");
+        RunResult result = migrator().apply(null, false);
+        killer.join();
+
+        assertFalse(result.success());
+        assertEquals(Failure.UNREACHABLE, result.error().failure(), result.error().message());
+        assertTrue(result.error().message().startsWith("lost the connection to PostgreSQL while 001_create_alpha.sql …"
+                + " 003_create_gamma.sql (3 files sent together) ran: each of them landed whole with its history row,"
+                + " or not at all"), result.error().message());
+        assertEquals(Set.of("alpha"), things(), "001 committed before 002 began; 002 and 003 left nothing");
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
+    }
+
+    /** A thread that ends the server session running a statement containing {@code marker}, as soon as one does. */
+    private Thread terminateWhenRunning(String marker) {
+        Thread killer = new Thread(() -> {
+            for (int i = 0; i < 200; i++) {
+                if (!TestPostgres.query(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        + " WHERE query LIKE '%" + marker + "%' AND pid <> pg_backend_pid()").isEmpty()) {
+                    return;
+                }
+                try {
+                    Thread.sleep(25);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        killer.start();
+        return killer;
     }
 
     @Test
