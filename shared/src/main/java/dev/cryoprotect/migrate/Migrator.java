@@ -154,7 +154,7 @@ public final class Migrator {
                 });
             } catch (MigrateException e) {
                 if (landed[0] == plan.size()) {
-                    return failed("apply", run, initial, steps, e); // all landed; what failed came after them
+                    throw e; // all landed: what failed came after them, and is no migration's
                 }
                 Migration m = plan.get(landed[0]); // the first that did not land is the one that failed
                 step(steps, run, "apply", false, new StepResult(m.version().text(), m.name(),
@@ -201,6 +201,10 @@ public final class Migrator {
                 step(steps, run, "rollback", false, new StepResult(m.version().text(), m.name(), part.fileName(),
                         StepOutcome.FAILED, 0, e.getMessage()));
                 return e;
+            }
+            if (!complete && target.database() == Database.SUPABASE && row.checksum() != null
+                    && !part.matches(row.checksum())) {
+                warnings.accept(changedNotice(part.fileName(), file)); // as a plain rollback says it
             }
             long started = System.nanoTime();
             try {
@@ -313,10 +317,14 @@ public final class Migrator {
         for (Migration m : plan) {
             StatusEntry e = changed.get(m.version().text());
             if (e != null) {
-                warnings.accept(e.file() + " changed since it was applied to " + target.database().id()
-                        + ": rolling back with " + downFileOf(m) + " as it is now, which may not undo what was applied");
+                warnings.accept(changedNotice(e.file(), downFileOf(m)));
             }
         }
+    }
+
+    private String changedNotice(String file, String downFile) {
+        return file + " changed since it was applied to " + target.database().id() + ": rolling back with " + downFile
+                + " as it is now, which may not undo what was applied";
     }
 
     /** Runs the down side of {@code plan} in its order, after the {@code steps} already taken in this run. */

@@ -23,15 +23,24 @@ final class DelayProxy implements AutoCloseable {
         this.delayNanos = rttMillis * 1_000_000 / 2;
         Thread acceptor = new Thread(() -> {
             while (!server.isClosed()) {
+                Socket client;
                 try {
-                    Socket client = server.accept();
+                    client = server.accept();
+                } catch (IOException e) {
+                    return; // closed
+                }
+                try {
                     Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                     client.setTcpNoDelay(true);
                     upstream.setTcpNoDelay(true);
                     relay(client, upstream);
                     relay(upstream, client);
                 } catch (IOException e) {
-                    return; // closed
+                    try {
+                        client.close(); // the server is not there: the client hears so at once
+                    } catch (IOException ignored) {
+                        // closing anyway
+                    }
                 }
             }
         }, "delay-proxy");

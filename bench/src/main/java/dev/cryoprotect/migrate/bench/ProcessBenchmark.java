@@ -121,8 +121,8 @@ final class ProcessBenchmark {
     }
 
     /**
-     * The server's own time for the files, each between BEGIN and COMMIT, all in one query: one round trip in all,
-     * what is left when the client costs nothing.
+     * The server's own time for the files, each between BEGIN and COMMIT, all in one query (which the driver sends in
+     * pieces, waiting for the answers about every 256 statements): what is left when the client costs nothing.
      */
     private static long floor(EmbeddedPostgres pg, int port, String name, Path folder) throws Exception {
         fresh(pg, name);

@@ -196,6 +196,25 @@ class MigrateCliTest {
         assertEquals("", unchanged.err(), "no notice for a file as it was applied");
     }
 
+    /** The same notice when --resume undoes a version that stopped part way and whose file was edited since. */
+    @Test
+    void undoingAnEditedPartialVersionWarnsToo() throws Exception {
+        files.table("001", "alpha");
+        files.write("002_two_steps.sql", "-- migrate:no-transaction\nCREATE TABLE beta (id int);\n"
+                + "INSERT INTO nowhere VALUES (1);\n");
+        files.write("002_two_steps.down.sql", "DROP TABLE IF EXISTS beta;\n");
+        assertEquals(1, run("apply").exitCode());
+        assertTrue(run("status").out().contains("PARTIAL"));
+        files.write("002_two_steps.sql", "-- migrate:no-transaction\nCREATE TABLE beta (id int);\n"
+                + "INSERT INTO beta VALUES (1);\n");
+
+        CliRun undo = run("rollback", "--resume");
+        assertEquals(0, undo.exitCode(), undo.toString());
+        assertEquals("notice: 002_two_steps.sql changed since it was applied to supabase: rolling back with"
+                + " 002_two_steps.down.sql as it is now, which may not undo what was applied\n", undo.err());
+        assertEquals(List.of("alpha", "migrations"), TestPostgres.tables(url, "public").stream().sorted().toList());
+    }
+
     @Test
     void baselineRecordsWithoutRunning() {
         files.table("001", "alpha").table("002", "beta");

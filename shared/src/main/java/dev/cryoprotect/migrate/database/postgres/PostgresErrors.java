@@ -150,6 +150,9 @@ final class PostgresErrors {
 
     /** As {@link #commitUncertain(SqlScript, SQLException)}, for files sent to the server together. */
     static MigrateException commitUncertain(java.util.List<SqlScript> scripts, SQLException e) {
+        if (scripts.size() == 1) {
+            return commitUncertain(scripts.get(0), e);
+        }
         String first = scripts.get(0).fileName();
         return new MigrateException(Failure.UNREACHABLE, "lost the connection to PostgreSQL while " + first + " … "
                 + scripts.get(scripts.size() - 1).fileName() + " (" + scripts.size() + " files sent together) ran:"

@@ -1,5 +1,6 @@
 package dev.cryoprotect.migrate.database.postgres;
 
+import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.database.DatabaseTarget;
 import dev.cryoprotect.migrate.model.AppliedMigration;
@@ -185,9 +186,10 @@ public final class PostgresTarget implements DatabaseTarget {
     @Override
     public void applyInOrder(List<Migration> plan, RunInfo run, Consumer<AppliedMigration> applied) {
         requireLock("apply");
+        boolean together = runner().stopsAtFirstErrorInABatch();
         int next = 0;
         while (next < plan.size()) {
-            List<Migration> group = together(plan, next);
+            List<Migration> group = together ? together(plan, next) : List.of();
             if (group.size() < 2) {
                 applied.accept(apply(plan.get(next++), run));
                 continue;
@@ -222,38 +224,75 @@ public final class PostgresTarget implements DatabaseTarget {
      */
     private int applyTogether(List<Migration> group, RunInfo run, Consumer<AppliedMigration> applied) {
         List<SqlScript> scripts = group.stream().map(m -> m.up().orElseThrow()).toList();
-        boolean failed = false;
+        SQLException failure;
         try {
             runner().runTogether(scripts, group.stream().map(m -> appliedRows(m, run)).toList());
+            failure = null;
         } catch (ScriptRunner.NotSent e) {
             group.forEach(m -> applied.accept(apply(m, run))); // nothing was sent: one at a time, as before
             return group.size();
         } catch (ScriptRunner.CommitUncertain e) {
-            throw PostgresErrors.commitUncertain(scripts, e.error);
+            // What landed before the connection went, a fresh connection can still tell; the rest stays uncertain.
+            int landed = reportLanded(group, landedAfterLoss(run), run, applied, true);
+            if (landed == group.size()) {
+                return landed; // all of them did; the lost connection fails whatever comes next
+            }
+            throw PostgresErrors.commitUncertain(scripts.subList(landed, scripts.size()), e.error);
         } catch (SQLException e) {
-            failed = true; // which file failed, the history says: the first without its row
+            failure = e; // which file failed, the history says: the first without its row
         }
         java.util.Map<java.math.BigInteger, Long> landed;
         try {
             landed = history.appliedInRun(connection(), run);
-        } catch (SQLException e) {
-            if (failed) {
-                throw PostgresErrors.databaseError(config, "reading which of " + scripts.get(0).fileName() + " … "
-                        + scripts.get(scripts.size() - 1).fileName() + " landed before one of them failed", e);
+        } catch (SQLException | MigrateException e) {
+            if (failure == null) {
+                landed = null; // every COMMIT was confirmed; only the times are missing
+            } else {
+                MigrateException error = new MigrateException(Failure.MIGRATION_FAILED, "one of "
+                        + scripts.get(0).fileName() + " … " + scripts.get(scripts.size() - 1).fileName() + " (sent"
+                        + " together) failed: " + failure.getMessage() + "; which of them landed before it could not be"
+                        + " read (" + e.getMessage() + "): run 'migrate status' to see", scripts.get(0).fileName(),
+                        null, failure);
+                error.addSuppressed(e);
+                throw error;
             }
-            landed = java.util.Map.of(); // every COMMIT was confirmed; only the times are missing
         }
+        return reportLanded(group, landed, run, applied, failure != null);
+    }
+
+    /**
+     * Tells {@code applied} of the group's files that {@code landed} (the history's versions and times) holds, in
+     * order, and returns how many; null {@code landed}: all of them, times unknown. After a failure the files that
+     * landed must come before any that did not; a file that landed after one that did not is refused, since running
+     * anything again could run it twice.
+     */
+    private static int reportLanded(List<Migration> group, java.util.Map<java.math.BigInteger, Long> landed,
+                                    RunInfo run, Consumer<AppliedMigration> applied, boolean failed) {
         int count = 0;
-        for (Migration m : group) {
-            Long executionMs = landed.get(m.version().number());
-            if (executionMs == null && failed) {
-                break;
-            }
+        while (count < group.size() && (landed == null || !failed || landed.containsKey(group.get(count).version()
+                .number()))) {
+            Migration m = group.get(count++);
             applied.accept(new AppliedMigration(m.version(), m.name(), m.up().orElseThrow().checksum(), null,
-                    executionMs, run.runId(), run.appliedBy()));
-            count++;
+                    landed == null ? null : landed.get(m.version().number()), run.runId(), run.appliedBy()));
+        }
+        for (Migration m : group.subList(count, group.size())) {
+            if (landed != null && landed.containsKey(m.version().number())) {
+                throw new MigrateException(Failure.HISTORY_CONFLICT, m.up().orElseThrow().fileName() + " landed"
+                        + " though " + group.get(count).up().orElseThrow().fileName() + " before it, sent with it, did"
+                        + " not; the history shows what landed: run 'migrate status' before anything else",
+                        m.up().orElseThrow().fileName(), null, null);
+            }
         }
         return count;
+    }
+
+    /** This run's applied versions, read over a connection of its own after this one was lost; empty if it cannot. */
+    private java.util.Map<java.math.BigInteger, Long> landedAfterLoss(RunInfo run) {
+        try (Connection fresh = config.connect()) {
+            return history.appliedInRun(fresh, run);
+        } catch (SQLException | MigrateException e) {
+            return java.util.Map.of(); // nothing confirmed: the message says to look
+        }
     }
 
     /**

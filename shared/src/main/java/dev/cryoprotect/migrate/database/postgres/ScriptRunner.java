@@ -151,6 +151,22 @@ final class ScriptRunner {
                 && script.statements().stream().allMatch(ScriptRunner::batchable);
     }
 
+    /**
+     * Whether the driver sends a batch as one pipeline whose first error makes the server skip the rest: true in its
+     * extended query modes (the default). A URL's {@code preferQueryMode=simple} (or {@code extendedForPrepared})
+     * sends each statement of a batch as a query of its own, and after a failing file the server would run the next
+     * one: files then go one at a time.
+     */
+    boolean stopsAtFirstErrorInABatch() {
+        try {
+            org.postgresql.jdbc.PreferQueryMode mode = connection.unwrap(PGConnection.class).getPreferQueryMode();
+            return mode == org.postgresql.jdbc.PreferQueryMode.EXTENDED
+                    || mode == org.postgresql.jdbc.PreferQueryMode.EXTENDED_CACHE_EVERYTHING;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** {@link #runTogether} sent nothing: a file's statements or history write cannot go in a batch. */
     static final class NotSent extends Exception {
         private static final long serialVersionUID = 1L;
@@ -169,8 +185,12 @@ final class ScriptRunner {
      */
     void runTogether(List<SqlScript> scripts, List<HistoryWrite> historyWrites)
             throws NotSent, SQLException, CommitUncertain {
-        resetIfUsed();
-        connection.setAutoCommit(true); // each file's own BEGIN and COMMIT, not the driver's
+        try {
+            resetIfUsed();
+            connection.setAutoCommit(true); // each file's own BEGIN and COMMIT, not the driver's
+        } catch (SQLException e) {
+            throw new NotSent(e); // one at a time, each then meets (and reports) what is wrong with the session
+        }
         boolean leftClean = false;
         try (Statement st = connection.createStatement()) {
             st.setEscapeProcessing(false);

@@ -271,6 +271,24 @@ class PostgresTargetTest extends TargetContractTest {
     }
 
     /**
+     * Under a URL's preferQueryMode=simple the driver sends each statement of a batch as a query of its own, and the
+     * server would go on to the files after a failing one: there the files go one at a time.
+     */
+    @Test
+    void underTheSimpleQueryModeNothingAfterAFailingFileRuns() {
+        files.table("001", "alpha");
+        files.write("002_broken.sql", "CREATE TABLE beta (id int);\nINSERT INTO nowhere VALUES (1);\n");
+        files.table("003", "gamma").table("004", "delta");
+        DatabaseTarget simple = track(new PostgresTarget(TestPostgres.config(url + "&preferQueryMode=simple")));
+        RunResult result = migrator(simple, Duration.ofSeconds(20)).apply(null, false);
+        assertFalse(result.success());
+        assertEquals("002_broken.sql", result.error().file(), result.error().message());
+        assertEquals(2, result.error().line(), result.error().message());
+        assertEquals(Set.of("alpha"), things());
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
+    }
+
+    /**
      * The connection lost while files sent together run: the ones whose COMMIT ran are applied, the rest left nothing,
      * and the run says it cannot tell from here how far they got.
      */
@@ -285,9 +303,12 @@ class PostgresTargetTest extends TargetContractTest {
 
         assertFalse(result.success());
         assertEquals(Failure.UNREACHABLE, result.error().failure(), result.error().message());
-        assertTrue(result.error().message().startsWith("lost the connection to PostgreSQL while 001_create_alpha.sql …"
-                + " 003_create_gamma.sql (3 files sent together) ran: each of them landed whole with its history row,"
+        assertTrue(result.error().message().startsWith("lost the connection to PostgreSQL while 002_slow.sql …"
+                + " 003_create_gamma.sql (2 files sent together) ran: each of them landed whole with its history row,"
                 + " or not at all"), result.error().message());
+        assertEquals("002_slow.sql", result.error().file());
+        assertEquals(List.of("APPLIED", "FAILED"), result.steps().stream().map(s -> s.outcome().name()).toList(),
+                "001's row, read over a new connection, says it landed");
         assertEquals(Set.of("alpha"), things(), "001 committed before 002 began; 002 and 003 left nothing");
         assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
     }
