@@ -89,6 +89,19 @@ public final class DirectorySource implements MigrationSource {
             "[0-9]+_.*\\.(sql|json)");
 
     @Override
+    public List<String> folders() {
+        List<String> folders = new ArrayList<>();
+        try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory, entry -> Files.isDirectory(entry)
+                && !entry.getFileName().toString().startsWith("."))) {
+            listing.forEach(entry -> folders.add(entry.getFileName().toString()));
+        } catch (IOException e) {
+            return List.of(); // only a notice depends on it; files() reports an unreadable folder
+        }
+        folders.sort(null);
+        return folders;
+    }
+
+    @Override
     public boolean exists(String name) {
         return Files.exists(directory.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }

@@ -51,7 +51,17 @@ public final class MigrationLoader {
     }
 
     public static MigrationSet load(MigrationSource source) {
-        return load(source.files());
+        MigrationSet set = load(source.files());
+        List<String> folders = source.folders();
+        if (folders.isEmpty()) {
+            return set;
+        }
+        List<String> warnings = new ArrayList<>(set.warnings());
+        for (String folder : folders) {
+            warnings.add("skipped folder " + folder + "/: sub-folders are not read; migrations must sit in "
+                    + source.describe() + " itself");
+        }
+        return new MigrationSet(set.migrations(), set.declaredSchema(), set.declaredIndexes(), warnings);
     }
 
     public static MigrationSet load(List<MigrationSource.SourceFile> files) {

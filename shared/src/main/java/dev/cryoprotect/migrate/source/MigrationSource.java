@@ -18,6 +18,14 @@ public interface MigrationSource {
     /** Every file directly in the folder, in no particular order. */
     List<SourceFile> files();
 
+    /**
+     * The folders directly inside this one, which are not read (their names, hidden ones left out), so that a folder
+     * laid out in sub-folders is not taken silently for one with nothing in it. Empty where the source cannot tell.
+     */
+    default List<String> folders() {
+        return List.of();
+    }
+
     /** Whether a file (or anything else) of that name is already in the folder. */
     boolean exists(String name);
 

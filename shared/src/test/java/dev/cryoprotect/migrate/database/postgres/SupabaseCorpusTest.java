@@ -246,6 +246,8 @@ class SupabaseCorpusTest {
                 "skipped README.md: not a migration file (<digits>_<name>.sql, .down.sql or .json)",
                 "skipped apply_migrations.js: not a migration file (<digits>_<name>.sql, .down.sql or .json)",
                 "skipped chembl_fix.sql: not a migration file (<digits>_<name>.sql, .down.sql or .json)")), warnings.toString());
+        assertTrue(warnings.contains("skipped folder helpers/: sub-folders are not read; migrations must sit in "
+                + folder + " itself"), warnings.toString());
         assertEquals(List.of("t"), TestPostgres.query(url, "SELECT to_regclass('public.experiment_summary') IS NOT NULL"));
         rollbackNeedsADownFile(folder, "20250417_views.sql");
     }
