@@ -5,7 +5,9 @@ import dev.cryoprotect.migrate.MigrateException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -39,6 +41,7 @@ public final class S3Source implements MigrationSource {
     private final String bucket;
     private final String prefix;
     private final FileCache cache;
+    private volatile List<String> listedFolders; // by the last files(), for folders()
 
     /** @param prefix the folder, such as {@code migrations/} (a missing trailing slash is added; empty for the root) */
     public S3Source(S3Client s3, String bucket, String prefix) {
@@ -58,18 +61,23 @@ public final class S3Source implements MigrationSource {
     public List<SourceFile> files() {
         try {
             List<S3Object> objects = new ArrayList<>();
-            ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).delimiter("/").build();
-            for (S3Object object : s3.listObjectsV2Paginator(request).contents()) {
-                String name = object.key().substring(prefix.length());
-                if (name.isEmpty()) {
-                    continue;
+            List<String> folders = new ArrayList<>();
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(listing())) {
+                for (S3Object object : page.contents()) {
+                    String name = object.key().substring(prefix.length());
+                    if (name.isEmpty()) {
+                        continue;
+                    }
+                    if (object.size() != null && object.size() > MAX_FILE_BYTES) {
+                        throw new MigrateException(Failure.BAD_INPUT, name + ": file is larger than "
+                                + MAX_FILE_BYTES / (1024 * 1024) + " MiB; split it into several migrations", name,
+                                null, null);
+                    }
+                    objects.add(object);
                 }
-                if (object.size() != null && object.size() > MAX_FILE_BYTES) {
-                    throw new MigrateException(Failure.BAD_INPUT, name + ": file is larger than "
-                            + MAX_FILE_BYTES / (1024 * 1024) + " MiB; split it into several migrations", name, null, null);
-                }
-                objects.add(object);
+                folders.addAll(folderNames(page));
             }
+            listedFolders = folders;
             List<Future<SourceFile>> fetches = new ArrayList<>();
             for (S3Object object : objects) {
                 fetches.add(FETCHERS.submit(() -> fetch(object)));
@@ -86,6 +94,41 @@ public final class S3Source implements MigrationSource {
             throw new MigrateException(Failure.UNREACHABLE, "cannot read migrations from " + describe() + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The prefix's own objects, with what lies deeper folded into common prefixes (its sub-"folders"). */
+    private ListObjectsV2Request listing() {
+        return ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).delimiter("/").build();
+    }
+
+    private List<String> folderNames(ListObjectsV2Response page) {
+        List<String> names = new ArrayList<>();
+        for (CommonPrefix common : page.commonPrefixes()) {
+            String name = common.prefix().substring(prefix.length()).replaceFirst("/$", "");
+            if (!name.isEmpty() && !name.startsWith(".")) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /** The sub-folders the last {@link #files()} listing saw (no second request), else a listing of its own. */
+    @Override
+    public List<String> folders() {
+        List<String> folders = listedFolders;
+        if (folders == null) {
+            try {
+                folders = new ArrayList<>();
+                for (ListObjectsV2Response page : s3.listObjectsV2Paginator(listing())) {
+                    folders.addAll(folderNames(page));
+                }
+            } catch (SdkException e) {
+                return List.of(); // only a notice depends on it; files() reports an unreadable prefix
+            }
+        }
+        List<String> sorted = new ArrayList<>(folders);
+        sorted.sort(null);
+        return sorted;
     }
 
     private SourceFile fetch(S3Object object) {

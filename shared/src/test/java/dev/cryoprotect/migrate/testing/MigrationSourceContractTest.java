@@ -51,6 +51,19 @@ public abstract class MigrationSourceContractTest {
         assertArrayEquals(text("CREATE TABLE a (id int);"), files.get(0).content());
     }
 
+    /** Sub-folders are not read, but named, so that a notice can say so; hidden ones are left out. */
+    @Test
+    void namesItsSubFoldersButNotHiddenOnes() {
+        MigrationSource source = emptySource();
+        put(source, "001_a.sql", text("CREATE TABLE a (id int);"));
+        put(source, "2024/002_b.sql", text("SELECT 1;"));
+        put(source, "archive/old/003_c.sql", text("SELECT 1;"));
+        put(source, ".git/HEAD", text("ref"));
+        assertEquals(List.of("2024", "archive"), source.folders(), "before any listing of files");
+        assertEquals(1, source.files().size());
+        assertEquals(List.of("2024", "archive"), source.folders(), "after one");
+    }
+
     @Test
     void createNewWritesAFileThatIsThenListedAndExists() {
         MigrationSource source = emptySource();
