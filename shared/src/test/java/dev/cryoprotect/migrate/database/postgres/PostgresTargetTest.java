@@ -400,9 +400,15 @@ class PostgresTargetTest extends TargetContractTest {
         TestPostgres.execute(url, "CREATE TABLE alpha (id int PRIMARY KEY)");
         files.table("001", "alpha");
         files.table("002", "beta");
-        assertTrue(migrator().apply(null, false).success());
-        assertTrue(migrator().rollback(null, false).success());
-        assertTrue(migrator().rollback(null, false).success());
+        files.table("003", "gamma");
+        RunResult applied = migrator().apply(null, false);
+        assertTrue(applied.success(), applied.message());
+        assertEquals(List.of("002|APPLIED", "003|APPLIED"), applied.steps().stream().map(s -> s.version() + "|"
+                + s.outcome().name()).toList(), "sent together, and read back from integer versions");
+        assertEquals(List.of("1", "2", "3"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+        for (int i = 0; i < 3; i++) {
+            assertTrue(migrator().rollback(null, false).success());
+        }
         assertEquals(List.of(), TestPostgres.query(url, "SELECT version FROM migrations"));
         assertEquals(Set.of(), things());
     }
