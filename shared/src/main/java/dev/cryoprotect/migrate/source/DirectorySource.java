@@ -20,6 +20,7 @@ import java.util.List;
  */
 public final class DirectorySource implements MigrationSource {
     private final Path directory;
+    private volatile List<String> listedFolders; // by the last files(), for folders()
 
     public DirectorySource(Path directory) {
         this.directory = directory;
@@ -41,12 +42,18 @@ public final class DirectorySource implements MigrationSource {
                     + why(e), e);
         }
         // Each file is a stat and a read: done in parallel for a large folder, as its parsing is.
-        return (entries.size() >= 32 ? entries.parallelStream() : entries.stream())
-                .map(entry -> read(entry, home)).filter(java.util.Objects::nonNull).toList();
+        java.util.Queue<String> folders = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        List<SourceFile> files = (entries.size() >= 32 ? entries.parallelStream() : entries.stream())
+                .map(entry -> read(entry, home, folders)).filter(java.util.Objects::nonNull).toList();
+        listedFolders = List.copyOf(folders);
+        return files;
     }
 
-    /** One entry of the folder as a file, or null when it is not one (a subdirectory). */
-    private static SourceFile read(Path entry, Path home) {
+    /**
+     * One entry of the folder as a file, or null when it is not one; a sub-folder (not a hidden one) goes into
+     * {@code folders}, from the stat that was made anyway.
+     */
+    private static SourceFile read(Path entry, Path home, java.util.Queue<String> folders) {
         String name = entry.getFileName().toString();
         try {
             BasicFileAttributes attributes = Files.readAttributes(entry, BasicFileAttributes.class,
@@ -56,6 +63,9 @@ public final class DirectorySource implements MigrationSource {
                 attributes = Files.readAttributes(entry, BasicFileAttributes.class);
             }
             if (!attributes.isRegularFile()) {
+                if (attributes.isDirectory() && !name.startsWith(".")) {
+                    folders.add(name);
+                }
                 return null;
             }
             if (attributes.size() > MAX_FILE_BYTES) {
@@ -88,17 +98,23 @@ public final class DirectorySource implements MigrationSource {
     private static final java.util.regex.Pattern LOOKS_LIKE_MIGRATION = java.util.regex.Pattern.compile(
             "[0-9]+_.*\\.(sql|json)");
 
+    /** The sub-folders the last {@link #files()} saw (no second listing), else a listing of its own. */
     @Override
     public List<String> folders() {
-        List<String> folders = new ArrayList<>();
-        try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory, entry -> Files.isDirectory(entry)
-                && !entry.getFileName().toString().startsWith("."))) {
-            listing.forEach(entry -> folders.add(entry.getFileName().toString()));
-        } catch (IOException e) {
-            return List.of(); // only a notice depends on it; files() reports an unreadable folder
+        List<String> folders = listedFolders;
+        if (folders == null) {
+            List<String> listed = new ArrayList<>();
+            try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory, entry -> Files.isDirectory(entry)
+                    && !entry.getFileName().toString().startsWith("."))) {
+                listing.forEach(entry -> listed.add(entry.getFileName().toString()));
+            } catch (IOException e) {
+                return List.of(); // only a notice depends on it; files() reports an unreadable folder
+            }
+            folders = listed;
         }
-        folders.sort(null);
-        return folders;
+        List<String> sorted = new ArrayList<>(folders);
+        sorted.sort(null);
+        return sorted;
     }
 
     @Override
