@@ -12,6 +12,7 @@ import dev.cryoprotect.migrate.lambda.SyncData;
 import dev.cryoprotect.migrate.testing.TestPostgres;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * exit code (2) or HTTP status (400), and leaves the database exactly as it was (no table, not even the history).
  */
 class BadInputCorpusTest {
+    @TempDir
+    Path scratch; // each case's folder goes in it, removed when its factory's cases are done
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USERS = "{\"version\": \"001\", \"schema\": {\"users\": {\"email\": \"string\","
             + " \"n\": \"int64?\", \"raw\": \"bytes?\"}}, \"data\": [%s]%s}";
@@ -128,7 +131,7 @@ class BadInputCorpusTest {
     @TestFactory
     Stream<DynamicTest> malformedMigrationFilesAreRefusedAndChangeNothing() {
         return fileCases().stream().map(fc -> DynamicTest.dynamicTest(fc.name(), () -> {
-            Path dir = Files.createTempDirectory("corpus");
+            Path dir = Files.createTempDirectory(scratch, "corpus");
             for (Map.Entry<String, byte[]> f : fc.files().entrySet()) {
                 Files.write(dir.resolve(f.getKey()), f.getValue());
             }
@@ -199,7 +202,7 @@ class BadInputCorpusTest {
     Stream<DynamicTest> malformedDirectEventsAreBadInputErrors() {
         return eventCases().stream().map(ec -> DynamicTest.dynamicTest(ec.name(), () -> {
             String url = TestPostgres.newDatabase();
-            Path migrations = Files.createTempDirectory("corpus-events");
+            Path migrations = Files.createTempDirectory(scratch, "corpus-events");
             Files.writeString(migrations.resolve("001_a.sql"), "CREATE TABLE a (id int);");
             MigrationHandler h = handler(ec.handler(), services(url, migrations));
             BadInputException e = assertThrows(BadInputException.class, () -> h.handleRequest(
@@ -216,7 +219,7 @@ class BadInputCorpusTest {
     Stream<DynamicTest> malformedApiRequestsAre400() {
         return apiCases().stream().map(ec -> DynamicTest.dynamicTest(ec.name(), () -> {
             String url = TestPostgres.newDatabase();
-            Path migrations = Files.createTempDirectory("corpus-api");
+            Path migrations = Files.createTempDirectory(scratch, "corpus-api");
             Files.writeString(migrations.resolve("001_a.sql"), "CREATE TABLE a (id int);");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             handler(ec.handler(), services(url, migrations)).handleRequest(

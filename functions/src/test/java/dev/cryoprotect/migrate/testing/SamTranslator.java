@@ -39,7 +39,9 @@ public final class SamTranslator {
             Process p = new ProcessBuilder(python.toString(), script.toString(), ROOT.resolve("template.yaml").toString(),
                     JSON.writeValueAsString(parameters), codeKey).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            boolean ended = p.waitFor(120, TimeUnit.SECONDS);
+            Files.delete(script);
+            if (!ended || p.exitValue() != 0) {
                 throw new IllegalStateException("the SAM translator failed on template.yaml: "
                         + new String(out, StandardCharsets.UTF_8));
             }

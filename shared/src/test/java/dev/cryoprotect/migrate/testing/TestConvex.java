@@ -44,7 +44,14 @@ public final class TestConvex {
                 // tests/test-backend.ts: the CLI's server plus the test-only routes used below
                 LocalConvexBackend backend = new LocalConvexBackend(convexDir(), state, "tests/test-backend.ts");
                 running = backend.ensureRunning(Map.of());
-                Runtime.getRuntime().addShutdownHook(new Thread(backend::stop));
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    backend.stop();
+                    try (var all = Files.walk(state)) { // the backend's data: nothing of a test run stays behind
+                        all.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                    } catch (IOException e) {
+                        // left in the temporary folder, which the system clears
+                    }
+                }));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
