@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay on localhost that holds every chunk of bytes for half the round-trip time in each direction, in order:
@@ -17,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class DelayProxy implements AutoCloseable {
     private final ServerSocket server;
     private final long delayNanos;
+    private final AtomicLong roundTrips = new AtomicLong();
 
     DelayProxy(int targetPort, long rttMillis) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -33,8 +36,14 @@ final class DelayProxy implements AutoCloseable {
                     Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                     client.setTcpNoDelay(true);
                     upstream.setTcpNoDelay(true);
-                    relay(client, upstream);
-                    relay(upstream, client);
+                    // A round trip starts when the client speaks first, or again after the server has answered.
+                    AtomicBoolean serverSpokeLast = new AtomicBoolean(true);
+                    relay(client, upstream, () -> {
+                        if (serverSpokeLast.getAndSet(false)) {
+                            roundTrips.incrementAndGet();
+                        }
+                    });
+                    relay(upstream, client, () -> serverSpokeLast.set(true));
                 } catch (IOException e) {
                     try {
                         client.close(); // the server is not there: the client hears so at once
@@ -52,16 +61,22 @@ final class DelayProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** Round trips over every connection so far: how often a client sent and then had to wait for an answer. */
+    long roundTrips() {
+        return roundTrips.get();
+    }
+
     private record Chunk(long dueNanos, byte[] bytes) {
     }
 
     /** One direction: a reader stamps each chunk, a writer sends it when its delay is up. */
-    private void relay(Socket from, Socket to) {
+    private void relay(Socket from, Socket to, Runnable onChunk) {
         BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {
             byte[] buffer = new byte[65536];
             try (InputStream in = from.getInputStream()) {
                 for (int n; (n = in.read(buffer)) > 0; ) {
+                    onChunk.run();
                     queue.add(new Chunk(System.nanoTime() + delayNanos, Arrays.copyOf(buffer, n)));
                 }
             } catch (IOException e) {

@@ -65,6 +65,7 @@ final class ProcessBenchmark {
         List<Long> theirsInfo = new ArrayList<>();
         List<Long> oursHelp = new ArrayList<>();
         List<Long> theirsHelp = new ArrayList<>();
+        String roundTrips = "";
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
              DelayProxy link = new DelayProxy(pg.getPort(), rttMillis)) {
             int port = rttMillis > 0 ? link.port() : pg.getPort();
@@ -75,13 +76,22 @@ final class ProcessBenchmark {
                 String theirUrl = "jdbc:postgresql://localhost:" + port + "/" + theirDb;
                 List<String> flyway = List.of(java, "-cp", benchJar, FlywayProcess.class.getName(), theirUrl,
                         theirs.toString());
+                long trips0 = link.roundTrips();
                 long a = time(List.of(launcher.toString(), "apply", "--migrations", ours.toString(), "--database-url",
                         ourUrl));
+                long trips1 = link.roundTrips();
                 long b = time(with(flyway, "migrate"));
+                long trips2 = link.roundTrips();
                 long floor = floor(pg, port, "floor_" + run, ours);
+                long trips3 = link.roundTrips();
                 long c = time(List.of(launcher.toString(), "status", "--migrations", ours.toString(),
                         "--database-url", ourUrl));
+                long trips4 = link.roundTrips();
                 long d = time(with(flyway, "info"));
+                long trips5 = link.roundTrips();
+                roundTrips = String.format("round trips (the last run): apply %d, flyway migrate %d, floor %d,"
+                        + " status %d, flyway info %d", trips1 - trips0, trips2 - trips1, trips3 - trips2,
+                        trips4 - trips3, trips5 - trips4);
                 long e = time(List.of(launcher.toString(), "--help"));
                 long f = time(with(flyway, "version"));
                 if (run > 0) {
@@ -99,6 +109,9 @@ final class ProcessBenchmark {
         report("floor: the files in one query / migrate", floorApply, theirsApply);
         report("status on " + count + " applied / flyway info", oursStatus, theirsInfo);
         report("--help / flyway version", oursHelp, theirsHelp);
+        if (rttMillis > 0) {
+            System.out.println(roundTrips);
+        }
     }
 
     private static List<String> with(List<String> base, String verb) {

@@ -2,6 +2,7 @@ package dev.cryoprotect.migrate.database.postgres;
 
 import dev.cryoprotect.migrate.Failure;
 import dev.cryoprotect.migrate.MigrateException;
+import dev.cryoprotect.migrate.database.postgres.HistoryShapes.TableShape;
 import dev.cryoprotect.migrate.model.AppliedMigration;
 import dev.cryoprotect.migrate.model.Migration;
 import dev.cryoprotect.migrate.model.RunInfo;
@@ -16,8 +17,11 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,14 +33,32 @@ final class HistoryTable {
     private static final List<String> NEWER_COLUMNS = List.of("applied_at", "checksum", "execution_time_ms", "run_id",
             "applied_by", "state", "progress");
 
+    /** A column of the table as created: its type as the catalog names it, then its constraints. */
+    private record Column(String name, String type, String constraints) {
+        String definition() {
+            return name + " " + type + constraints;
+        }
+    }
+
+    private static final List<Column> COLUMNS = List.of(new Column("version", "text", " PRIMARY KEY"),
+            new Column("name", "text", " NOT NULL"),
+            new Column("applied_at", "timestamp with time zone", " NOT NULL DEFAULT now()"),
+            new Column("checksum", "text", ""), new Column("execution_time_ms", "bigint", ""),
+            new Column("run_id", "text", ""), new Column("applied_by", "text", ""),
+            new Column("state", "text", " NOT NULL DEFAULT 'applied'"), new Column("progress", "integer", ""));
+
+    /** The table just created, as the catalog shows it. */
+    private static final TableShape CREATED = created();
+
     private final PostgresConfig config;
+    private final HistoryShapes shapes;
     private final String qualified;
-    private Boolean numericVersions; // known after the first write-side look at the table
     // The versions (as numbers) that had a row at the last read, plus those written since; null: not read yet.
     private Set<BigInteger> versionsWithRows;
 
-    HistoryTable(PostgresConfig config) {
+    HistoryTable(PostgresConfig config, HistoryShapes shapes) {
         this.config = config;
+        this.shapes = shapes;
         this.qualified = quote(config.historySchema()) + "." + quote(config.historyTable());
     }
 
@@ -44,38 +66,40 @@ final class HistoryTable {
         return config.historySchema() + "." + config.historyTable();
     }
 
-    /** The rows in version order; empty when the table does not exist yet. */
-    List<AppliedMigration> read(Connection c) throws SQLException {
-        if (!exists(c)) {
+    /** The query for the rows (one round trip), or null when the table does not exist yet: then there are none. */
+    String select(Connection c) throws SQLException {
+        TableShape shape = shapes.history(c);
+        if (!shape.exists()) {
             versionsWithRows = new HashSet<>();
-            return List.of();
+            return null;
         }
         // Before createOrAdopt() the newer columns of an old-shape table may be missing: read them as null.
-        List<String> columns = columns(c);
-        String select = "SELECT version::text, name, " + String.join(", ", NEWER_COLUMNS.stream()
-                .map(col -> columns.contains(col) ? col : "NULL AS " + col).toList()) + " FROM " + qualified;
+        return "SELECT version::text, name, " + String.join(", ", NEWER_COLUMNS.stream()
+                .map(col -> shape.has(col) ? col : "NULL AS " + col).toList()) + " FROM " + qualified;
+    }
+
+    /** The rows {@link #select}'s query returned, in version order. */
+    List<AppliedMigration> rows(ResultSet rs) throws SQLException {
         List<AppliedMigration> rows = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(select)) {
-            while (rs.next()) {
-                String version = rs.getString(1).strip();
-                if (!Version.isValid(version)) {
-                    throw new MigrateException(Failure.HISTORY_CONFLICT, "history table " + displayName()
-                            + " has a row with version '" + version + "', which is not digits; fix or remove that row");
-                }
-                Timestamp appliedAt = rs.getTimestamp(3);
-                long ms = rs.getLong(5);
-                Long executionMs = rs.wasNull() ? null : ms;
-                AppliedMigration.State state = "partial".equals(rs.getString(8)) ? AppliedMigration.State.PARTIAL
-                        : "rolling_back".equals(rs.getString(8)) ? AppliedMigration.State.ROLLING_BACK
-                        : AppliedMigration.State.APPLIED;
-                int done = rs.getInt(9);
-                String progress = state == AppliedMigration.State.APPLIED ? null : done + " statement"
-                        + (done == 1 ? "" : "s") + " of the " + (state == AppliedMigration.State.PARTIAL ? "" : "down ")
-                        + "file ran";
-                rows.add(new AppliedMigration(Version.parse(version), rs.getString(2), rs.getString(4),
-                        appliedAt == null ? null : appliedAt.toInstant(), executionMs, rs.getString(6), rs.getString(7),
-                        null, state, progress));
+        while (rs.next()) {
+            String version = rs.getString(1).strip();
+            if (!Version.isValid(version)) {
+                throw new MigrateException(Failure.HISTORY_CONFLICT, "history table " + displayName()
+                        + " has a row with version '" + version + "', which is not digits; fix or remove that row");
             }
+            Timestamp appliedAt = rs.getTimestamp(3);
+            long ms = rs.getLong(5);
+            Long executionMs = rs.wasNull() ? null : ms;
+            AppliedMigration.State state = "partial".equals(rs.getString(8)) ? AppliedMigration.State.PARTIAL
+                    : "rolling_back".equals(rs.getString(8)) ? AppliedMigration.State.ROLLING_BACK
+                    : AppliedMigration.State.APPLIED;
+            int done = rs.getInt(9);
+            String progress = state == AppliedMigration.State.APPLIED ? null : done + " statement"
+                    + (done == 1 ? "" : "s") + " of the " + (state == AppliedMigration.State.PARTIAL ? "" : "down ")
+                    + "file ran";
+            rows.add(new AppliedMigration(Version.parse(version), rs.getString(2), rs.getString(4),
+                    appliedAt == null ? null : appliedAt.toInstant(), executionMs, rs.getString(6), rs.getString(7),
+                    null, state, progress));
         }
         rows.sort((a, b) -> a.version().compareTo(b.version()));
         versionsWithRows = new HashSet<>();
@@ -83,38 +107,52 @@ final class HistoryTable {
         return rows;
     }
 
-    /** Creates the table (with row level security), or adds the newer columns to an old one. Runs in the caller's transaction. */
+    /**
+     * Creates the table (with row level security), or adds the newer columns to an old one, in one round trip; none
+     * when the table is as it should be. Runs in the caller's transaction.
+     */
     void createOrAdopt(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            if (!exists(c)) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS " + quote(config.historySchema()));
-                st.execute("CREATE TABLE " + qualified + " (version text PRIMARY KEY, name text NOT NULL,"
-                        + " applied_at timestamptz NOT NULL DEFAULT now(), checksum text, execution_time_ms bigint,"
-                        + " run_id text, applied_by text, state text NOT NULL DEFAULT 'applied', progress integer)");
-                // Supabase serves the public schema over its REST API; with RLS on and no policy it serves nothing.
-                st.execute("ALTER TABLE " + qualified + " ENABLE ROW LEVEL SECURITY");
-                st.execute("COMMENT ON TABLE " + qualified + " IS 'Applied migrations, kept by migrate'");
-                return;
-            }
-            List<String> columns = columns(c);
-            if (!columns.contains("version") || !columns.contains("name")) {
+        TableShape shape = shapes.history(c);
+        List<String> changes = new ArrayList<>();
+        if (!shape.exists()) {
+            changes.add("CREATE SCHEMA IF NOT EXISTS " + quote(config.historySchema()));
+            changes.add("CREATE TABLE " + qualified + " (" + String.join(", ", COLUMNS.stream()
+                    .map(Column::definition).toList()) + ")");
+            // Supabase serves the public schema over its REST API; with RLS on and no policy it serves nothing.
+            changes.add("ALTER TABLE " + qualified + " ENABLE ROW LEVEL SECURITY");
+            changes.add("COMMENT ON TABLE " + qualified + " IS 'Applied migrations, kept by migrate'");
+        } else {
+            if (!shape.has("version") || !shape.has("name")) {
                 throw new MigrateException(Failure.HISTORY_CONFLICT, "table " + displayName() + " exists but is not a"
-                        + " migration history (it needs version and name columns; it has " + String.join(", ", columns)
-                        + "). Use --history-schema to keep the history elsewhere");
+                        + " migration history (it needs version and name columns; it has "
+                        + String.join(", ", shape.columns()) + "). Use --history-schema to keep the history elsewhere");
             }
-            if (!columns.contains("applied_at")) {
-                st.execute("ALTER TABLE " + qualified + " ADD COLUMN applied_at timestamptz DEFAULT now()");
-            }
-            if (List.of("integer", "smallint").contains(versionType(c))) {
+            if (List.of("integer", "smallint").contains(shape.type("version"))) {
                 // The old system's integer versions cannot hold a 14-digit Supabase CLI timestamp: widen, keeping rows.
-                st.execute("ALTER TABLE " + qualified + " ALTER COLUMN version TYPE bigint");
-                numericVersions = null;
+                changes.add("ALTER TABLE " + qualified + " ALTER COLUMN version TYPE bigint");
             }
-            st.execute("ALTER TABLE " + qualified + " ADD COLUMN IF NOT EXISTS checksum text, "
-                    + "ADD COLUMN IF NOT EXISTS execution_time_ms bigint, ADD COLUMN IF NOT EXISTS run_id text, "
-                    + "ADD COLUMN IF NOT EXISTS applied_by text, "
-                    + "ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'applied', "
-                    + "ADD COLUMN IF NOT EXISTS progress integer");
+            // An applied_at added to the old system's table stays nullable, as its own may be.
+            List<String> missing = COLUMNS.stream().filter(col -> NEWER_COLUMNS.contains(col.name())
+                            && !shape.has(col.name()))
+                    .map(col -> "ADD COLUMN IF NOT EXISTS " + (col.name().equals("applied_at")
+                            ? "applied_at timestamptz DEFAULT now()" : col.definition()))
+                    .toList();
+            if (!missing.isEmpty()) {
+                changes.add("ALTER TABLE " + qualified + " " + String.join(", ", missing));
+            }
+        }
+        if (changes.isEmpty()) {
+            return;
+        }
+        try (Statement st = c.createStatement()) {
+            st.setEscapeProcessing(false);
+            st.execute(String.join(";\n", changes)); // the driver sends them together
+        }
+        if (shape.exists()) {
+            shapes.forget();
+            shapes.history(c); // looked up now, in this transaction, not later inside a file's that may roll back
+        } else {
+            shapes.historyIs(CREATED);
         }
     }
 
@@ -143,8 +181,8 @@ final class HistoryTable {
      * The versions (as numbers) this run has recorded as applied, each with its execution time: what landed of files
      * sent together, read back from the history itself.
      */
-    java.util.Map<BigInteger, Long> appliedInRun(Connection c, RunInfo run) throws SQLException {
-        java.util.Map<BigInteger, Long> landed = new java.util.HashMap<>();
+    Map<BigInteger, Long> appliedInRun(Connection c, RunInfo run) throws SQLException {
+        Map<BigInteger, Long> landed = new java.util.HashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT version::text, execution_time_ms FROM " + qualified
                 + " WHERE run_id = ? AND state = 'applied'")) {
             ps.setString(1, run.runId());
@@ -260,31 +298,6 @@ final class HistoryTable {
         }
     }
 
-    private boolean exists(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, qualified);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
-
-    private List<String> columns(Connection c) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns"
-                + " WHERE table_schema = ? AND table_name = ?")) {
-            ps.setString(1, config.historySchema());
-            ps.setString(2, config.historyTable());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.add(rs.getString(1));
-                }
-            }
-        }
-        return columns;
-    }
-
     /** Compared as numbers, so "1" written by the old system matches the file "001". */
     private String whereVersion(Connection c) throws SQLException {
         return whereVersion(c, "?");
@@ -305,27 +318,12 @@ final class HistoryTable {
 
     /** Looks at the table's shape again next time (after a rolled-back transaction that created or changed it). */
     void forgetShape() {
-        numericVersions = null;
+        shapes.forget();
     }
 
     /** Whether an adopted table keeps versions in a number column. */
     private boolean numericVersions(Connection c) throws SQLException {
-        if (numericVersions == null) {
-            numericVersions = List.of("integer", "bigint", "smallint", "numeric").contains(versionType(c));
-        }
-        return numericVersions;
-    }
-
-    /** The version column's data type, or "" when the table does not exist yet. */
-    private String versionType(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT data_type FROM information_schema.columns"
-                + " WHERE table_schema = ? AND table_name = ? AND column_name = 'version'")) {
-            ps.setString(1, config.historySchema());
-            ps.setString(2, config.historyTable());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : "";
-            }
-        }
+        return List.of("integer", "bigint", "smallint", "numeric").contains(shapes.history(c).type("version"));
     }
 
     /**
@@ -340,6 +338,12 @@ final class HistoryTable {
             throw new SQLException("a text value with a NUL character cannot be stored", "22021");
         }
         return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+
+    private static TableShape created() {
+        Map<String, String> types = new LinkedHashMap<>();
+        COLUMNS.forEach(col -> types.put(col.name(), col.type()));
+        return new TableShape(true, Collections.unmodifiableMap(types));
     }
 
     static String quote(String identifier) {

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -18,6 +19,7 @@ import java.util.regex.Pattern;
 public record PostgresConfig(String jdbcUrl, String user, String password, String historySchema, String historyTable,
                              boolean embedded) {
     private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password=)[^&;]*");
+    private static final Pattern APPLICATION_NAME_PARAM = Pattern.compile("[?&]ApplicationName=([^&]*)");
 
     public PostgresConfig {
         if (historySchema == null || historySchema.isBlank()) {
@@ -135,7 +137,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
             props.setProperty("password", password);
         }
         props.setProperty("connectTimeout", "10");
-        props.setProperty("ApplicationName", "migrate");
+        props.setProperty("ApplicationName", applicationName());
         props.setProperty("tcpKeepAlive", "true");
         try {
             // The driver itself, not DriverManager: that would first look up every driver on the class path.
@@ -144,12 +146,18 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 throw MigrateException.badInput("the database URL is not one the PostgreSQL driver accepts; check its"
                         + " host, port and parameters");
             }
-            DeadClientDetection.enable(connection);
+            SessionSettings.apply(connection, applicationName());
             return connection;
         } catch (java.sql.SQLException e) {
             throw new MigrateException(dev.cryoprotect.migrate.Failure.UNREACHABLE, "cannot connect to PostgreSQL at "
                     + describe() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** How this tool's sessions show in {@code pg_stat_activity}: the URL's {@code ApplicationName}, else "migrate". */
+    public String applicationName() {
+        Matcher given = APPLICATION_NAME_PARAM.matcher(jdbcUrl);
+        return given.find() ? decode(given.group(1)) : "migrate";
     }
 
     /** Closes a connection this config opened; best effort, since the server ends the session either way. */

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -29,7 +30,8 @@ import java.util.function.Consumer;
 public final class PostgresTarget implements DatabaseTarget {
     private final PostgresConfig config;
     private final HistoryTable history;
-    private final SupabaseCliHistory cliHistory = new SupabaseCliHistory();
+    private final HistoryShapes shapes;
+    private final SupabaseCliHistory cliHistory;
     private final AdvisoryLock lock;
     private Connection connection;
     private ScriptRunner runner; // the connection's, which knows whether a file has used its session
@@ -37,7 +39,9 @@ public final class PostgresTarget implements DatabaseTarget {
 
     public PostgresTarget(PostgresConfig config) {
         this.config = config;
-        this.history = new HistoryTable(config);
+        this.shapes = new HistoryShapes(config.historySchema(), config.historyTable());
+        this.history = new HistoryTable(config, shapes);
+        this.cliHistory = new SupabaseCliHistory(shapes);
         this.lock = new AdvisoryLock(config);
     }
 
@@ -65,26 +69,65 @@ public final class PostgresTarget implements DatabaseTarget {
     private ScriptRunner runner() {
         if (connection == null) {
             connection = config.connect();
-            runner = new ScriptRunner(connection);
+            runner = new ScriptRunner(connection, config.applicationName());
         }
         return runner;
     }
 
-    /** This tool's history, plus the versions only the Supabase CLI's table records (marked as such). */
+    /**
+     * This tool's history, plus the versions only the Supabase CLI's table records (marked as such): one look at the
+     * catalog for both tables (none when already made under the run lock) and one round trip for the rows of both.
+     */
     @Override
     public List<AppliedMigration> applied() {
         try {
-            List<AppliedMigration> rows = new ArrayList<>(history.read(connection()));
-            for (AppliedMigration cli : cliHistory.read(connection)) {
-                if (rows.stream().noneMatch(r -> r.version().equals(cli.version()))) {
-                    rows.add(cli);
-                }
+            Connection c = connection();
+            if (!locked) {
+                shapes.forget(); // without the lock, any other run may have changed them since
             }
-            rows.sort((a, b) -> a.version().compareTo(b.version()));
-            return rows;
+            boolean lookedUpEarlier = shapes.known();
+            try {
+                return readHistories(c);
+            } catch (SQLException e) {
+                if (!lookedUpEarlier || !UNDEFINED.contains(e.getSQLState()) || !c.getAutoCommit()) {
+                    throw e;
+                }
+                shapes.forget(); // a file of this run altered or dropped a history table: look again
+                return readHistories(c);
+            }
         } catch (SQLException e) {
             throw PostgresErrors.databaseError(config, "reading the migration history", e);
         }
+    }
+
+    /** PostgreSQL's undefined_table and undefined_column. */
+    private static final Set<String> UNDEFINED = Set.of("42P01", "42703");
+
+    private List<AppliedMigration> readHistories(Connection c) throws SQLException {
+        String ours = history.select(c);
+        String theirs = cliHistory.select(c);
+        List<AppliedMigration> rows = new ArrayList<>();
+        List<AppliedMigration> cliRows = new ArrayList<>();
+        if (ours != null || theirs != null) {
+            try (Statement st = c.createStatement()) {
+                st.setEscapeProcessing(false);
+                st.execute(ours == null ? theirs : theirs == null ? ours : ours + ";\n" + theirs);
+                if (ours != null) {
+                    rows.addAll(history.rows(st.getResultSet()));
+                    st.getMoreResults();
+                }
+                if (theirs != null) {
+                    cliRows.addAll(cliHistory.rows(st.getResultSet()));
+                }
+            }
+        }
+        for (AppliedMigration cli : cliRows) {
+            if (rows.stream().noneMatch(r -> r.version().equals(cli.version()))) {
+                rows.add(cli);
+            }
+        }
+        rows.sort((a, b) -> a.version().compareTo(b.version()));
+        return rows;
     }
 
     @Override
@@ -95,6 +138,7 @@ public final class PostgresTarget implements DatabaseTarget {
             throw PostgresErrors.databaseError(config, "taking the migration lock", e);
         }
         locked = true;
+        shapes.forget(); // what a run writes by is looked up under its lock, and kept while it holds it
         return this::unlock;
     }
 
@@ -130,6 +174,7 @@ public final class PostgresTarget implements DatabaseTarget {
             c.commit();
         } catch (SQLException e) {
             runner.rollbackQuietly();
+            history.forgetShape(); // what the rolled-back transaction did to the table is gone with it
             throw PostgresErrors.databaseError(config, "creating the migration history table", e);
         } finally {
             autoCommit();

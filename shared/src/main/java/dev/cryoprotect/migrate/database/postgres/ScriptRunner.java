@@ -84,11 +84,14 @@ final class ScriptRunner {
     private static final List<String> RESET = List.of("SET SESSION AUTHORIZATION DEFAULT", "RESET ALL");
 
     private final Connection connection;
-    private List<String> reset; // RESET, then the dead-client settings that RESET ALL undid, unless the server refused them
+    private final String applicationName;
+    private List<String> reset; // RESET, then the session settings that RESET ALL undid, unless the server refused them
     private boolean sessionUsed; // a file has run since the session was last reset
 
-    ScriptRunner(Connection connection) {
+    /** {@code applicationName}: as {@link SessionSettings} sets it, again after each reset. */
+    ScriptRunner(Connection connection, String applicationName) {
         this.connection = connection;
+        this.applicationName = applicationName;
     }
 
     /**
@@ -229,7 +232,7 @@ final class ScriptRunner {
 
     /**
      * Settings a file made for its session (SET, set_config(..., false), SET ROLE) go back to their defaults, in one
-     * round trip, and the dead-client settings that RESET ALL undid are made again.
+     * round trip, and the session's own settings that RESET ALL undid are made again.
      */
     void resetSession() throws SQLException {
         List<String> statements = resetStatements();
@@ -256,8 +259,8 @@ final class ScriptRunner {
 
     private List<String> resetStatements() throws SQLException {
         if (reset == null) {
-            List<String> all = new ArrayList<>(RESET); // RESET ALL leaves the dead-client settings at their defaults
-            all.addAll(DeadClientDetection.statements(connection));
+            List<String> all = new ArrayList<>(RESET); // RESET ALL leaves the session settings at their defaults
+            all.addAll(SessionSettings.statements(connection, applicationName));
             reset = List.copyOf(all);
         }
         return reset;
@@ -445,7 +448,7 @@ final class ScriptRunner {
         if (script.transactional()) {
             // One round trip: the deferred check (when a COMMIT follows), then the reset. Only the check can refuse.
             List<String> beforeHistory = new ArrayList<>(commits ? List.of(CHECK_DEFERRED) : List.of());
-            beforeHistory.addAll(RESET); // the dead-client settings come back before the connection's next use
+            beforeHistory.addAll(RESET); // the session settings come back before the connection's next use
             try (Statement st = connection.createStatement()) {
                 st.execute(String.join("; ", beforeHistory));
             } catch (SQLException e) {

@@ -21,23 +21,28 @@ import java.util.List;
 final class SupabaseCliHistory {
     static final String TABLE = "supabase_migrations.schema_migrations";
 
-    private List<String> columns; // null until looked up; empty when the table does not exist
+    private final HistoryShapes shapes;
 
-    /** The versions the Supabase CLI recorded; empty when its table does not exist. */
-    List<AppliedMigration> read(Connection c) throws SQLException {
+    SupabaseCliHistory(HistoryShapes shapes) {
+        this.shapes = shapes;
+    }
+
+    /** The query for the versions the Supabase CLI recorded, or null when its table does not exist. */
+    String select(Connection c) throws SQLException {
         if (columns(c).isEmpty()) {
-            return List.of();
+            return null;
         }
+        return "SELECT version, " + (columns(c).contains("name") ? "name" : "NULL") + " FROM " + TABLE;
+    }
+
+    /** The rows {@link #select}'s query returned; those whose version is not digits are not migrations. */
+    List<AppliedMigration> rows(ResultSet rs) throws SQLException {
         List<AppliedMigration> rows = new ArrayList<>();
-        String name = columns(c).contains("name") ? "name" : "NULL";
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT version, " + name + " FROM " + TABLE)) {
-            while (rs.next()) {
-                String version = rs.getString(1) == null ? "" : rs.getString(1).strip();
-                if (Version.isValid(version)) {
-                    rows.add(new AppliedMigration(Version.parse(version), rs.getString(2), null, null, null, null,
-                            "supabase db push", TABLE, AppliedMigration.State.APPLIED, null));
-                }
+        while (rs.next()) {
+            String version = rs.getString(1) == null ? "" : rs.getString(1).strip();
+            if (Version.isValid(version)) {
+                rows.add(new AppliedMigration(Version.parse(version), rs.getString(2), null, null, null, null,
+                        "supabase db push", TABLE, AppliedMigration.State.APPLIED, null));
             }
         }
         return rows;
@@ -90,19 +95,9 @@ final class SupabaseCliHistory {
         }
     }
 
+    /** The table's columns; none when it does not exist (or has no version column, so is not the CLI's). */
     private List<String> columns(Connection c) throws SQLException {
-        if (columns == null) {
-            List<String> found = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns"
-                    + " WHERE table_schema = 'supabase_migrations' AND table_name = 'schema_migrations'")) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        found.add(rs.getString(1));
-                    }
-                }
-            }
-            columns = found.contains("version") ? found : List.of();
-        }
-        return columns;
+        HistoryShapes.TableShape shape = shapes.cli(c);
+        return shape.has("version") ? shape.columns() : List.of();
     }
 }

@@ -221,6 +221,46 @@ class PostgresTargetTest extends TargetContractTest {
     }
 
     /**
+     * What a run looked up of the history table under its lock is used until a file changes the table: a file that
+     * drops one of its columns still gets an applied run and a report, and the next run adds the column back.
+     */
+    @Test
+    void aFileThatAltersTheHistoryTableIsReportedAsApplied() {
+        files.table("001", "alpha");
+        files.write("002_drop_progress.sql", "ALTER TABLE migrations DROP COLUMN progress;\n");
+        RunResult result = migrator().apply(null, false);
+        assertTrue(result.success(), result.message());
+        assertEquals("002", result.finalVersion());
+        files.table("003", "gamma");
+        assertTrue(migrator().apply(null, false).success());
+        assertEquals(List.of("1"), TestPostgres.query(url, "SELECT count(*) FROM information_schema.columns"
+                + " WHERE table_name = 'migrations' AND column_name = 'progress'"));
+        assertEquals("003", migrator().status().currentVersion());
+    }
+
+    /**
+     * The session keeps its name through the RESET ALL after each file, so a run waiting for the lock can say whose it
+     * is; a URL's own ApplicationName is kept the same way.
+     */
+    @Test
+    void theSessionKeepsItsApplicationNameFromFileToFile() {
+        files.write("001_seen.sql", "CREATE TABLE seen (n serial, name text);\n"
+                + "INSERT INTO seen (name) VALUES (current_setting('application_name'));\n");
+        files.write("002_again.sql", "INSERT INTO seen (name) VALUES (current_setting('application_name'));\n");
+        files.write("003_alone.sql", "SELECT 1;\nINSERT INTO seen (name) VALUES (current_setting('application_name'));\n");
+        assertTrue(migrator().apply(null, false).success());
+        assertEquals(List.of("migrate", "migrate", "migrate"), TestPostgres.query(url, "SELECT name FROM seen ORDER BY n"));
+
+        files.write("004_named.sql", "INSERT INTO seen (name) VALUES (current_setting('application_name'));\n");
+        files.write("005_named.sql", "INSERT INTO seen (name) VALUES (current_setting('application_name'));\n");
+        PostgresTarget named = track(new PostgresTarget(PostgresConfig.fromUrl(url + "&ApplicationName=ci%20deploy",
+                "public")));
+        assertTrue(Migrator.configure().source(new DirectorySource(dir)).target(named).load().apply(null, false)
+                .success());
+        assertEquals(List.of("ci deploy", "ci deploy"), TestPostgres.query(url, "SELECT name FROM seen WHERE n > 3"));
+    }
+
+    /**
      * A file that fails among others sent together: the ones before it stay applied, it and the ones after it leave
      * nothing, and the error names its line as a file failing alone does. Fixed, the next apply goes on from it.
      */

@@ -171,7 +171,7 @@ class SupabaseConformanceTest {
                     return List.of("INSERT INTO written VALUES ('history')");
                 }
             };
-            new ScriptRunner(c).run(script, history);
+            new ScriptRunner(c, "migrate").run(script, history);
         }
         assertEquals(List.of("1|history|second_one"), TestPostgres.query(url, "SELECT (SELECT count(*) FROM first_one)"
                 + " || '|' || (SELECT string_agg(what, ',') FROM written) || '|' || to_regclass('second_one')::text"));
@@ -185,7 +185,7 @@ class SupabaseConformanceTest {
                 new SqlStatement("CREATE TABLE never (id int);", 3)));
         try (Connection c = TestPostgres.config(url).connect()) {
             ScriptRunner.TransactionEnded e = assertThrows(ScriptRunner.TransactionEnded.class,
-                    () -> new ScriptRunner(c).run(script, () -> { }));
+                    () -> new ScriptRunner(c, "migrate").run(script, () -> { }));
             assertEquals(2, e.statement.startLine());
             String message = PostgresErrors.transactionEnded(script, e.statement).getMessage();
             assertTrue(message.startsWith("001_sneaky.sql:2: this statement ended the transaction"), message);
@@ -308,6 +308,34 @@ class SupabaseConformanceTest {
         assertTrue(migrator().rollback(null, false).success());
         assertEquals(List.of("20240101000000", "20240102000000"), TestPostgres.query(url,
                 "SELECT version FROM supabase_migrations.schema_migrations ORDER BY version"));
+    }
+
+    /**
+     * The catalog shows every table to every role. A Supabase CLI history this role has no privilege on counts as
+     * absent, as {@code information_schema} would show it: not read, not written, and no "permission denied".
+     */
+    @Test
+    void aSupabaseCliHistoryTheRoleMayNotReadIsLeftAlone() {
+        TestPostgres.execute(url, "CREATE SCHEMA supabase_migrations; CREATE TABLE supabase_migrations.schema_migrations"
+                + " (version text PRIMARY KEY, statements text[], name text);"
+                + " INSERT INTO supabase_migrations.schema_migrations VALUES ('20240101000000', NULL, 'create_a')");
+        String role = "no_cli_history_" + ProcessHandle.current().pid();
+        role(role, "LOGIN");
+        String db = url.substring(url.lastIndexOf('/') + 1, url.indexOf('?'));
+        TestPostgres.execute(url, "GRANT ALL ON DATABASE " + db + " TO " + role + "; GRANT ALL ON SCHEMA public TO "
+                + role + "; GRANT USAGE ON SCHEMA supabase_migrations TO " + role);
+        files.write("20240101000000_create_a.sql", "create table a (id int);\n");
+        Migrator asRole = migrator(PostgresConfig.fromUrl(url.replace("user=postgres", "user=" + role), "public"));
+
+        assertEquals(List.of(MigrationState.PENDING), asRole.status().migrations().stream().map(StatusEntry::state)
+                .toList(), "the CLI's row is not this role's to see");
+        RunResult applied = asRole.apply(null, false);
+        assertTrue(applied.success(), applied.message());
+        assertEquals(List.of("20240101000000"), TestPostgres.query(url, "SELECT version FROM migrations"));
+        assertEquals(List.of("20240101000000|create_a"), TestPostgres.query(url,
+                "SELECT version || '|' || name FROM supabase_migrations.schema_migrations"), "left as it was");
+        assertEquals(List.of(MigrationState.APPLIED), asRole.status().migrations().stream().map(StatusEntry::state)
+                .toList());
     }
 
     /**
