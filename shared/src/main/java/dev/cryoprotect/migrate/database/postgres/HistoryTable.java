@@ -316,11 +316,6 @@ final class HistoryTable {
         }
     }
 
-    /** Looks at the table's shape again next time (after a rolled-back transaction that created or changed it). */
-    void forgetShape() {
-        shapes.forget();
-    }
-
     /** Whether an adopted table keeps versions in a number column. */
     private boolean numericVersions(Connection c) throws SQLException {
         return List.of("integer", "bigint", "smallint", "numeric").contains(shapes.history(c).type("version"));

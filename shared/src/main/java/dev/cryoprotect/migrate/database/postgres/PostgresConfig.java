@@ -129,6 +129,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
 
     /** A new connection, or UNREACHABLE with a message that names the server but never the password. */
     public java.sql.Connection connect() {
+        String applicationName = applicationName();
         java.util.Properties props = new java.util.Properties();
         if (user != null) {
             props.setProperty("user", user);
@@ -137,7 +138,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
             props.setProperty("password", password);
         }
         props.setProperty("connectTimeout", "10");
-        props.setProperty("ApplicationName", applicationName());
+        props.setProperty("ApplicationName", applicationName);
         props.setProperty("tcpKeepAlive", "true");
         try {
             // The driver itself, not DriverManager: that would first look up every driver on the class path.
@@ -146,7 +147,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 throw MigrateException.badInput("the database URL is not one the PostgreSQL driver accepts; check its"
                         + " host, port and parameters");
             }
-            SessionSettings.apply(connection, applicationName());
+            SessionSettings.apply(connection, applicationName);
             return connection;
         } catch (java.sql.SQLException e) {
             throw new MigrateException(dev.cryoprotect.migrate.Failure.UNREACHABLE, "cannot connect to PostgreSQL at "

@@ -12,12 +12,14 @@ import dev.cryoprotect.migrate.model.StepOutcome;
 import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.report.StepResult;
 
+import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -174,7 +176,7 @@ public final class PostgresTarget implements DatabaseTarget {
             c.commit();
         } catch (SQLException e) {
             runner.rollbackQuietly();
-            history.forgetShape(); // what the rolled-back transaction did to the table is gone with it
+            shapes.forget(); // what the rolled-back transaction did to the table is gone with it
             throw PostgresErrors.databaseError(config, "creating the migration history table", e);
         } finally {
             autoCommit();
@@ -286,7 +288,7 @@ public final class PostgresTarget implements DatabaseTarget {
         } catch (SQLException e) {
             failure = e; // which file failed, the history says: the first without its row
         }
-        java.util.Map<java.math.BigInteger, Long> landed;
+        Map<BigInteger, Long> landed;
         try {
             landed = history.appliedInRun(connection(), run);
         } catch (SQLException | MigrateException e) {
@@ -311,7 +313,7 @@ public final class PostgresTarget implements DatabaseTarget {
      * landed must come before any that did not; a file that landed after one that did not is refused, since running
      * anything again could run it twice.
      */
-    private static int reportLanded(List<Migration> group, java.util.Map<java.math.BigInteger, Long> landed,
+    private static int reportLanded(List<Migration> group, Map<BigInteger, Long> landed,
                                     RunInfo run, Consumer<AppliedMigration> applied, boolean failed) {
         int count = 0;
         while (count < group.size() && (landed == null || !failed || landed.containsKey(group.get(count).version()
@@ -332,11 +334,11 @@ public final class PostgresTarget implements DatabaseTarget {
     }
 
     /** This run's applied versions, read over a connection of its own after this one was lost; empty if it cannot. */
-    private java.util.Map<java.math.BigInteger, Long> landedAfterLoss(RunInfo run) {
+    private Map<BigInteger, Long> landedAfterLoss(RunInfo run) {
         try (Connection fresh = config.connect()) {
             return history.appliedInRun(fresh, run);
         } catch (SQLException | MigrateException e) {
-            return java.util.Map.of(); // nothing confirmed: the message says to look
+            return Map.of(); // nothing confirmed: the message says to look
         }
     }
 
@@ -463,7 +465,7 @@ public final class PostgresTarget implements DatabaseTarget {
             throw PostgresErrors.databaseError(config, "starting the dry run", e);
         } finally {
             runner.rollbackQuietly();
-            history.forgetShape(); // what the rolled-back transaction saw of the table is gone with it
+            shapes.forget(); // what the rolled-back transaction saw of the table is gone with it
             autoCommit();
         }
         return steps;
