@@ -475,16 +475,11 @@ public final class Migrator {
     public RunResult baseline(Version version) {
         MigrationSet set = migrations();
         RunInfo run = newRun();
-        Migration at = set.find(version).orElseThrow(() ->
-                MigrateException.badInput("baseline --version " + version.text() + ": no migration file has that version"));
+        Migration at = baselineFile(set, version);
         try (DatabaseTarget.Lock ignored = target.lock(lockTimeout, warnings)) {
             target.prepare();
             List<AppliedMigration> history = target.applied();
-            if (!history.isEmpty()) {
-                throw new MigrateException(Failure.HISTORY_CONFLICT, "cannot baseline " + target.database().id()
-                        + ": its history already has " + history.size() + " applied migration(s), up to version "
-                        + Planner.currentVersion(history) + "; baseline only marks a database that has none");
-            }
+            refuseBaselineOver(history);
             List<StepResult> steps = new ArrayList<>();
             for (Migration m : set.touching(target.database())) {
                 if (m.version().compareTo(at.version()) <= 0) {
@@ -496,6 +491,33 @@ public final class Migrator {
             return done("baseline", false, run, "", steps, "marked " + target.database().id() + " as at version "
                     + version.text() + " (" + steps.size() + " migration(s) recorded, none run)");
         }
+    }
+
+    /**
+     * What {@link #baseline} would refuse, looked at without the lock or any change: for a later database of the run,
+     * checked before the first one is marked.
+     */
+    public void checkBaseline(Version version) {
+        baselineFile(migrations(), version);
+        refuseBaselineOver(target.applied());
+    }
+
+    private static Migration baselineFile(MigrationSet set, Version version) {
+        return set.find(version).orElseThrow(() -> MigrateException.badInput("baseline --version " + version.text()
+                + ": no migration file has that version"));
+    }
+
+    private void refuseBaselineOver(List<AppliedMigration> history) {
+        if (!history.isEmpty()) {
+            throw new MigrateException(Failure.HISTORY_CONFLICT, "cannot baseline " + target.database().id()
+                    + ": its history already has " + history.size() + " applied migration(s), up to version "
+                    + Planner.currentVersion(history) + "; baseline only marks a database that has none");
+        }
+    }
+
+    /** For a later database of a run that only records (repair, baseline): it can be reached and its history read. */
+    public void checkReachable() {
+        target.applied();
     }
 
     /**

@@ -169,21 +169,21 @@ public final class Orchestrator {
     }
 
     public List<RunResult> repair() {
-        return each("repair", false, targets, Migrator::repair, null);
+        return each("repair", false, targets, Migrator::repair, Migrator::checkReachable);
     }
 
     public List<RunResult> adoptForeignHistory() {
-        return each("baseline", false, targets, Migrator::adoptForeignHistory, null);
+        return each("baseline", false, targets, Migrator::adoptForeignHistory, Migrator::checkReachable);
     }
 
     public List<RunResult> baseline(Version version) {
-        return each("baseline", false, targets, m -> m.baseline(version), null);
+        return each("baseline", false, targets, m -> m.baseline(version), m -> m.checkBaseline(version));
     }
 
     /**
      * A later database that would refuse before running anything (unreachable, a changed or missing file, a blank
-     * template, a missing down file) refuses the whole run now, before the first database changes: found after it,
-     * the two would be left apart.
+     * template, a missing down file, a history that baseline will not mark over) refuses the whole run now, before the
+     * first database changes: found after it, the two would be left apart.
      */
     private static void refuseBeforeStart(String run, DatabaseTarget later, String refusing, Runnable check) {
         try {
@@ -206,13 +206,6 @@ public final class Orchestrator {
         Supplier<MigrationSet> files = readOnce();
         List<DatabaseTarget> later = ordered.subList(Math.min(1, ordered.size()), ordered.size());
         for (DatabaseTarget t : later) {
-            if (check == null) {
-                // The databases after the first get ready while the first works (Convex's client starts in ~0.1 s).
-                Thread warming = new Thread(t::warmUp, "warm-up " + t.database());
-                warming.setDaemon(true);
-                warming.start();
-                continue;
-            }
             // A lock busy there still can only be found by trying; the loop below then reports what the first did.
             refuseBeforeStart(operation, t, "refuse", () -> check.accept(migrator(t, settings.runId(), files)));
         }

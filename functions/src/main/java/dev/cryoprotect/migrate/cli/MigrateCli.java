@@ -19,8 +19,9 @@ import java.util.Map;
         description = "Database migrations for an app moving from Supabase (PostgreSQL) to Convex.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a migration failed (it was rolled back)", "2:bad input or usage",
-                "3:another run holds the lock", "4:database unreachable", "5:history conflict (changed, missing or"
-                + " out-of-order migrations)", "70:internal error (a bug: please report it)"})
+                "3:another run holds the lock", "4:database unreachable, login or deploy key refused, or the connection"
+                + " lost", "5:history conflict (changed, missing or out-of-order migrations)",
+                "70:internal error (a bug: please report it)", "130, 143:interrupted (Ctrl-C, SIGTERM)"})
 public final class MigrateCli implements Runnable {
     static final int INTERNAL_ERROR = 70;
     /**
@@ -78,8 +79,50 @@ public final class MigrateCli implements Runnable {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .registerConverter(Version.class, new Options.VersionConverter())
                 .setExecutionExceptionHandler((e, cl, parsed) -> cli.report(e, cl));
+        commandLine.setParameterExceptionHandler((e, arguments) -> {
+            // As picocli's own handler, but with secrets hidden: the words it quotes back may be a URL with a password
+            // (given without --database-url, or after a misspelt option), and stderr goes to CI logs.
+            String message = withoutSecrets(e.getMessage());
+            err.println(message);
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+                e.getCommandLine().usage(err);
+            }
+            err.flush();
+            if (asksForJson(arguments)) {
+                new Output(out, Output.Format.json).json(Outcome.failure(MigrateException.badInput(message)).body());
+            }
+            return e.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+        });
         commandLine.getCommandSpec().usageMessage().autoWidth(false);
         return commandLine.execute(args);
+    }
+
+    private static final java.util.regex.Pattern USER_INFO = java.util.regex.Pattern.compile("//[^\\s']*@");
+    private static final java.util.regex.Pattern PASSWORD_PARAMETER =
+            java.util.regex.Pattern.compile("(?i)(password=)[^&;\\s']*");
+    private static final java.util.regex.Pattern DEPLOY_KEY =
+            java.util.regex.Pattern.compile("\\b([a-z-]+:[A-Za-z0-9_-]+)\\|[^\\s']+");
+
+    /**
+     * {@code text} with a URL's user:password@ (up to its last @, as a password with an unencoded / or @ runs on), a
+     * password= parameter and a Convex deploy key's secret part hidden.
+     */
+    static String withoutSecrets(String text) {
+        String hidden = USER_INFO.matcher(text).replaceAll("//***@");
+        hidden = PASSWORD_PARAMETER.matcher(hidden).replaceAll("$1***");
+        return DEPLOY_KEY.matcher(hidden).replaceAll("$1|***");
+    }
+
+    /** Whether the command line asks for JSON, read from the words themselves: it did not parse. */
+    private static boolean asksForJson(String[] arguments) {
+        for (int i = 0; i < arguments.length; i++) {
+            String word = arguments[i];
+            if (word.equalsIgnoreCase("--format=json")
+                    || word.equals("--format") && i + 1 < arguments.length && arguments[i + 1].equalsIgnoreCase("json")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

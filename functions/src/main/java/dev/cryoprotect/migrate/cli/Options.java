@@ -27,6 +27,9 @@ final class Options {
         Path migrations;
 
         Settings applyTo(Settings settings) {
+            if (migrations != null && migrations.toString().isBlank()) {
+                throw emptyOption("--migrations", "a folder");
+            }
             return migrations == null ? settings : settings.withMigrationsDir(migrations);
         }
     }
@@ -68,6 +71,9 @@ final class Options {
         LocalDir local;
 
         Settings applyTo(Settings settings) {
+            if (databaseUrl != null && databaseUrl.isBlank()) {
+                throw emptyOption("--database-url", "a PostgreSQL URL");
+            }
             if (databaseUrl != null) {
                 settings = settings.withDatabaseUrl(databaseUrl);
             }
@@ -94,6 +100,15 @@ final class Options {
         @Option(names = "--local-dir", paramLabel = "DIR",
                 description = "Where the local databases keep their data (default: $MIGRATE_LOCAL_DIR, else .local).")
         Path localDir;
+    }
+
+    /**
+     * An option given with nothing in it, as {@code --database-url "$PROD_URL"} is when the variable is unset: left
+     * out, the option would fall back to the local database, which is not what was asked for.
+     */
+    private static MigrateException emptyOption(String option, String what) {
+        return MigrateException.badInput(option + " is empty (an unset variable?): give " + what
+                + ", or leave the option out for its default");
     }
 
     /** Parses --target and --version values: digits, compared as numbers. */

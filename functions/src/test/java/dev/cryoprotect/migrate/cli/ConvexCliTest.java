@@ -121,6 +121,35 @@ class ConvexCliTest {
         assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
     }
 
+    /**
+     * Baseline and repair only record, but on both databases they change Supabase first: what Convex would refuse
+     * (a history already there, or no answer) stops them before Supabase is marked or its checksums rewritten.
+     */
+    @Test
+    void baselineAndRepairCheckConvexBeforeSupabaseChanges() throws Exception {
+        assertEquals(0, run(env, "apply", "--database", "convex", "--target", "002").exitCode());
+        CliRun baseline = run(env, "baseline", "--version", "002");
+        assertEquals(5, baseline.exitCode(), baseline.toString());
+        assertTrue(baseline.err().contains("baseline did not start, nothing ran on any database: convex would refuse:"
+                + " cannot baseline convex: its history already has 2 applied migration(s), up to version 002"),
+                baseline.err());
+        assertEquals(List.of(), TestPostgres.tables(url, "public"), "supabase not marked, not even a history table");
+        CliRun supabaseOnly = run(env, "baseline", "--version", "002", "--database", "supabase");
+        assertEquals(0, supabaseOnly.exitCode(), supabaseOnly.toString());
+        assertEquals(List.of("001", "002"), TestPostgres.query(url, "SELECT version FROM migrations ORDER BY version"));
+
+        Path copy = examples("edited", name -> name.matches("00[12]_.*"));
+        Path edited = copy.resolve("001_initial_schema.sql");
+        Files.writeString(edited, Files.readString(edited) + "\n-- reviewed\n");
+        Map<String, String> convexDown = new java.util.HashMap<>(env);
+        convexDown.put("CONVEX_URL", "http://127.0.0.1:1");
+        String before = TestPostgres.query(url, "SELECT checksum FROM migrations WHERE version = '001'").get(0);
+        CliRun repair = CliRun.of(convexDown, "repair", "--yes", "--migrations", copy.toString(), "--database-url", url);
+        assertEquals(4, repair.exitCode(), repair.toString());
+        assertTrue(repair.err().contains("error: cannot reach Convex at http://127.0.0.1:1"), repair.err());
+        assertEquals(List.of(before), TestPostgres.query(url, "SELECT checksum FROM migrations WHERE version = '001'"));
+    }
+
     /** A folder of its own with the example migrations whose names {@code which} accepts, to edit freely. */
     private Path examples(String folder, java.util.function.Predicate<String> which) throws java.io.IOException {
         Path copy = Files.createDirectories(dir.resolve(folder));

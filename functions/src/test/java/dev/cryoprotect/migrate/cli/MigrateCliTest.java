@@ -85,6 +85,22 @@ class MigrateCliTest {
     }
 
     /** A lone \r ends a line (old Mac files): the server's error position is mapped to line 3, not line 1. */
+    /** An error inside a DO block names the block's failing line, from PL/pgSQL's context, not the line of DO. */
+    @Test
+    void aFailureInsideADoBlockNamesItsOwnLine() {
+        files.write("001_do.sql", "CREATE TABLE a (id int);\nDO $body$\nDECLARE\n  x int;\nBEGIN\n  x := 1 / 0;\n"
+                + "END\n$body$;\n");
+        files.write("002_do.sql", "do language plpgsql $$ begin perform 1; end $$;\n-- a comment\ndo $$\nbegin\n"
+                + "  insert into nowhere values (1);\nend $$;\n");
+        CliRun run = run("apply");
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("001_do.sql:6: ERROR: division by zero"), run.err());
+        files.write("001_do.sql", "CREATE TABLE a (id int);\n");
+        CliRun second = run("apply");
+        assertEquals(1, second.exitCode(), second.toString());
+        assertTrue(second.err().contains("002_do.sql:5: ERROR: relation \"nowhere\" does not exist"), second.err());
+    }
+
     @Test
     void aFailedMigrationWithLoneCarriageReturnsNamesItsLine() {
         files.write("001_bad.sql", "-- old Mac line endings\rCREATE TABLE a (id int);\rSELECT *\r  FROM missing_table;\r");
@@ -128,6 +144,84 @@ class MigrateCliTest {
         assertEquals(2, CliRun.of(Map.of(), "frobnicate").exitCode());
     }
 
+    /** A URL typed without its option, or after a misspelt one, is quoted back by the usage error: without its password. */
+    @Test
+    void usageErrorsHideThePasswordsTheyQuote() throws Exception {
+        String url = "postgresql://app:Hunter2/Secret@127.0.0.1:5432/postgres";
+        List<CliRun> runs = List.of(CliRun.of(SUPABASE_ONLY, "status", "--migrations", dir.toString(), url),
+                CliRun.of(SUPABASE_ONLY, "apply", "--databse-url", url),
+                CliRun.of(SUPABASE_ONLY, "apply", "--format", "json", "--databse-url=" + url),
+                CliRun.of(SUPABASE_ONLY, "apply", "jdbc:postgresql://db:5432/app?user=app&password=Hunter2Secret",
+                        "prod:happy-otter-123|Hunter2SecretKeyMaterial"));
+        for (CliRun run : runs) {
+            assertEquals(2, run.exitCode(), run.toString());
+            assertFalse(run.err().contains("Hunter2") || run.out().contains("Hunter2"), run.toString());
+        }
+        assertTrue(runs.get(0).err().contains("Unmatched argument at index 3: 'postgresql://***@127.0.0.1:5432/postgres'"),
+                runs.get(0).err());
+        assertTrue(runs.get(1).err().contains("Possible solutions: --database-url"), runs.get(1).err());
+        assertEquals("Unknown option: '--databse-url=postgresql://***@127.0.0.1:5432/postgres'",
+                JSON.readTree(runs.get(2).out()).get("error").get("message").asText());
+        assertTrue(runs.get(3).err().contains("password=***") && runs.get(3).err().contains("prod:happy-otter-123|***"),
+                runs.get(3).err());
+    }
+
+    /** With --format json a usage error is also the documented {"error": ...} on stdout; without it, stdout stays empty. */
+    @Test
+    void usageErrorsAreJsonWhenJsonIsAsked() throws Exception {
+        CliRun unknown = CliRun.of(SUPABASE_ONLY, "apply", "--no-such-option", "--format", "json");
+        assertEquals(2, unknown.exitCode(), unknown.toString());
+        assertTrue(unknown.err().contains("Unknown option: '--no-such-option'"), unknown.err());
+        JsonNode error = JSON.readTree(unknown.out()).get("error");
+        assertEquals("bad_input", error.get("failure").asText(), unknown.out());
+        assertEquals(2, error.get("exitCode").asInt());
+        assertTrue(error.get("message").asText().contains("--no-such-option"), unknown.out());
+
+        CliRun badTarget = run("apply", "--format=JSON", "--target", "abc");
+        assertEquals(2, badTarget.exitCode(), badTarget.toString());
+        assertTrue(JSON.readTree(badTarget.out()).get("error").get("message").asText().contains("'abc' is not a version"),
+                badTarget.out());
+        assertEquals("", run("apply", "--target", "abc").out());
+        assertEquals("", CliRun.of(SUPABASE_ONLY, "apply", "--format", "xml").out());
+    }
+
+    /** pg_dump writes a rule with several actions as DO ALSO (...; ...): one statement, as psql reads it. */
+    @Test
+    void aRuleWithSeveralActionsApplies() {
+        files.write("001_rule.sql", "create table audit (i int);\ncreate table items (i int);\n"
+                + "create rule items_audit as on insert to items\n"
+                + "  do also (insert into audit values (new.i); insert into audit values (-new.i));\n"
+                + "insert into items values (7);\n");
+        CliRun run = run("apply");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(List.of("-7", "7"), TestPostgres.query(url, "SELECT i FROM audit ORDER BY i"));
+    }
+
+    /** A concurrent index after the file's own COMMIT runs as psql runs it: outside a transaction, with a notice. */
+    @Test
+    void aConcurrentIndexAfterTheFilesOwnCommitApplies() {
+        files.write("001_mix.sql", "begin;\ncreate table x (i int);\ncommit;\ncreate index concurrently x_i on x (i);\n");
+        CliRun run = run("apply");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("001_mix.sql: runs outside a transaction, statement by statement"), run.err());
+        assertEquals(List.of("x_i"), TestPostgres.query(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'x'"));
+        assertEquals(List.of("001 applied"), TestPostgres.query(url, "SELECT version || ' ' || state FROM migrations"));
+    }
+
+    /** --database-url "$PROD_URL" with the variable unset must not fall back to the local database. */
+    @Test
+    void anEmptyDatabaseUrlOrFolderIsRefused() {
+        files.table("001", "alpha");
+        CliRun emptyUrl = CliRun.of(SUPABASE_ONLY, "apply", "--migrations", dir.toString(), "--database-url", "");
+        assertEquals(2, emptyUrl.exitCode(), emptyUrl.toString());
+        assertTrue(emptyUrl.err().contains("error: --database-url is empty (an unset variable?): give a PostgreSQL URL,"
+                + " or leave the option out for its default"), emptyUrl.err());
+        CliRun emptyFolder = CliRun.of(SUPABASE_ONLY, "status", "--migrations", " ", "--database-url", url);
+        assertEquals(2, emptyFolder.exitCode(), emptyFolder.toString());
+        assertTrue(emptyFolder.err().contains("error: --migrations is empty (an unset variable?)"), emptyFolder.err());
+        assertEquals(List.of(), TestPostgres.tables(url, "public"));
+    }
+
     @Test
     void aBusyLockExitsThree() {
         files.table("001", "alpha");
@@ -151,7 +245,7 @@ class MigrateCliTest {
     }
 
     @Test
-    void aChangedFileExitsFiveUntilRepairedWithConfirmation() {
+    void aChangedFileExitsFiveUntilRepairedWithConfirmation() throws Exception {
         files.table("001", "alpha");
         assertEquals(0, run("apply").exitCode());
         files.append("001_create_alpha.sql", "-- edited\n");
@@ -160,6 +254,9 @@ class MigrateCliTest {
         assertEquals(5, blocked.exitCode(), blocked.toString());
         assertTrue(blocked.err().contains("001_create_alpha.sql changed after it was applied"), blocked.err());
         assertTrue(run("status").out().contains("CHANGED"));
+        JsonNode error = JSON.readTree(run("apply", "--format", "json").out()).get("error");
+        assertEquals("history_conflict", error.get("failure").asText(), error.toString());
+        assertEquals("001_create_alpha.sql", error.get("file").asText(), error.toString());
 
         CliRun unconfirmed = run("repair");
         assertEquals(2, unconfirmed.exitCode(), unconfirmed.toString());
@@ -370,7 +467,8 @@ class MigrateCliTest {
             assertTrue(run.out().contains("Usage: migrate " + command), run.out());
         }
         CliRun top = CliRun.of(Map.of(), "--help");
-        assertTrue(top.out().contains("3    another run holds the lock"), top.out());
+        assertTrue(top.out().matches("(?s).*\\n  3 +another run holds the lock\\n.*"), top.out());
+        assertTrue(top.out().matches("(?s).*\\n  130, 143 +interrupted \\(Ctrl-C, SIGTERM\\)\\n.*"), top.out());
     }
 
     @Test

@@ -42,14 +42,6 @@ public interface DatabaseTarget extends AutoCloseable {
     List<AppliedMigration> applied();
 
     /**
-     * Gets ready for work that comes later (a client started, a connection open), on a background thread while an
-     * earlier database works. Reads nothing that counts and never fails: what goes wrong here is met again, and
-     * reported, when the work comes.
-     */
-    default void warmUp() {
-    }
-
-    /**
      * Takes the run lock, waiting at most {@code wait}; if another run holds it, {@code waiting} is told once who and
      * since when, and how long this run will wait.
      *

@@ -72,13 +72,18 @@ public final class Planner {
     public static MigrateException unfinishedConflict(MigrationSet set, Database database, String verb,
                                                       List<AppliedMigration> unfinished) {
         List<String> lines = new ArrayList<>();
+        String firstFile = null; // for JSON's error.file: the first the message names
         for (AppliedMigration row : unfinished) {
             MigrationPart part = set.find(row.version()).flatMap(m -> m.part(database)).orElse(null);
+            if (firstFile == null && part != null) {
+                firstFile = part.fileName();
+            }
             lines.add("version " + row.version().text() + " (" + row.name() + "): " + unfinishedDetail(database, row,
                     part == null ? null : part.fileName(), part != null && !part.matches(row.checksum())));
         }
         return new MigrateException(Failure.HISTORY_CONFLICT, "cannot " + verb + " " + database.id()
-                + " while a migration is unfinished; nothing was run:\n  " + String.join("\n  ", lines));
+                + " while a migration is unfinished; nothing was run:\n  " + String.join("\n  ", lines), firstFile,
+                null, null);
     }
 
     /**
@@ -120,8 +125,10 @@ public final class Planner {
         }
         List<StatusEntry> entries = status(set, database, history);
         List<String> conflicts = new ArrayList<>();
+        List<String> conflictFiles = new ArrayList<>(); // for JSON's error.file: the first the message names
         for (StatusEntry e : entries) {
             if (e.state() == MigrationState.CHANGED) {
+                conflictFiles.add(e.file());
                 conflicts.add(e.file() + " changed after it was applied to " + database.id() + " (recorded checksum "
                         + abbreviate(e.appliedChecksum()) + ", file now " + abbreviate(e.fileChecksum())
                         + "). Restore the file, or if the edit is intended and already reflected in the database run"
@@ -142,6 +149,7 @@ public final class Planner {
                 continue;
             }
             if (e.state() == MigrationState.OUT_OF_ORDER && !outOfOrder) {
+                conflictFiles.add(e.file());
                 conflicts.add(e.file() + " (version " + e.version() + ") is pending but version " + highest
                         + " is already applied to " + database.id()
                         + ". Run with --out-of-order to apply it anyway, or renumber it above " + highest);
@@ -150,7 +158,8 @@ public final class Planner {
         }
         if (!conflicts.isEmpty()) {
             throw new MigrateException(Failure.HISTORY_CONFLICT, "cannot apply to " + database.id()
-                    + "; nothing was run:\n  " + String.join("\n  ", conflicts));
+                    + "; nothing was run:\n  " + String.join("\n  ", conflicts),
+                    conflictFiles.isEmpty() ? null : conflictFiles.get(0), null, null);
         }
         return pending;
     }

@@ -371,9 +371,28 @@ public final class MigrationLoader {
             }
             return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (CharacterCodingException e) {
-            problems.add(new Problem(file.name(), null, "is not valid UTF-8 text"));
+            problems.add(new Problem(file.name(), firstInvalidUtf8Line(file.content()), "is not valid UTF-8 text: this"
+                    + " line has a byte that is not (saved in another encoding, such as Latin-1 or Windows-1252?)"));
             return null;
         }
+    }
+
+    /** The line of the first byte that is not UTF-8: what a long dump's author needs to find it. */
+    private static int firstInvalidUtf8Line(byte[] content) {
+        ByteBuffer in = ByteBuffer.wrap(content);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(8192);
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        while (!decoder.decode(in, out, true).isError() && in.hasRemaining()) {
+            out.clear(); // only the position in the input matters
+        }
+        int line = 1;
+        for (int i = 0; i < in.position(); i++) {
+            if (content[i] == '\n' || content[i] == '\r' && (i + 1 >= content.length || content[i + 1] != '\n')) {
+                line++; // \n, \r\n and a lone \r each end a line, as the splitter counts them
+            }
+        }
+        return line;
     }
 
     /** The files found for one version while loading. */

@@ -8,8 +8,9 @@ import java.util.Locale;
 
 /**
  * Splits a PostgreSQL script into statements the way psql does: semicolons end a statement except inside quotes
- * ('...', E'...', "..."), dollar quotes ($$...$$, $tag$...$tag$), comments (--, nested /* *&#47;) and SQL-standard
- * function bodies (BEGIN ATOMIC ... END). A {@code COPY ... FROM stdin} statement takes the data lines after it, up to
+ * ('...', E'...', "..."), dollar quotes ($$...$$, $tag$...$tag$), comments (--, nested /* *&#47;), parentheses (a
+ * multi-action rule's {@code DO ALSO (...; ...)}, as pg_dump writes it) and SQL-standard function bodies
+ * (BEGIN ATOMIC ... END). A {@code COPY ... FROM stdin} statement takes the data lines after it, up to
  * a line {@code \.}, as pg_dump writes them. Each statement keeps its starting line, so a server error position can
  * be mapped back to a line of the file.
  */
@@ -61,14 +62,16 @@ public final class SqlSplitter {
         int start = -1;          // first significant character of the current statement
         int startLine = 0;
         int blockDepth = 0;      // BEGIN/CASE ... END nesting inside CREATE FUNCTION/PROCEDURE bodies
-        int parenDepth = 0;      // as psql: a BEGIN inside parentheses (a parameter named "begin") opens no block
+        int parenDepth = 0;      // as psql: no statement ends inside parentheses (a rule's DO (...; ...)), and a
+                                 // BEGIN there (a parameter named "begin") opens no block
         boolean routine = false; // the current statement creates a function or procedure
         List<String> firstWords = new ArrayList<>();
 
         while (pos < sql.length()) {
             char c = sql.charAt(pos);
+            boolean ends = c == ';' && blockDepth == 0 && parenDepth == 0;
             boolean code = !Character.isWhitespace(c) && !(c == '-' && peek(1) == '-') && !(c == '/' && peek(1) == '*')
-                    && !(c == ';' && blockDepth == 0);
+                    && !ends;
             if (code && start < 0) {
                 start = pos; // statements start at their first code character, after any leading comments
                 startLine = line;
@@ -95,7 +98,7 @@ public final class SqlSplitter {
             } else if (c == '(' || c == ')') {
                 parenDepth = Math.max(0, parenDepth + (c == '(' ? 1 : -1));
                 pos++;
-            } else if (c == ';' && blockDepth == 0) {
+            } else if (ends) {
                 if (start >= 0) {
                     String text = sql.substring(start, pos + 1);
                     pos++;

@@ -107,17 +107,24 @@ public final class TransactionControl {
      * CONCURRENTLY}, {@code DROP INDEX CONCURRENTLY}, {@code REINDEX … CONCURRENTLY} (and of a whole schema, database
      * or system), {@code VACUUM}, {@code ALTER SYSTEM}, {@code ALTER TABLE … DETACH PARTITION … CONCURRENTLY},
      * {@code CREATE|DROP DATABASE|TABLESPACE}. The Supabase CLI runs such statements outside its transaction, so a
-     * file holding one runs as a {@code -- migrate:no-transaction} file does.
-     * Not a file with transaction control of its own (a BEGIN block around the statement would fail the same way
-     * outside a transaction, and half-way): that file stays one transaction, and the server's refusal says to mark it.
+     * file holding one runs as a {@code -- migrate:no-transaction} file does, its own BEGIN/COMMIT sent as written (a
+     * file that creates a table in a BEGIN block, then indexes it concurrently after the COMMIT, runs as psql runs it).
+     * Not such a statement inside the file's own BEGIN block: that fails the same way outside a transaction, half-way,
+     * so that file stays one transaction, and the server's refusal says what to do.
      */
     private static SqlStatement firstOutsideTransactionOnly(List<SqlStatement> statements, List<List<String>> allWords) {
         SqlStatement found = null;
+        boolean inOwnBlock = false; // after the file's BEGIN, before its COMMIT (or ROLLBACK)
         for (int i = 0; i < statements.size(); i++) {
             SqlStatement statement = statements.get(i);
             List<String> w = allWords.get(i);
-            if (kind(w) != Kind.NONE) {
-                return null;
+            Kind control = kind(w);
+            if (control != Kind.NONE) {
+                inOwnBlock = control == Kind.BEGIN || control == Kind.COMMIT_AND_CHAIN;
+                continue;
+            }
+            if (inOwnBlock) {
+                continue;
             }
             String first = w.isEmpty() ? "" : w.get(0);
             String second = w.size() > 1 ? w.get(1) : "";

@@ -503,6 +503,22 @@ class MigrationLoaderTest {
     void nonUtf8TextIsRefused() {
         files.add(new SourceFile("001_a.sql", new byte[]{'S', 'E', 'L', (byte) 0xC3, (byte) 0x28}));
         assertTrue(onlyProblem().message().contains("not valid UTF-8"));
+        assertEquals(1, onlyProblem().line());
+    }
+
+    /** The line of the first byte that is not UTF-8 (here Latin-1's é), past every kind of line end and a long file. */
+    @Test
+    void nonUtf8TextNamesTheLineOfItsFirstBadByte() {
+        String before = "-- ünïcödé is fine\r\nCREATE TABLE a (id int);\rSELECT 1;\n".repeat(2000);
+        byte[] head = before.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] tail = "-- caf\u00e9\nSELECT 2;\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] content = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, content, head.length, tail.length);
+        files.add(new SourceFile("001_a.sql", content));
+        Problem p = onlyProblem();
+        assertEquals(6001, p.line());
+        assertEquals("001_a.sql:6001: is not valid UTF-8 text: this line has a byte that is not (saved in another"
+                + " encoding, such as Latin-1 or Windows-1252?)", p.toString());
     }
 
     @Test

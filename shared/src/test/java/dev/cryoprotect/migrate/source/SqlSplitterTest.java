@@ -78,6 +78,19 @@ class SqlSplitterTest {
         assertTrue(statements.get(3).endsWith("INSERT INTO t VALUES (2);\nEND;"), statements.get(3));
     }
 
+    /** As psql: no statement ends inside parentheses, where pg_dump puts a multi-action rule's statements. */
+    @Test
+    void aRuleWithSeveralActionsIsOneStatement() throws Exception {
+        String rule = "CREATE RULE items_audit AS\n    ON INSERT TO public.items DO ALSO ( INSERT INTO public.audit (i)\n"
+                + "  VALUES (new.i);\n INSERT INTO public.audit (i)\n  VALUES ((- new.i));\n);";
+        List<String> statements = sql("CREATE TABLE items (i int);\n" + rule + "\nSELECT 1;");
+        assertEquals(List.of("CREATE TABLE items (i int);", rule, "SELECT 1;"), statements);
+        assertEquals(List.of(1, 2, 8), SqlSplitter.split("CREATE TABLE items (i int);\n" + rule + "\nSELECT 1;").stream()
+                .map(SqlStatement::startLine).toList());
+        // A parenthesis closed more often than opened does not leave the count below zero.
+        assertEquals(List.of("SELECT 1);", "SELECT (2;\n3);"), sql("SELECT 1);\nSELECT (2;\n3);"));
+    }
+
     @Test
     void commentOnlyScriptsHaveNoStatements() throws Exception {
         assertEquals(List.of(), sql("-- nothing here\n/* or here */\n;\n"));

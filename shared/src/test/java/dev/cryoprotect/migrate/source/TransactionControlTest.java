@@ -118,6 +118,14 @@ class TransactionControlTest {
         SqlScript wrapped = up("BEGIN;\nCREATE TABLE t (x int);\nCREATE INDEX CONCURRENTLY i ON t (x);\nCOMMIT;\n");
         assertTrue(wrapped.transactional());
         assertEquals(List.of("CREATE TABLE t (x int);", "CREATE INDEX CONCURRENTLY i ON t (x);"), sql(wrapped));
+        // after the file's own COMMIT it runs as psql runs it: outside a transaction, its BEGIN and COMMIT as written
+        SqlScript after = up("begin;\ncreate table x (i int);\ncommit;\ncreate index concurrently x_i on x (i);\n");
+        assertFalse(after.transactional());
+        assertEquals(List.of("begin;", "create table x (i int);", "commit;", "create index concurrently x_i on x (i);"),
+                sql(after));
+        // after COMMIT AND CHAIN a transaction is still open: one transaction, and the chain is what is refused
+        assertEquals(3, refused("BEGIN;\nCREATE TABLE t (x int);\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY i ON t (x);\n"
+                + "COMMIT;\n").line());
         for (String statement : List.of("CREATE INDEX concurrently_built ON t (x);", "REINDEX TABLE t;",
                 "ALTER TABLE system_settings ADD COLUMN y int;", "COMMENT ON TABLE t IS 'vacuum concurrently';",
                 "CREATE INDEX i ON t (x); -- concurrently later", "CREATE INDEX \"concurrently\" ON t (x);",

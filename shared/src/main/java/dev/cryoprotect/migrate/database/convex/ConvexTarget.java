@@ -111,16 +111,6 @@ public final class ConvexTarget implements DatabaseTarget {
                 : batches + " committed (" + ops + ")";
     }
 
-    /** One query: the HTTP client's classes loaded, its connection open, the deployment's function warm. */
-    @Override
-    public void warmUp() {
-        try {
-            functions.listApplied();
-        } catch (RuntimeException ignored) {
-            // an unreachable deployment is reported by the call that needs it
-        }
-    }
-
     @Override
     public Lock lock(Duration wait, Consumer<String> waiting) {
         String candidate = UUID.randomUUID().toString();

@@ -73,9 +73,22 @@ final class HistoryTable {
             versionsWithRows = new HashSet<>();
             return null;
         }
+        requireHistoryShape(shape);
         // Before createOrAdopt() the newer columns of an old-shape table may be missing: read them as null.
         return "SELECT version::text, name, " + String.join(", ", NEWER_COLUMNS.stream()
                 .map(col -> shape.has(col) ? col : "NULL AS " + col).toList()) + " FROM " + qualified;
+    }
+
+    /**
+     * A table of this name that is another tool's (TypeORM's {@code migrations}, Supabase Storage's
+     * {@code storage.migrations}) is refused by name, before any query would fail on its columns.
+     */
+    private void requireHistoryShape(TableShape shape) {
+        if (!shape.has("version") || !shape.has("name")) {
+            throw new MigrateException(Failure.HISTORY_CONFLICT, "table " + displayName() + " exists but is not a"
+                    + " migration history of this tool (it needs version and name columns; it has "
+                    + String.join(", ", shape.columns()) + "). Use --history-schema to keep the history elsewhere");
+        }
     }
 
     /** The rows {@link #select}'s query returned, in version order. */
@@ -122,11 +135,7 @@ final class HistoryTable {
             changes.add("ALTER TABLE " + qualified + " ENABLE ROW LEVEL SECURITY");
             changes.add("COMMENT ON TABLE " + qualified + " IS 'Applied migrations, kept by migrate'");
         } else {
-            if (!shape.has("version") || !shape.has("name")) {
-                throw new MigrateException(Failure.HISTORY_CONFLICT, "table " + displayName() + " exists but is not a"
-                        + " migration history (it needs version and name columns; it has "
-                        + String.join(", ", shape.columns()) + "). Use --history-schema to keep the history elsewhere");
-            }
+            requireHistoryShape(shape);
             if (List.of("integer", "smallint").contains(shape.type("version"))) {
                 // The old system's integer versions cannot hold a 14-digit Supabase CLI timestamp: widen, keeping rows.
                 changes.add("ALTER TABLE " + qualified + " ALTER COLUMN version TYPE bigint");

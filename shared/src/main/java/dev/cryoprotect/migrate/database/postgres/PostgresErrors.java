@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
 final class PostgresErrors {
     /** Where PostgreSQL says which data row of a COPY failed: "COPY countries, line 3, column id: ...". */
     private static final Pattern COPY_LINE = Pattern.compile("COPY [^,]+, line (\\d+)");
+    /** Where PL/pgSQL says which line of a DO block failed (its body's line 1 is the rest of the line it opens on). */
+    private static final Pattern DO_BLOCK_LINE = Pattern.compile("PL/pgSQL function inline_code_block line (\\d+)");
+    private static final Pattern DO_BODY = Pattern.compile("(?is)^DO\\s+(?:LANGUAGE\\s+\\S+\\s+)?(\\$[A-Za-z_0-9]*\\$|')");
     /** PostgreSQL's "extension "vector" is not available" (and the older "could not open extension control file"). */
     private static final Pattern MISSING_EXTENSION = Pattern.compile(
             "extension \"([^\"]+)\" is not available|could not open extension control file \".*/([^/\"]+)\\.control\"");
@@ -42,6 +45,24 @@ final class PostgresErrors {
             }
         }
         return null;
+    }
+
+    /**
+     * The file line of the DO block's line that failed, from PL/pgSQL's context (the last inline_code_block frame is
+     * the block's own: frames of functions it called come before it); {@code otherwise} when there is none.
+     */
+    private static int doBlockLine(SqlStatement statement, String where, int otherwise) {
+        Matcher body = DO_BODY.matcher(statement.sql());
+        Matcher frame = DO_BLOCK_LINE.matcher(where);
+        int bodyLine = -1;
+        while (frame.find()) {
+            bodyLine = Integer.parseInt(frame.group(1));
+        }
+        if (bodyLine < 1 || !body.lookingAt()) {
+            return otherwise;
+        }
+        int opens = statement.lineOf(statement.sql().codePointCount(0, body.end(1)) + 1);
+        return opens + bodyLine - 1;
     }
 
     /**
@@ -76,6 +97,8 @@ final class PostgresErrors {
             Matcher copyLine = server == null || server.getWhere() == null ? null : COPY_LINE.matcher(server.getWhere());
             if (statement.isCopyFromStdin() && copyLine != null && copyLine.find()) {
                 line = statement.copyDataLine() + Integer.parseInt(copyLine.group(1)) - 1; // the data row's own line
+            } else if (server != null && server.getPosition() == 0 && server.getWhere() != null) {
+                line = doBlockLine(statement, server.getWhere(), line);
             }
         }
         StringBuilder message = new StringBuilder(script.fileName());

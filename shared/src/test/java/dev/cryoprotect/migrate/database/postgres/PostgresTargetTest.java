@@ -433,6 +433,28 @@ class PostgresTargetTest extends TargetContractTest {
         assertEquals(List.of("2"), TestPostgres.query(url, "SELECT count(checksum) FROM migrations"));
     }
 
+    /** Another tool's table of the same name (TypeORM's migrations) is named as such, by status and apply, untouched. */
+    @Test
+    void anotherToolsMigrationsTableIsRefusedByName() {
+        TestPostgres.execute(url, "CREATE TABLE migrations (id serial PRIMARY KEY, \"timestamp\" bigint NOT NULL,"
+                + " name varchar NOT NULL)");
+        TestPostgres.execute(url, "INSERT INTO migrations (\"timestamp\", name)"
+                + " VALUES (1700000000000, 'Init1700000000000')");
+        files.table("001", "alpha");
+        String expected = "table public.migrations exists but is not a migration history of this tool (it needs version"
+                + " and name columns; it has id, timestamp, name). Use --history-schema to keep the history elsewhere";
+        MigrateException status = assertThrows(MigrateException.class, () -> migrator().status());
+        assertEquals(Failure.HISTORY_CONFLICT, status.failure());
+        assertEquals(expected, status.getMessage());
+        MigrateException apply = assertThrows(MigrateException.class, () -> migrator().apply(null, false));
+        assertEquals(Failure.HISTORY_CONFLICT, apply.failure());
+        assertEquals(expected, apply.getMessage());
+        assertEquals(Set.of(), things());
+        assertEquals(List.of("id", "name", "timestamp"), TestPostgres.query(url, "SELECT column_name FROM"
+                + " information_schema.columns WHERE table_schema = 'public' AND table_name = 'migrations'"
+                + " ORDER BY column_name"));
+    }
+
     @Test
     void aHistoryTableWithIntegerVersionsIsAdoptedToo() {
         TestPostgres.execute(url, "CREATE TABLE migrations (version integer PRIMARY KEY, name text, applied_at timestamptz)");
