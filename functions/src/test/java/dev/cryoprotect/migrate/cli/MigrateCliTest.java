@@ -79,7 +79,7 @@ class MigrateCliTest {
         CliRun run = run("apply");
         assertEquals(1, run.exitCode(), run.toString());
         assertTrue(run.err().contains("001_bad.sql:2: ERROR: relation \"missing_table\" does not exist"), run.err());
-        assertEquals(List.of("migrations"), TestPostgres.tables(url, "public"));
+        assertEquals(List.of(), TestPostgres.tables(url, "public"), "not even the history table this run made");
         JsonNode json = JSON.readTree(run("apply", "--format", "json").out());
         assertEquals(2, json.get("error").get("line").asInt());
     }
@@ -107,7 +107,30 @@ class MigrateCliTest {
         CliRun run = run("apply");
         assertEquals(1, run.exitCode(), run.toString());
         assertTrue(run.err().contains("001_bad.sql:4: ERROR: relation \"missing_table\" does not exist"), run.err());
-        assertEquals(List.of("migrations"), TestPostgres.tables(url, "public"));
+        assertEquals(List.of(), TestPostgres.tables(url, "public"));
+    }
+
+    /**
+     * A first run that applies nothing (its first file fails) leaves the database as it found it: no history table,
+     * nor the schema made for it; a schema that was there stays. Once a file has landed, the history stays with it.
+     */
+    @Test
+    void aFirstRunThatAppliesNothingLeavesNoHistoryBehind() {
+        files.write("001_bad.sql", "CREATE TABLE a (id int);\nSELECT * FROM missing_table;\n");
+        CliRun fresh = run("apply", "--history-schema", "migrate_audit");
+        assertEquals(1, fresh.exitCode(), fresh.toString());
+        assertEquals(List.of(), TestPostgres.query(url, "SELECT nspname FROM pg_namespace WHERE nspname = 'migrate_audit'"));
+        TestPostgres.execute(url, "CREATE SCHEMA kept");
+        assertEquals(1, run("apply", "--history-schema", "kept").exitCode());
+        assertEquals(List.of("kept"), TestPostgres.query(url, "SELECT nspname FROM pg_namespace WHERE nspname = 'kept'"));
+        assertEquals(List.of(), TestPostgres.tables(url, "kept"));
+        assertEquals(List.of(), TestPostgres.tables(url, "public"));
+
+        files.write("001_bad.sql", "CREATE TABLE a (id int);\n");
+        files.write("002_bad.sql", "SELECT * FROM missing_table;\n");
+        CliRun second = run("apply", "--history-schema", "migrate_audit");
+        assertEquals(1, second.exitCode(), second.toString());
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrate_audit.migrations"));
     }
 
     @Test

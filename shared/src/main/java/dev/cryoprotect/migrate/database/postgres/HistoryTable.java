@@ -55,6 +55,8 @@ final class HistoryTable {
     private final String qualified;
     // The versions (as numbers) that had a row at the last read, plus those written since; null: not read yet.
     private Set<BigInteger> versionsWithRows;
+    // What createOrAdopt created and dropIfUnused takes back when no row was written: null when it created nothing.
+    private String takeBack;
 
     HistoryTable(PostgresConfig config, HistoryShapes shapes) {
         this.config = config;
@@ -128,6 +130,8 @@ final class HistoryTable {
         TableShape shape = shapes.history(c);
         List<String> changes = new ArrayList<>();
         if (!shape.exists()) {
+            // First, in the same round trip: whether the schema is there already (dropIfUnused leaves it if it was).
+            changes.add("SELECT to_regnamespace(" + literal(quote(config.historySchema())) + ") IS NULL");
             changes.add("CREATE SCHEMA IF NOT EXISTS " + quote(config.historySchema()));
             changes.add("CREATE TABLE " + qualified + " (" + String.join(", ", COLUMNS.stream()
                     .map(Column::definition).toList()) + ")");
@@ -155,7 +159,14 @@ final class HistoryTable {
         }
         try (Statement st = c.createStatement()) {
             st.setEscapeProcessing(false);
-            st.execute(String.join(";\n", changes)); // the driver sends them together
+            if (st.execute(String.join(";\n", changes))) { // the driver sends them together
+                try (ResultSet newSchema = st.getResultSet()) {
+                    newSchema.next();
+                    takeBack = "DROP TABLE " + qualified + ";" + (newSchema.getBoolean(1) ? " BEGIN DROP SCHEMA "
+                            + quote(config.historySchema()) + "; EXCEPTION WHEN dependent_objects_still_exist THEN NULL;"
+                            + " END;" : "");
+                }
+            }
         }
         if (shape.exists()) {
             shapes.forget();
@@ -163,6 +174,30 @@ final class HistoryTable {
         } else {
             shapes.historyIs(CREATED);
         }
+    }
+
+    /**
+     * After a run that created the table (and perhaps its schema) but wrote no row to it, as when its first file
+     * failed: drops them, so the database is as the run found it. Best effort, in one round trip, under the run's lock;
+     * a table that holds a row (a PARTIAL one included) stays.
+     */
+    void dropIfUnused(Connection c) {
+        if (takeBack == null) {
+            return;
+        }
+        String sql = "DO $migrate_take_back$ BEGIN IF NOT EXISTS (SELECT FROM " + qualified + ") THEN " + takeBack
+                + " END IF; END $migrate_take_back$";
+        takeBack = null;
+        try (Statement st = c.createStatement()) {
+            if (!c.getAutoCommit()) {
+                return; // never inside another transaction: the drop must stand on its own
+            }
+            st.setEscapeProcessing(false);
+            st.execute(sql);
+        } catch (SQLException e) {
+            // an empty history table left behind, as before; the next run uses it
+        }
+        shapes.forget();
     }
 
     /**

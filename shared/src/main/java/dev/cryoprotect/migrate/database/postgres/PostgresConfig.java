@@ -151,8 +151,18 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
             return connection;
         } catch (java.sql.SQLException e) {
             throw new MigrateException(dev.cryoprotect.migrate.Failure.UNREACHABLE, "cannot connect to PostgreSQL at "
-                    + describe() + ": " + e.getMessage(), e);
+                    + describe() + ": " + e.getMessage() + unknownHost(e), e);
         }
+    }
+
+    /** The driver says only "The connection attempt failed." when the host name does not resolve: say that. */
+    private static String unknownHost(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.UnknownHostException unknown) {
+                return " (host not found: " + unknown.getMessage() + "; check the host name, and this machine's DNS)";
+            }
+        }
+        return "";
     }
 
     /** How this tool's sessions show in {@code pg_stat_activity}: the URL's {@code ApplicationName}, else "migrate". */

@@ -160,6 +160,7 @@ public final class PostgresTarget implements DatabaseTarget {
         locked = false;
         try {
             runner.resetIfUsed();
+            history.dropIfUnused(connection); // a first run whose first file failed leaves no history table behind
             lock.release(connection);
         } catch (SQLException e) {
             closeQuietly(); // a session lock: closing the connection releases it anyway

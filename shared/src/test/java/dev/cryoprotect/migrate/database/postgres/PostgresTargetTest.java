@@ -101,7 +101,7 @@ class PostgresTargetTest extends TargetContractTest {
                 result.error().message());
         assertTrue(result.error().message().contains("rolled back"), result.error().message());
         assertEquals(Set.of(), things(), "no partial schema");
-        assertEquals(List.of("0"), TestPostgres.query(url, "SELECT count(*) FROM migrations"), "no history row");
+        assertEquals(List.of(), TestPostgres.tables(url, "public"), "no history table either: nothing was applied");
     }
 
     /** PostgreSQL's error position counts characters: text outside the Basic Multilingual Plane before it is one each. */
@@ -557,5 +557,18 @@ class PostgresTargetTest extends TargetContractTest {
         assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
         assertFalse(t.describe().contains("s3cr3t"), t.describe());
         assertTrue(t.describe().contains("127.0.0.1:1"), t.describe());
+    }
+
+    /** The driver's own text for a host that does not resolve is only "The connection attempt failed.". */
+    @Test
+    void aHostThatDoesNotResolveIsNamedSo() {
+        PostgresTarget t = new PostgresTarget(PostgresConfig.fromUrl(
+                "postgresql://postgres:s3cr3t-pa55@no-such-host.invalid:5432/postgres", "public"));
+        MigrateException e = assertThrows(MigrateException.class, t::applied);
+        assertEquals(Failure.UNREACHABLE, e.failure());
+        assertTrue(e.getMessage().contains("(host not found: no-such-host.invalid"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; check the host name, and this machine's DNS)"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
+        t.close();
     }
 }
