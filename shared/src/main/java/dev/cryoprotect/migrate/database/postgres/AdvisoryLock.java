@@ -56,8 +56,13 @@ final class AdvisoryLock {
         }
     }
 
-    void release(Connection connection) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+    /**
+     * Releases the lock; {@code first}, when not null, is a statement run just before it, in the same round trip. If it
+     * fails the release does not run: the caller then closes the connection, which releases a session lock anyway.
+     */
+    void release(Connection connection, String first) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement((first == null ? "" : first + ";\n")
+                + "SELECT pg_advisory_unlock(?)")) {
             ps.setLong(1, key);
             ps.execute();
         }

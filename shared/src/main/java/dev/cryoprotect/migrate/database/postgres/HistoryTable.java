@@ -178,26 +178,19 @@ final class HistoryTable {
 
     /**
      * After a run that created the table (and perhaps its schema) but wrote no row to it, as when its first file
-     * failed: drops them, so the database is as the run found it. Best effort, in one round trip, under the run's lock;
-     * a table that holds a row (a PARTIAL one included) stays.
+     * failed: the statement that drops them, so the database is as the run found it; null when this run created
+     * nothing. It goes with the lock's release, in that round trip; a table that holds a row (a PARTIAL one included)
+     * stays. Asked once.
      */
-    void dropIfUnused(Connection c) {
+    String takeBackIfUnused() {
         if (takeBack == null) {
-            return;
+            return null;
         }
         String sql = "DO $migrate_take_back$ BEGIN IF NOT EXISTS (SELECT FROM " + qualified + ") THEN " + takeBack
                 + " END IF; END $migrate_take_back$";
         takeBack = null;
-        try (Statement st = c.createStatement()) {
-            if (!c.getAutoCommit()) {
-                return; // never inside another transaction: the drop must stand on its own
-            }
-            st.setEscapeProcessing(false);
-            st.execute(sql);
-        } catch (SQLException e) {
-            // an empty history table left behind, as before; the next run uses it
-        }
         shapes.forget();
+        return sql;
     }
 
     /**

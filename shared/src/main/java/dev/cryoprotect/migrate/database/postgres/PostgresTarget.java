@@ -160,8 +160,9 @@ public final class PostgresTarget implements DatabaseTarget {
         locked = false;
         try {
             runner.resetIfUsed();
-            history.dropIfUnused(connection); // a first run whose first file failed leaves no history table behind
-            lock.release(connection);
+            // A first run whose first file failed leaves no history table behind; in the release's round trip.
+            String takeBack = history.takeBackIfUnused();
+            lock.release(connection, connection.getAutoCommit() ? takeBack : null);
         } catch (SQLException e) {
             closeQuietly(); // a session lock: closing the connection releases it anyway
         }
