@@ -22,6 +22,9 @@ final class CliLocalDatabases implements LocalDatabases {
     private final Path convexProject;
 
     CliLocalDatabases(Path localDirOption, Map<String, String> env) {
+        if (localDirOption != null && localDirOption.toString().isBlank()) {
+            throw Options.emptyOption("--local-dir", "a folder");
+        }
         this.localDir = localDirOption != null ? localDirOption : Path.of(env.getOrDefault("MIGRATE_LOCAL_DIR", ".local"));
         this.convexProject = convexProject(env);
     }

@@ -82,7 +82,7 @@ public final class MigrateCli implements Runnable {
         commandLine.setParameterExceptionHandler((e, arguments) -> {
             // As picocli's own handler, but with secrets hidden: the words it quotes back may be a URL with a password
             // (given without --database-url, or after a misspelt option), and stderr goes to CI logs.
-            String message = withoutSecrets(e.getMessage());
+            String message = withoutSecrets(e.getMessage(), arguments);
             err.println(message);
             if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
                 e.getCommandLine().usage(err);
@@ -97,18 +97,34 @@ public final class MigrateCli implements Runnable {
         return commandLine.execute(args);
     }
 
-    private static final java.util.regex.Pattern USER_INFO = java.util.regex.Pattern.compile("//[^\\s']*@");
     private static final java.util.regex.Pattern PASSWORD_PARAMETER =
-            java.util.regex.Pattern.compile("(?i)(password=)[^&;\\s']*");
+            java.util.regex.Pattern.compile("(?i)(password=)[^&;]*");
     private static final java.util.regex.Pattern DEPLOY_KEY =
-            java.util.regex.Pattern.compile("\\b([a-z-]+:[A-Za-z0-9_-]+)\\|[^\\s']+");
+            java.util.regex.Pattern.compile("\\b([a-z-]+:[A-Za-z0-9_-]+)\\|.*");
 
     /**
-     * {@code text} with a URL's user:password@ (up to its last @, as a password with an unencoded / or @ runs on), a
-     * password= parameter and a Convex deploy key's secret part hidden.
+     * {@code text} with each of the command line's words that holds a secret shown hidden. The words are masked
+     * whole, not found in the text by a pattern: a password may hold any character, a quote or a space included.
      */
-    static String withoutSecrets(String text) {
-        String hidden = USER_INFO.matcher(text).replaceAll("//***@");
+    static String withoutSecrets(String text, String[] arguments) {
+        String hidden = text;
+        for (String word : arguments) {
+            String masked = masked(word);
+            if (!masked.equals(word)) {
+                hidden = hidden.replace(word, masked);
+            }
+        }
+        return hidden;
+    }
+
+    /** A word with a URL's user:password@ (up to its last @), a password= parameter and a deploy key's secret hidden. */
+    private static String masked(String word) {
+        String hidden = word;
+        int scheme = hidden.indexOf("://");
+        int at = hidden.lastIndexOf('@');
+        if (scheme >= 0 && at > scheme) {
+            hidden = hidden.substring(0, scheme + 3) + "***" + hidden.substring(at);
+        }
         hidden = PASSWORD_PARAMETER.matcher(hidden).replaceAll("$1***");
         return DEPLOY_KEY.matcher(hidden).replaceAll("$1|***");
     }

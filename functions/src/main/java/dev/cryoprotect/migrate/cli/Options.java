@@ -106,7 +106,7 @@ final class Options {
      * An option given with nothing in it, as {@code --database-url "$PROD_URL"} is when the variable is unset: left
      * out, the option would fall back to the local database, which is not what was asked for.
      */
-    private static MigrateException emptyOption(String option, String what) {
+    static MigrateException emptyOption(String option, String what) {
         return MigrateException.badInput(option + " is empty (an unset variable?): give " + what
                 + ", or leave the option out for its default");
     }

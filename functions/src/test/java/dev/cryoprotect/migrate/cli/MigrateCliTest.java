@@ -175,7 +175,8 @@ class MigrateCliTest {
                 CliRun.of(SUPABASE_ONLY, "apply", "--databse-url", url),
                 CliRun.of(SUPABASE_ONLY, "apply", "--format", "json", "--databse-url=" + url),
                 CliRun.of(SUPABASE_ONLY, "apply", "jdbc:postgresql://db:5432/app?user=app&password=Hunter2Secret",
-                        "prod:happy-otter-123|Hunter2SecretKeyMaterial"));
+                        "prod:happy-otter-123|Hunter2SecretKeyMaterial"),
+                CliRun.of(SUPABASE_ONLY, "apply", "postgresql://u:pa'Hunter2 x@h/db"));
         for (CliRun run : runs) {
             assertEquals(2, run.exitCode(), run.toString());
             assertFalse(run.err().contains("Hunter2") || run.out().contains("Hunter2"), run.toString());
@@ -242,6 +243,9 @@ class MigrateCliTest {
         CliRun emptyFolder = CliRun.of(SUPABASE_ONLY, "status", "--migrations", " ", "--database-url", url);
         assertEquals(2, emptyFolder.exitCode(), emptyFolder.toString());
         assertTrue(emptyFolder.err().contains("error: --migrations is empty (an unset variable?)"), emptyFolder.err());
+        CliRun emptyLocal = CliRun.of(SUPABASE_ONLY, "local", "status", "--local-dir", "");
+        assertEquals(2, emptyLocal.exitCode(), emptyLocal.toString());
+        assertTrue(emptyLocal.err().contains("error: --local-dir is empty (an unset variable?)"), emptyLocal.err());
         assertEquals(List.of(), TestPostgres.tables(url, "public"));
     }
 

@@ -109,22 +109,24 @@ public final class TransactionControl {
      * {@code CREATE|DROP DATABASE|TABLESPACE}. The Supabase CLI runs such statements outside its transaction, so a
      * file holding one runs as a {@code -- migrate:no-transaction} file does, its own BEGIN/COMMIT sent as written (a
      * file that creates a table in a BEGIN block, then indexes it concurrently after the COMMIT, runs as psql runs it).
-     * Not such a statement inside the file's own BEGIN block: that fails the same way outside a transaction, half-way,
-     * so that file stays one transaction, and the server's refusal says what to do.
+     * Only when the file's own transaction control is whole BEGIN … COMMIT blocks, none holding such a statement:
+     * one inside a block fails the same way outside a transaction, half-way, and a BEGIN left open (or ROLLBACK, a
+     * chain, a prepared transaction) would end or lose what ran. Such a file stays one transaction, where its
+     * control is refused before anything runs or the server's refusal says what to do.
      */
     private static SqlStatement firstOutsideTransactionOnly(List<SqlStatement> statements, List<List<String>> allWords) {
         SqlStatement found = null;
-        boolean inOwnBlock = false; // after the file's BEGIN, before its COMMIT (or ROLLBACK)
+        boolean inOwnBlock = false; // after the file's BEGIN, before its COMMIT
         for (int i = 0; i < statements.size(); i++) {
             SqlStatement statement = statements.get(i);
             List<String> w = allWords.get(i);
             Kind control = kind(w);
-            if (control != Kind.NONE) {
-                inOwnBlock = control == Kind.BEGIN || control == Kind.COMMIT_AND_CHAIN;
+            if (control == Kind.BEGIN && !inOwnBlock || control == Kind.COMMIT && inOwnBlock) {
+                inOwnBlock = control == Kind.BEGIN;
                 continue;
             }
-            if (inOwnBlock) {
-                continue;
+            if (control != Kind.NONE) {
+                return null; // a nested BEGIN, a COMMIT without BEGIN, ROLLBACK, a chain, a prepared transaction
             }
             String first = w.isEmpty() ? "" : w.get(0);
             String second = w.size() > 1 ? w.get(1) : "";
@@ -142,11 +144,14 @@ public final class TransactionControl {
                         || second.equals("TABLE") && w.contains("DETACH") && w.contains("CONCURRENTLY");
                 default -> false;
             };
+            if (outsideOnly && inOwnBlock) {
+                return null;
+            }
             if (outsideOnly && found == null) {
                 found = statement;
             }
         }
-        return found;
+        return inOwnBlock ? null : found; // a BEGIN never committed
     }
 
     private static final java.util.Set<String> REINDEX_KINDS = java.util.Set.of("INDEX", "TABLE", "SCHEMA", "DATABASE",

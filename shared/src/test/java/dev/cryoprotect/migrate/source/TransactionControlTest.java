@@ -123,6 +123,14 @@ class TransactionControlTest {
         assertFalse(after.transactional());
         assertEquals(List.of("begin;", "create table x (i int);", "commit;", "create index concurrently x_i on x (i);"),
                 sql(after));
+        // only whole blocks, none holding such a statement: otherwise one transaction, refused or failing as a whole
+        assertTrue(refused("CREATE TABLE a (i int);\nCREATE INDEX CONCURRENTLY a_i ON a (i);\nBEGIN;\nCREATE TABLE b (i int);\n")
+                .message().startsWith("BEGIN has no COMMIT"));
+        assertTrue(up("BEGIN;\nCREATE TABLE c (i int);\nCREATE INDEX CONCURRENTLY c_i ON c (i);\nCOMMIT;\n"
+                + "CREATE INDEX CONCURRENTLY c_j ON c (i);\n").transactional());
+        assertEquals(3, refused("CREATE TABLE a (i int);\nCREATE INDEX CONCURRENTLY a_i ON a (i);\nROLLBACK;\n").line());
+        assertEquals(4, refused("BEGIN;\nCREATE TABLE a (i int);\nCOMMIT;\nCOMMIT;\nCREATE INDEX CONCURRENTLY a_i ON a (i);\n")
+                .line());
         // after COMMIT AND CHAIN a transaction is still open: one transaction, and the chain is what is refused
         assertEquals(3, refused("BEGIN;\nCREATE TABLE t (x int);\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY i ON t (x);\n"
                 + "COMMIT;\n").line());

@@ -55,8 +55,6 @@ final class HistoryTable {
     private final String qualified;
     // The versions (as numbers) that had a row at the last read, plus those written since; null: not read yet.
     private Set<BigInteger> versionsWithRows;
-    // What createOrAdopt created and dropIfUnused takes back when no row was written: null when it created nothing.
-    private String takeBack;
 
     HistoryTable(PostgresConfig config, HistoryShapes shapes) {
         this.config = config;
@@ -124,9 +122,12 @@ final class HistoryTable {
 
     /**
      * Creates the table (with row level security), or adds the newer columns to an old one, in one round trip; none
-     * when the table is as it should be. Runs in the caller's transaction.
+     * when the table is as it should be. Runs in the caller's transaction. Returns, when it created the table, the
+     * statement that takes it back (and the schema, if that was new too) while it holds no row: for a run that then
+     * applies nothing, so the database is as the run found it (see PostgresTarget's unlock). A row, a PARTIAL one
+     * included, keeps it. Null when it created nothing.
      */
-    void createOrAdopt(Connection c) throws SQLException {
+    String createOrAdopt(Connection c) throws SQLException {
         TableShape shape = shapes.history(c);
         List<String> changes = new ArrayList<>();
         if (!shape.exists()) {
@@ -155,16 +156,20 @@ final class HistoryTable {
             }
         }
         if (changes.isEmpty()) {
-            return;
+            return null;
         }
+        String takeBack = null;
         try (Statement st = c.createStatement()) {
             st.setEscapeProcessing(false);
             if (st.execute(String.join(";\n", changes))) { // the driver sends them together
                 try (ResultSet newSchema = st.getResultSet()) {
                     newSchema.next();
-                    takeBack = "DROP TABLE " + qualified + ";" + (newSchema.getBoolean(1) ? " BEGIN DROP SCHEMA "
-                            + quote(config.historySchema()) + "; EXCEPTION WHEN dependent_objects_still_exist THEN NULL;"
-                            + " END;" : "");
+                    // Waits at most 2 s for a lock on the new table (a dump or an API reading it), then leaves it.
+                    takeBack = "DO $migrate_take_back$ BEGIN PERFORM set_config('lock_timeout', '2s', true);"
+                            + " IF NOT EXISTS (SELECT FROM " + qualified + ") THEN DROP TABLE " + qualified + ";"
+                            + (newSchema.getBoolean(1) ? " BEGIN DROP SCHEMA " + quote(config.historySchema())
+                            + "; EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END;" : "")
+                            + " END IF; EXCEPTION WHEN lock_not_available THEN NULL; END $migrate_take_back$";
                 }
             }
         }
@@ -174,23 +179,7 @@ final class HistoryTable {
         } else {
             shapes.historyIs(CREATED);
         }
-    }
-
-    /**
-     * After a run that created the table (and perhaps its schema) but wrote no row to it, as when its first file
-     * failed: the statement that drops them, so the database is as the run found it; null when this run created
-     * nothing. It goes with the lock's release, in that round trip; a table that holds a row (a PARTIAL one included)
-     * stays. Asked once.
-     */
-    String takeBackIfUnused() {
-        if (takeBack == null) {
-            return null;
-        }
-        String sql = "DO $migrate_take_back$ BEGIN IF NOT EXISTS (SELECT FROM " + qualified + ") THEN " + takeBack
-                + " END IF; END $migrate_take_back$";
-        takeBack = null;
-        shapes.forget();
-        return sql;
+        return takeBack;
     }
 
     /**

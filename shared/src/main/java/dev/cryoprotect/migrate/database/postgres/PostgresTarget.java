@@ -38,6 +38,8 @@ public final class PostgresTarget implements DatabaseTarget {
     private Connection connection;
     private ScriptRunner runner; // the connection's, which knows whether a file has used its session
     private boolean locked;
+    // The statement that drops the history table this run created, while it holds no row; null: none created.
+    private String takeBack;
 
     public PostgresTarget(PostgresConfig config) {
         this.config = config;
@@ -140,6 +142,7 @@ public final class PostgresTarget implements DatabaseTarget {
             throw PostgresErrors.databaseError(config, "taking the migration lock", e);
         }
         locked = true;
+        takeBack = null; // only what this run creates is taken back
         shapes.forget(); // what a run writes by is looked up under its lock, and kept while it holds it
         return this::unlock;
     }
@@ -161,8 +164,12 @@ public final class PostgresTarget implements DatabaseTarget {
         try {
             runner.resetIfUsed();
             // A first run whose first file failed leaves no history table behind; in the release's round trip.
-            String takeBack = history.takeBackIfUnused();
-            lock.release(connection, connection.getAutoCommit() ? takeBack : null);
+            String unused = takeBack;
+            takeBack = null;
+            if (unused != null) {
+                shapes.forget();
+            }
+            lock.release(connection, connection.getAutoCommit() ? unused : null);
         } catch (SQLException e) {
             closeQuietly(); // a session lock: closing the connection releases it anyway
         }
@@ -174,8 +181,11 @@ public final class PostgresTarget implements DatabaseTarget {
         Connection c = connection();
         try {
             c.setAutoCommit(false);
-            history.createOrAdopt(c);
+            String created = history.createOrAdopt(c);
             c.commit();
+            if (created != null) {
+                takeBack = created; // only once it is committed: a dry run's creation rolls back by itself
+            }
         } catch (SQLException e) {
             runner.rollbackQuietly();
             shapes.forget(); // what the rolled-back transaction did to the table is gone with it

@@ -559,6 +559,26 @@ class PostgresTargetTest extends TargetContractTest {
         assertTrue(t.describe().contains("127.0.0.1:1"), t.describe());
     }
 
+    /**
+     * A dry run creates the history table only inside the transaction it rolls back: there is nothing to take back,
+     * so its lock is released in the open session, which a reused target (a warm Lambda handler) keeps.
+     */
+    @Test
+    void aDryRunOnAFreshDatabaseKeepsItsSession() {
+        files.table("001", "alpha");
+        DatabaseTarget target = target();
+        RunResult dry = migrator(target, Duration.ofSeconds(5)).apply(null, true);
+        assertTrue(dry.success(), dry.message());
+        assertEquals(List.of(), TestPostgres.tables(url, "public"));
+        String sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND application_name = 'migrate'";
+        assertEquals(List.of("1"), TestPostgres.query(url, sessions), "the dry run's session is still open");
+        RunResult real = migrator(target, Duration.ofSeconds(5)).apply(null, false);
+        assertTrue(real.success(), real.message());
+        assertEquals(List.of("1"), TestPostgres.query(url, sessions), "and the run after it used the same one");
+        assertEquals(List.of("001"), TestPostgres.query(url, "SELECT version FROM migrations"));
+    }
+
     /** The driver's own text for a host that does not resolve is only "The connection attempt failed.". */
     @Test
     void aHostThatDoesNotResolveIsNamedSo() {
