@@ -4,6 +4,7 @@ import dev.cryoprotect.migrate.MigrateException;
 import dev.cryoprotect.migrate.model.Version;
 import dev.cryoprotect.migrate.wiring.LocalFunctions;
 import dev.cryoprotect.migrate.wiring.Outcome;
+import dev.cryoprotect.migrate.wiring.SecretValues;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -97,36 +98,19 @@ public final class MigrateCli implements Runnable {
         return commandLine.execute(args);
     }
 
-    private static final java.util.regex.Pattern PASSWORD_PARAMETER =
-            java.util.regex.Pattern.compile("(?i)(password=)[^&;]*");
-    private static final java.util.regex.Pattern DEPLOY_KEY =
-            java.util.regex.Pattern.compile("\\b([a-z-]+:[A-Za-z0-9_-]+)\\|.*");
-
     /**
      * {@code text} with each of the command line's words that holds a secret shown hidden. The words are masked
      * whole, not found in the text by a pattern: a password may hold any character, a quote or a space included.
      */
     static String withoutSecrets(String text, String[] arguments) {
-        String hidden = text;
+        String shown = text;
         for (String word : arguments) {
-            String masked = masked(word);
-            if (!masked.equals(word)) {
-                hidden = hidden.replace(word, masked);
+            String hidden = SecretValues.hidden(word);
+            if (!hidden.equals(word)) {
+                shown = shown.replace(word, hidden);
             }
         }
-        return hidden;
-    }
-
-    /** A word with a URL's user:password@ (up to its last @), a password= parameter and a deploy key's secret hidden. */
-    private static String masked(String word) {
-        String hidden = word;
-        int scheme = hidden.indexOf("://");
-        int at = hidden.lastIndexOf('@');
-        if (scheme >= 0 && at > scheme) {
-            hidden = hidden.substring(0, scheme + 3) + "***" + hidden.substring(at);
-        }
-        hidden = PASSWORD_PARAMETER.matcher(hidden).replaceAll("$1***");
-        return DEPLOY_KEY.matcher(hidden).replaceAll("$1|***");
+        return shown;
     }
 
     /** Whether the command line asks for JSON, read from the words themselves: it did not parse. */

@@ -4,7 +4,6 @@ import dev.cryoprotect.migrate.MigrateException;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.regex.Pattern;
 
 /**
  * Checks on configuration as it arrives from the environment, an option or a secret. A value that cannot be right is
@@ -17,7 +16,6 @@ final class ConfigValues {
             + " prod:happy-otter-123|eyJ... (no spaces or line breaks)";
     static final String DATABASE_URL_FORM = "postgresql://user:password@host:5432/postgres, as the Supabase dashboard"
             + " shows it";
-    private static final Pattern CREDENTIALS = Pattern.compile("//[^/@]*@");
 
     private ConfigValues() {
     }
@@ -132,9 +130,9 @@ final class ConfigValues {
                 + " (the value is not shown: it may hold a key)");
     }
 
-    /** The value with any user:password@ part and every control character hidden. */
+    /** The value with its secrets (see {@link SecretValues#hidden}) and every control character hidden. */
     static String masked(String value) {
-        String hidden = CREDENTIALS.matcher(value).replaceFirst("//***@");
+        String hidden = SecretValues.hidden(value);
         StringBuilder shown = new StringBuilder();
         for (int i = 0; i < hidden.length() && shown.length() < 200; i++) {
             char c = hidden.charAt(i);

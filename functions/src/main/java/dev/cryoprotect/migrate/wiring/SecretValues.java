@@ -17,7 +17,27 @@ import java.util.function.Function;
 public final class SecretValues {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final java.util.regex.Pattern PASSWORD_PARAMETER =
+            java.util.regex.Pattern.compile("(?i)(password=)[^&;]*");
+    private static final java.util.regex.Pattern DEPLOY_KEY =
+            java.util.regex.Pattern.compile("\\b([a-z-]+:[A-Za-z0-9_-]+)\\|.*");
+
     private SecretValues() {
+    }
+
+    /**
+     * One value (a URL, a key, a word of a command line) with its secrets hidden: a URL's user:password@ (up to its
+     * last @, as a password may hold any character), a password= parameter, and a Convex deploy key's secret part.
+     */
+    public static String hidden(String value) {
+        String shown = value;
+        int scheme = shown.indexOf("://");
+        int at = shown.lastIndexOf('@');
+        if (scheme >= 0 && at > scheme) {
+            shown = shown.substring(0, scheme + 3) + "***" + shown.substring(at);
+        }
+        shown = PASSWORD_PARAMETER.matcher(shown).replaceAll("$1***");
+        return DEPLOY_KEY.matcher(shown).replaceAll("$1|***");
     }
 
     /** A database URL as plain text, {@code {"url": ...}}, or the RDS shape {@code {"username","password","host","port","dbname"}}. */

@@ -131,7 +131,7 @@ final class HistoryTable {
         TableShape shape = shapes.history(c);
         List<String> changes = new ArrayList<>();
         if (!shape.exists()) {
-            // First, in the same round trip: whether the schema is there already (dropIfUnused leaves it if it was).
+            // First, in the same round trip: whether the schema is there already (the take-back then leaves it).
             changes.add("SELECT to_regnamespace(" + literal(quote(config.historySchema())) + ") IS NULL");
             changes.add("CREATE SCHEMA IF NOT EXISTS " + quote(config.historySchema()));
             changes.add("CREATE TABLE " + qualified + " (" + String.join(", ", COLUMNS.stream()
